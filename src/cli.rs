@@ -1,0 +1,52 @@
+//! Command-line arguments (clap derive). Every flag also reads a `DEVSVC_*`
+//! variable; precedence is flag > environment > services.yaml > template.
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(name = "devsvc", version, about = "Backing services for local development, attached through .env")]
+pub struct Cli {
+    /// The services file.
+    #[arg(short = 'f', long = "file", env = "DEVSVC_FILE", global = true, default_value = "services.yaml")]
+    pub file: PathBuf,
+    /// Project name (default: services.yaml's `project:`, else the folder's name).
+    #[arg(short = 'p', long = "project-name", env = "DEVSVC_PROJECT", global = true)]
+    pub project_name: Option<String>,
+    /// Prepended to every image, for registry mirrors (e.g. mirror.corp:5000/).
+    #[arg(long, env = "DEVSVC_IMAGE_PREFIX", global = true)]
+    pub image_prefix: Option<String>,
+    /// Only errors and warnings on stderr.
+    #[arg(short, long, env = "DEVSVC_QUIET", global = true)]
+    pub quiet: bool,
+    /// Machine-readable output where the output is data.
+    #[arg(long, env = "DEVSVC_JSON", global = true)]
+    pub json: bool,
+    /// Seconds to wait for each service to become ready.
+    #[arg(long, env = "DEVSVC_TIMEOUT", global = true, default_value_t = 60)]
+    pub timeout: u64,
+    /// Seconds a stopping service gets between SIGTERM and SIGKILL.
+    #[arg(long, env = "DEVSVC_STOP_GRACE", global = true, default_value_t = 3)]
+    pub stop_grace: u32,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start services (all, or those named), wait until ready, write the env file.
+    Up {
+        services: Vec<String>,
+    },
+    /// Stop and remove this project's containers and network.
+    Down {
+        services: Vec<String>,
+        /// Also remove the project's data volumes.
+        #[arg(long, env = "DEVSVC_VOLUMES")]
+        volumes: bool,
+    },
+    /// One row per service: state, ports, image.
+    Status,
+    /// The fully resolved configuration.
+    Config,
+}

@@ -1,0 +1,278 @@
+//! `devsvc up`: plan against what runs, create or recreate only what changed,
+//! start services in parallel, wait until each answers, create buckets,
+//! write the env file, print where everything is.
+use std::collections::{HashMap, HashSet};
+
+use futures_util::future::try_join_all;
+use indexmap::IndexMap;
+use tokio::time::Instant;
+
+use super::{Context, select};
+use crate::config::{Password, Project, ServiceSpec};
+use crate::engine::{Engine, Observed};
+use crate::envfile;
+use crate::error::{Error, Result};
+use crate::instance::{self, Instance};
+use crate::plan::{Action, plan};
+use crate::ports;
+use crate::probe;
+use crate::provision;
+use crate::state::{ProjectLock, State};
+use crate::ui::table;
+
+pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
+    let project = ctx.load_project()?;
+    let services = select(&project, names)?;
+    let engine = ctx.engine().await?;
+    let lock_name = project.name.clone();
+    let _lock = tokio::task::spawn_blocking(move || ProjectLock::acquire(&lock_name))
+        .await
+        .map_err(|e| Error::Runtime(e.to_string()))??;
+
+    let observed = engine.project_containers(&project.name).await?;
+    let mut state = State::load(&project.name)?;
+    let instances = resolve_all(ctx, &project, &services, &observed, &engine, &mut state)?;
+    // Remember secrets and ports before creating anything, so an interrupted
+    // run converges to the same values next time.
+    state.save()?;
+
+    let desired: Vec<(String, String)> = instances.iter().map(|i| (i.service.clone(), i.hash.clone())).collect();
+    let plan = plan(&desired, &observed, names.is_empty());
+    let grace = ctx.cli.stop_grace as i32;
+    let engine_ref = &engine;
+    try_join_all(plan.remove.iter().map(|(id, name, service)| async move {
+        engine_ref.remove_container(id, grace).await?;
+        ctx.ui.event(service, &format!("removed container {name} (no longer in services.yaml)"));
+        Ok::<_, Error>(())
+    }))
+    .await?;
+    if plan.steps.iter().any(|s| !matches!(s.action, Action::Keep { .. })) {
+        engine.ensure_network(&instance::network_name(&project.name), &project.name).await?;
+    }
+
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    let deadline = Instant::now() + ctx.timeout();
+    let host = engine.endpoint.service_host();
+    let started = Instant::now();
+    try_join_all(
+        instances
+            .iter()
+            .zip(&plan.steps)
+            .map(|(inst, step)| bring_up(ctx, &engine, inst, &step.action, deadline, &host, &http)),
+    )
+    .await?;
+
+    let all = all_exports(ctx, &project, &services, &instances, &observed, &engine, &mut state)?;
+    if envfile::write(&project.env_file, &project.name, &all)? {
+        ctx.ui.event(&project.name, &format!("wrote {}", project.env_file.display()));
+    }
+    if envfile::git_ignored(&project.env_file) == Some(false) {
+        ctx.ui.warn(&format!(
+            "{} is not git-ignored and holds generated secrets; add it to .gitignore",
+            project.env_file.display()
+        ));
+    }
+    let rows: Vec<Vec<String>> = instances
+        .iter()
+        .map(|i| {
+            let ports: Vec<String> = i.host_ports.iter().map(|(n, p)| format!("{n} {host}:{p}")).collect();
+            vec![i.service.clone(), "ready".into(), ports.join(", ")]
+        })
+        .collect();
+    if !ctx.cli.quiet {
+        print!("{}", table(&["SERVICE", "STATE", "ENDPOINTS"], &rows));
+        ctx.ui.event(&project.name, &format!("ready in {:.1} s", started.elapsed().as_secs_f64()));
+    }
+    Ok(())
+}
+
+/// Gives every service its host ports and password, and renders it.
+fn resolve_all(
+    ctx: &Context,
+    project: &Project,
+    services: &[&ServiceSpec],
+    observed: &[Observed],
+    engine: &Engine,
+    state: &mut State,
+) -> Result<Vec<Instance>> {
+    let host = engine.endpoint.service_host();
+    let local = engine.endpoint.is_local();
+    let mut reserved = HashSet::new();
+    let mut instances = Vec::new();
+    for spec in services {
+        let ours: HashSet<u16> = observed
+            .iter()
+            .filter(|c| c.service == spec.name)
+            .flat_map(|c| c.ports.iter().map(|(_, host)| *host))
+            .collect();
+        let mut host_ports = HashMap::new();
+        for port in &spec.ports {
+            let chosen = match port.host {
+                Some(pinned) => {
+                    if local && !ours.contains(&pinned) && !ports::bindable(pinned) {
+                        return Err(Error::Runtime(format!(
+                            "service `{}`: host port {pinned} (pinned for container port {}) is already in use; free it or change `ports:` in {}",
+                            spec.name,
+                            port.container,
+                            project.file.display()
+                        )));
+                    }
+                    pinned
+                }
+                None => {
+                    let key = format!("{}/{}/{}", project.name, spec.name, port.name);
+                    ports::choose(&key, state.port(&spec.name, &port.name), &ours, &reserved, local)
+                        .ok_or_else(|| Error::Runtime(format!("service `{}`: no free host port", spec.name)))?
+                }
+            };
+            reserved.insert(chosen);
+            state.set_port(&spec.name, &port.name, chosen);
+            host_ports.insert(port.name.clone(), chosen);
+        }
+        let password = password(state, spec);
+        instances.push(instance::resolve(
+            &project.name,
+            spec,
+            &host_ports,
+            password.as_deref(),
+            &host,
+            i64::from(ctx.cli.stop_grace),
+        )?);
+    }
+    Ok(instances)
+}
+
+fn password(state: &mut State, spec: &ServiceSpec) -> Option<String> {
+    match &spec.password {
+        Some(Password::Given(p)) => Some(p.clone()),
+        Some(Password::Generate(len)) => Some(state.secret(&spec.name, *len)),
+        None => None,
+    }
+}
+
+/// Creates, starts or keeps one service, then waits for it and provisions it.
+async fn bring_up(
+    ctx: &Context,
+    engine: &Engine,
+    inst: &Instance,
+    action: &Action,
+    deadline: Instant,
+    host: &str,
+    http: &reqwest::Client,
+) -> Result<()> {
+    let ui = &ctx.ui;
+    let spec = &inst.container;
+    let id = match action {
+        Action::Keep { id } => id.clone(),
+        Action::Start { id } => {
+            engine.start(id, &spec.name).await?;
+            ui.event(&inst.service, "started");
+            id.clone()
+        }
+        Action::Create | Action::Recreate { .. } => {
+            if let Action::Recreate { id } = action {
+                engine.remove_container(id, ctx.cli.stop_grace as i32).await?;
+                ui.event(&inst.service, "configuration changed: recreating");
+            }
+            if !engine.image_present(&spec.image).await? {
+                let task = ui.bytes_task(&inst.service, &format!("pulling {}", spec.image));
+                let mut total = 0;
+                let pulled = engine
+                    .pull(&spec.image, |p| {
+                        total = p.total;
+                        task.progress(p.current, p.total);
+                    })
+                    .await;
+                match pulled {
+                    Ok(()) => task.finish(&format!("pulled {} ({:.1} MB)", spec.image, total as f64 / 1e6)),
+                    Err(e) => {
+                        task.abandon();
+                        return Err(e);
+                    }
+                }
+            }
+            if let Some((volume, _)) = &spec.volume {
+                engine.ensure_volume(volume, spec.labels.clone()).await?;
+            }
+            let id = engine.create_and_start(spec).await?;
+            ui.event(&inst.service, &format!("started container {}", spec.name));
+            id
+        }
+    };
+    let task = ui.spinner_task(&inst.service, "waiting until ready");
+    let waited = Instant::now();
+    let result = probe::wait_all(&inst.probes, host, deadline, http, || async {
+        match engine.exit_code(&id).await {
+            Some(code) => Err(format!("the container exited with code {code}")),
+            None => Ok(()),
+        }
+    })
+    .await;
+    if let Err(last_error) = result {
+        task.abandon();
+        return Err(Error::NotReady {
+            service: inst.service.clone(),
+            container: spec.name.clone(),
+            timeout_secs: ctx.cli.timeout,
+            last_error,
+            logs: engine.tail_logs(&id, 20).await,
+        });
+    }
+    if matches!(action, Action::Keep { .. }) {
+        task.abandon();
+    } else {
+        task.finish(&format!("ready after {:.2} s", waited.elapsed().as_secs_f64()));
+    }
+    if let (Some(target), false) = (&inst.s3, inst.buckets.is_empty()) {
+        let created = provision::ensure_buckets(target, &inst.buckets, http)
+            .await
+            .map_err(|message| Error::Provision { service: inst.service.clone(), message })?;
+        for bucket in created {
+            ui.event(&inst.service, &format!("created bucket {bucket}"));
+        }
+    }
+    Ok(())
+}
+
+/// The variables of every configured service: fresh for those just brought
+/// up, and for the others (with `up SERVICE`) from their remembered ports.
+fn all_exports(
+    ctx: &Context,
+    project: &Project,
+    selected: &[&ServiceSpec],
+    instances: &[Instance],
+    observed: &[Observed],
+    engine: &Engine,
+    state: &mut State,
+) -> Result<IndexMap<String, String>> {
+    let mut all = IndexMap::new();
+    for spec in &project.services {
+        if let Some(inst) = instances.iter().find(|i| i.service == spec.name) {
+            all.extend(inst.exports.clone());
+            continue;
+        }
+        let _ = selected;
+        let running = observed.iter().any(|c| c.service == spec.name && c.running);
+        let remembered: Option<HashMap<String, u16>> = spec
+            .ports
+            .iter()
+            .map(|p| Some((p.name.clone(), p.host.or_else(|| state.port(&spec.name, &p.name))?)))
+            .collect();
+        if let (true, Some(host_ports)) = (running, remembered) {
+            let password = password(state, spec);
+            let inst = instance::resolve(
+                &project.name,
+                spec,
+                &host_ports,
+                password.as_deref(),
+                &engine.endpoint.service_host(),
+                i64::from(ctx.cli.stop_grace),
+            )?;
+            all.extend(inst.exports);
+        }
+    }
+    Ok(all)
+}

@@ -1,0 +1,529 @@
+//! services.yaml: parse, interpolate, apply templates, validate. The result is
+//! a `Project` of fully resolved `ServiceSpec`s; nothing later reads YAML.
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use serde_saphyr::Spanned;
+
+use crate::error::{Error, Result};
+use crate::interpolate::{InterpolateError, interpolate};
+use crate::render::placeholders;
+use crate::suggest::closest;
+use crate::template::{self, PasswordRule, ProbeSpec, S3Api, Template};
+
+/// The services.yaml file as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    project: Option<Spanned<String>>,
+    env_file: Option<String>,
+    image_prefix: Option<String>,
+    services: Option<Spanned<IndexMap<String, Spanned<Option<RawService>>>>>,
+}
+
+/// One entry under `services:`; every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    template: Option<Spanned<String>>,
+    image: Option<String>,
+    ports: Option<Spanned<IndexMap<String, u16>>>,
+    #[serde(default)]
+    env: IndexMap<String, String>,
+    command: Option<Vec<String>>,
+    volume: Option<bool>,
+    ready: Option<Vec<ProbeSpec>>,
+    env_prefix: Option<Spanned<String>>,
+    buckets: Option<Vec<Spanned<String>>>,
+    password: Option<Spanned<String>>,
+}
+
+/// A fully resolved project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    pub name: String,
+    pub file: PathBuf,
+    pub env_file: PathBuf,
+    pub services: Vec<ServiceSpec>,
+}
+
+/// A container port and, when pinned, the host port it is published on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PortSpec {
+    pub name: String,
+    pub container: u16,
+    pub host: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum Password {
+    /// Set in services.yaml.
+    Given(String),
+    /// Generated once per project with this many characters, then kept.
+    Generate(usize),
+}
+
+/// One service after its template, overrides and prefix are applied.
+/// Values may still hold `{{placeholders}}` for ports and secrets.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub template: String,
+    pub image: String,
+    pub ports: Vec<PortSpec>,
+    pub command: Option<Vec<String>>,
+    pub env: IndexMap<String, String>,
+    /// Container path kept in a named volume; `None` when not persisted.
+    pub data: Option<String>,
+    pub password: Option<Password>,
+    pub ready: Vec<ProbeSpec>,
+    pub s3: Option<S3Api>,
+    pub buckets: Vec<String>,
+    /// Final variable name (prefix applied) to value template.
+    pub exports: IndexMap<String, String>,
+}
+
+/// Where the settings came from, for loading.
+pub struct LoadOptions<'a> {
+    pub file: &'a Path,
+    pub project_name: Option<&'a str>,
+    pub image_prefix: Option<&'a str>,
+}
+
+pub fn load(options: &LoadOptions) -> Result<Project> {
+    let path = options.file;
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Usage(format!(
+                "no services file at {} (looked there because of {}); create one with `devsvc init` or pass -f FILE",
+                path.display(),
+                "-f/--file, DEVSVC_FILE or the default ./services.yaml"
+            ))
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    parse(&source, path, options)
+}
+
+/// Parses and resolves services.yaml text; `path` names it in errors and
+/// anchors relative paths.
+pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project> {
+    let file = path.display().to_string();
+    let at = |line: u64, column: u64, message: String, suggestion: Option<String>| Error::Config {
+        file: file.clone(),
+        line,
+        column,
+        message,
+        suggestion,
+    };
+    if let Some((line, column)) = find_tab_indent(source) {
+        return Err(at(
+            line,
+            column,
+            "a tab in indentation; YAML indents with spaces".into(),
+            Some("replace the tab with spaces".into()),
+        ));
+    }
+    let text = interpolate(source, |name| std::env::var(name).ok()).map_err(|e| match e {
+        InterpolateError::Missing(m) => at(
+            m.line,
+            m.column,
+            format!("environment variable `{}` is not set", m.name),
+            Some(format!("set {0}, or give a default: ${{{0}:-value}}", m.name)),
+        ),
+        InterpolateError::Malformed { line, column, text } => at(
+            line,
+            column,
+            format!("malformed interpolation `{text}`"),
+            Some("write ${NAME} or ${NAME:-default}; a literal $ is $$".into()),
+        ),
+    })?;
+    let raw: RawFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(&file, &e))?;
+
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = match (options.project_name, &raw.project) {
+        (Some(name), _) => validate_project_name(name).map_err(|m| Error::Usage(m))?,
+        (None, Some(spanned)) => validate_project_name(&spanned.value).map_err(|m| {
+            at(spanned.referenced.line(), spanned.referenced.column(), m, None)
+        })?,
+        (None, None) => sanitize_project_name(dir),
+    };
+    let image_prefix = options
+        .image_prefix
+        .map(str::to_string)
+        .or(raw.image_prefix)
+        .unwrap_or_default();
+
+    let Some(services) = raw.services.filter(|s| !s.value.is_empty()) else {
+        return Err(at(
+            1,
+            1,
+            "no services: services.yaml needs a `services:` map with at least one service".into(),
+            Some("for example:\n    services:\n      redis: {}".into()),
+        ));
+    };
+    let mut specs = Vec::new();
+    for (service_name, entry) in services.value {
+        let loc = entry.referenced;
+        let raw = entry.value.unwrap_or_default();
+        let spec = resolve_service(&service_name, raw, &image_prefix)
+            .map_err(|(l, message, suggestion)| {
+                let l = l.unwrap_or(loc);
+                at(l.line(), l.column(), message, suggestion)
+            })?;
+        specs.push((loc, spec));
+    }
+    check_unique_exports(&specs).map_err(|(loc, m, s)| at(loc.line(), loc.column(), m, s))?;
+    let env_file = dir.join(raw.env_file.unwrap_or_else(|| ".env".into()));
+    Ok(Project {
+        name,
+        file: path.to_path_buf(),
+        env_file,
+        services: specs.into_iter().map(|(_, s)| s).collect(),
+    })
+}
+
+type Located = (Option<serde_saphyr::Location>, String, Option<String>);
+
+fn resolve_service(name: &str, raw: RawService, image_prefix: &str) -> Result<ServiceSpec, Located> {
+    if let Err(m) = validate_name(name) {
+        return Err((None, format!("invalid service name `{name}`: {m}"), None));
+    }
+    let template_name = raw.template.as_ref().map_or(name, |t| t.value.as_str());
+    let template_loc = raw.template.as_ref().map(|t| t.referenced);
+    let Some(source) = template::builtin_source(template_name) else {
+        let suggestion = closest(template_name, template::builtin_names())
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| {
+                Some(format!(
+                    "known templates: {}; or set `template:` to one of them",
+                    template::builtin_names().collect::<Vec<_>>().join(", ")
+                ))
+            });
+        return Err((
+            template_loc,
+            format!("unknown template `{template_name}`"),
+            suggestion,
+        ));
+    };
+    let template: Template = serde_saphyr::from_str(source).map_err(|e| {
+        (None, format!("built-in template `{template_name}` is invalid: {e}"), None)
+    })?;
+
+    let mut ports: Vec<PortSpec> = template
+        .ports
+        .iter()
+        .map(|(n, p)| PortSpec { name: n.clone(), container: *p, host: None })
+        .collect();
+    if let Some(pinned) = raw.ports {
+        for (key, host) in pinned.value {
+            let port = ports
+                .iter_mut()
+                .find(|p| p.name == key || p.container.to_string() == key);
+            let Some(port) = port else {
+                let known: Vec<String> = template
+                    .ports
+                    .iter()
+                    .map(|(n, p)| format!("{p} ({n})"))
+                    .collect();
+                return Err((
+                    Some(pinned.referenced),
+                    format!("`{template_name}` has no container port `{key}`"),
+                    Some(format!("container ports: {}", known.join(", "))),
+                ));
+            };
+            if host == 0 {
+                return Err((
+                    Some(pinned.referenced),
+                    format!("host port for `{key}` must be between 1 and 65535"),
+                    None,
+                ));
+            }
+            port.host = Some(host);
+        }
+    }
+
+    let password = match (raw.password, &template.password) {
+        (Some(given), Some(rule)) => {
+            check_password(&given.value, rule).map_err(|m| (Some(given.referenced), m, None))?;
+            Some(Password::Given(given.value))
+        }
+        (Some(given), None) => {
+            return Err((
+                Some(given.referenced),
+                format!("template `{template_name}` takes no password"),
+                None,
+            ));
+        }
+        (None, Some(rule)) => Some(Password::Generate(rule.generate.max(rule.min_length))),
+        (None, None) => None,
+    };
+
+    let buckets = match (raw.buckets, &template.s3) {
+        (Some(buckets), Some(_)) => {
+            for b in &buckets {
+                validate_bucket(&b.value).map_err(|m| (Some(b.referenced), m, None))?;
+            }
+            buckets.into_iter().map(|b| b.value).collect()
+        }
+        (Some(buckets), None) => {
+            return Err((
+                buckets.first().map(|b| b.referenced),
+                format!("template `{template_name}` has no S3 API, so it takes no `buckets`"),
+                None,
+            ));
+        }
+        (None, _) => Vec::new(),
+    };
+
+    let prefix = match raw.env_prefix {
+        Some(p) if !p.value.is_empty() && !is_env_name(&p.value) => {
+            return Err((
+                Some(p.referenced),
+                format!("env_prefix `{}` is not a valid variable name prefix", p.value),
+                Some("use capitals, digits and `_`, e.g. SESSIONS_".into()),
+            ));
+        }
+        Some(p) => p.value,
+        None => String::new(),
+    };
+    let exports = template
+        .exports
+        .iter()
+        .map(|(k, v)| (format!("{prefix}{k}"), v.clone()))
+        .collect();
+
+    let mut env = template.env.clone();
+    env.extend(raw.env);
+    let spec = ServiceSpec {
+        name: name.to_string(),
+        template: template_name.to_string(),
+        image: format!("{image_prefix}{}", raw.image.unwrap_or(template.image)),
+        ports,
+        command: raw.command.or(template.command),
+        env,
+        data: if raw.volume.unwrap_or(true) { template.data } else { None },
+        password,
+        ready: raw.ready.unwrap_or(template.ready),
+        s3: template.s3,
+        buckets,
+        exports,
+    };
+    check_placeholders(&spec).map_err(|m| (None, m, None))?;
+    Ok(spec)
+}
+
+/// Every `{{name}}` a service uses must be one devsvc can fill in.
+fn check_placeholders(spec: &ServiceSpec) -> Result<(), String> {
+    let mut texts: Vec<&str> = spec.env.values().map(String::as_str).collect();
+    texts.extend(spec.exports.values().map(String::as_str));
+    texts.extend(spec.command.iter().flatten().map(String::as_str));
+    for probe in &spec.ready {
+        if let ProbeSpec::Redis { password: Some(p), .. } = probe {
+            texts.push(p);
+        }
+    }
+    if let Some(s3) = &spec.s3 {
+        texts.extend([s3.access_key.as_str(), s3.secret_key.as_str(), s3.region.as_str()]);
+    }
+    for name in texts.iter().flat_map(|t| placeholders(t)) {
+        let known = match name.strip_prefix("port.") {
+            Some(port) => spec.ports.iter().any(|p| p.name == port),
+            None => match name.as_str() {
+                "host" | "project" | "service" => true,
+                "password" => spec.password.is_some(),
+                "bucket" => spec.s3.is_some(),
+                _ => false,
+            },
+        };
+        if !known {
+            return Err(format!("service `{}` uses unknown placeholder `{{{{{name}}}}}`", spec.name));
+        }
+    }
+    for probe in &spec.ready {
+        if !spec.ports.iter().any(|p| p.name == probe.port()) {
+            return Err(format!(
+                "readiness probe of `{}` names port `{}`, which the service does not have",
+                spec.name,
+                probe.port()
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check_unique_exports(
+    specs: &[(serde_saphyr::Location, ServiceSpec)],
+) -> Result<(), (serde_saphyr::Location, String, Option<String>)> {
+    let mut seen: IndexMap<&str, &str> = IndexMap::new();
+    for (loc, spec) in specs {
+        for var in spec.exports.keys() {
+            if let Some(first) = seen.insert(var, &spec.name) {
+                return Err((
+                    *loc,
+                    format!("services `{first}` and `{}` both export `{var}`", spec.name),
+                    Some(format!(
+                        "give `{}` an env_prefix, e.g. `env_prefix: {}_`",
+                        spec.name,
+                        spec.name.to_uppercase().replace('-', "_")
+                    )),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_password(password: &str, rule: &PasswordRule) -> Result<(), String> {
+    if password.chars().count() < rule.min_length.max(1) {
+        return Err(format!(
+            "password is too short: the server needs at least {} characters",
+            rule.min_length.max(1)
+        ));
+    }
+    Ok(())
+}
+
+/// S3 bucket naming rules: 3-63 characters of lowercase letters, digits,
+/// dots and hyphens, starting and ending with a letter or digit.
+pub fn validate_bucket(name: &str) -> Result<(), String> {
+    let ok_chars = name
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
+    let ends_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !(3..=63).contains(&name.len()) || !ok_chars || !ends_ok(name.chars().next())
+        || !ends_ok(name.chars().last()) || name.contains("..")
+    {
+        return Err(format!(
+            "invalid bucket name `{name}`: S3 bucket names are 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+        ));
+    }
+    Ok(())
+}
+
+fn validate_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !first_ok || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
+        return Err("use lowercase letters, digits, `-` and `_`, starting with a letter or digit".into());
+    }
+    Ok(())
+}
+
+fn validate_project_name(name: &str) -> Result<String, String> {
+    validate_name(name)
+        .map(|()| name.to_string())
+        .map_err(|m| format!("invalid project name `{name}`: {m}"))
+}
+
+/// The folder's name made into a valid project name, like Compose does.
+pub fn sanitize_project_name(dir: &Path) -> String {
+    let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    let raw = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let cleaned: String = raw
+        .chars()
+        .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
+        .collect();
+    let cleaned = cleaned.trim_start_matches(['-', '_']).to_string();
+    if cleaned.is_empty() { "default".into() } else { cleaned }
+}
+
+fn is_env_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn find_tab_indent(source: &str) -> Option<(u64, u64)> {
+    source.lines().enumerate().find_map(|(i, line)| {
+        let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
+        line[..indent].find('\t').map(|col| (i as u64 + 1, col as u64 + 1))
+    })
+}
+
+/// Turns a YAML/serde error into a located config error with a suggestion.
+fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Error {
+    let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
+    let message = e.without_snippet().to_string();
+    let message = strip_location(&message);
+    let suggestion = unknown_field_suggestion(&message);
+    Error::Config {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+        suggestion,
+    }
+}
+
+/// serde-saphyr appends " at line X, column Y"; devsvc puts the position first.
+fn strip_location(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(i) => message[..i].to_string(),
+        None => message.to_string(),
+    }
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`": the closest.
+fn unknown_field_suggestion(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (field, expected) = rest.split_once('`')?;
+    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    closest(field, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(yaml: &str) -> Result<Project> {
+        parse(
+            yaml,
+            Path::new("/tmp/shop/services.yaml"),
+            &LoadOptions { file: Path::new("x"), project_name: None, image_prefix: None },
+        )
+    }
+
+    #[test]
+    fn default_file_resolves_three_services() {
+        let p = parse_str(include_str!("../services.yaml")).unwrap();
+        assert_eq!(p.name, "shop");
+        let names: Vec<_> = p.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["redis", "mailhog", "minio"]);
+        assert_eq!(p.services[2].buckets, ["uploads"]);
+        assert!(p.services[0].exports.contains_key("REDIS_URL"));
+    }
+
+    #[test]
+    fn prefix_template_and_pinned_ports() {
+        let p = parse_str(
+            "project: shop\nimage_prefix: m:5000/\nservices:\n  cache:\n    template: redis\n    env_prefix: CACHE_\n    ports: {6379: 16379}\n",
+        )
+        .unwrap();
+        let s = &p.services[0];
+        assert_eq!(s.image, "m:5000/redis:7.4-alpine");
+        assert_eq!(s.ports[0].host, Some(16379));
+        assert!(s.exports.contains_key("CACHE_REDIS_URL"));
+    }
+
+    #[test]
+    fn unknown_template_suggests() {
+        let e = parse_str("services:\n  cache:\n    template: redsi\n").unwrap_err();
+        assert_eq!(e.code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "/tmp/shop/services.yaml:3:15: unknown template `redsi`\n  help: did you mean `redis`?"
+        );
+    }
+
+    #[test]
+    fn duplicate_exports_name_both() {
+        let e = parse_str("services:\n  redis: {}\n  cache:\n    template: redis\n").unwrap_err();
+        let text = e.to_string();
+        assert!(text.contains("services `redis` and `cache` both export `REDIS_URL`"), "{text}");
+        assert!(text.contains("env_prefix"), "{text}");
+    }
+}

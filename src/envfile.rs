@@ -1,0 +1,180 @@
+//! The env file: devsvc owns one marked block in it and nothing else. Every
+//! other byte (comments, blank lines, quoting, CRLF, a missing final newline)
+//! is kept as it was. Writes are atomic; a new file is created 0600.
+use std::path::Path;
+
+use indexmap::IndexMap;
+
+use crate::atomic;
+use crate::error::{Error, Result};
+
+pub const BEGIN: &str = "# >>> devsvc";
+pub const END: &str = "# <<< devsvc";
+
+/// Renders the block for these variables, with `eol` line endings.
+pub fn render_block(project: &str, vars: &IndexMap<String, String>, eol: &str) -> String {
+    let mut block = format!(
+        "{BEGIN} (project {project}): written by `devsvc up`; edit services.yaml, not this block{eol}"
+    );
+    for (name, value) in vars {
+        block.push_str(&format!("{name}={}{eol}", quote(value)));
+    }
+    block.push_str(END);
+    block.push_str(eol);
+    block
+}
+
+/// Double-quotes a value when a dotenv parser would otherwise misread it.
+fn quote(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+,=?&".contains(c));
+    if plain && !value.is_empty() {
+        return value.to_string();
+    }
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '"' | '\\' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' => out.push_str("\\n"),
+            _ => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Why a merge could not be done without risking the user's lines.
+#[derive(Debug, PartialEq)]
+pub struct MergeError {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Puts `vars` into `existing`: the block is replaced where it stands, or
+/// appended at the end on first write. Lines outside it are untouched.
+pub fn merge(existing: &str, project: &str, vars: &IndexMap<String, String>) -> Result<String, MergeError> {
+    let eol = if existing.contains("\r\n") { "\r\n" } else { "\n" };
+    let block = render_block(project, vars, eol);
+    let lines: Vec<&str> = existing.split_inclusive('\n').collect();
+    let is = |line: &str, marker: &str| line.trim_end().starts_with(marker);
+    let begin = lines.iter().position(|l| is(l, BEGIN));
+    let Some(begin) = begin else {
+        let mut out = existing.to_string();
+        if !out.is_empty() && !out.ends_with('\n') {
+            out.push_str(eol);
+        }
+        out.push_str(&block);
+        return Ok(out);
+    };
+    let Some(end) = lines[begin..].iter().position(|l| is(l, END)).map(|i| begin + i) else {
+        return Err(MergeError {
+            line: begin + 1,
+            message: format!(
+                "the devsvc block starts at line {} but its end marker `{END}` is missing; restore it (or remove the block) so devsvc knows which lines are yours",
+                begin + 1
+            ),
+        });
+    };
+    let mut out: String = lines[..begin].concat();
+    out.push_str(&block);
+    // Keep the user's missing final newline if the block was last.
+    let rest = lines[end + 1..].concat();
+    if rest.is_empty() && !lines[end].ends_with('\n') {
+        out.truncate(out.len() - eol.len());
+    }
+    out.push_str(&rest);
+    Ok(out)
+}
+
+/// Merges and writes atomically; returns false when the file already held
+/// exactly this content (so nothing was written).
+pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Result<bool> {
+    let existing = match std::fs::read(path) {
+        Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
+            Error::Runtime(format!("{}: not UTF-8 text; devsvc will not rewrite it", path.display()))
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let merged = merge(&existing, project, vars).map_err(|e| Error::Config {
+        file: path.display().to_string(),
+        line: e.line as u64,
+        column: 1,
+        message: e.message,
+        suggestion: None,
+    })?;
+    if merged == existing {
+        return Ok(false);
+    }
+    atomic::write(path, merged.as_bytes(), 0o600)?;
+    Ok(true)
+}
+
+/// True when git says the file is ignored; `None` outside a git work tree
+/// or without git.
+pub fn git_ignored(path: &Path) -> Option<bool> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name()?;
+    let status = std::process::Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["check-ignore", "-q", "--"])
+        .arg(name)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .ok()?;
+    match status.code() {
+        Some(0) => Some(true),
+        Some(1) => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn appends_then_replaces_in_place() {
+        let user = "# mine\nexport A='x # y'\r\nB=\"q\"";
+        let first = merge(user, "p", &vars(&[("REDIS_URL", "redis://h:1/0")])).unwrap();
+        assert!(first.starts_with(user), "{first:?}");
+        let second = merge(&first, "p", &vars(&[("REDIS_URL", "redis://h:2/0")])).unwrap();
+        assert!(second.starts_with(user));
+        assert!(second.contains("REDIS_URL=redis://h:2/0"));
+        assert!(!second.contains("h:1"));
+        assert_eq!(merge(&second, "p", &vars(&[("REDIS_URL", "redis://h:2/0")])).unwrap(), second);
+    }
+
+    #[test]
+    fn block_in_the_middle_stays_there() {
+        let text = "A=1\n# >>> devsvc old\nX=1\n# <<< devsvc\nZ=2\n";
+        let out = merge(text, "p", &vars(&[("X", "2")])).unwrap();
+        assert!(out.starts_with("A=1\n# >>> devsvc"));
+        assert!(out.ends_with("X=2\n# <<< devsvc\nZ=2\n"), "{out:?}");
+    }
+
+    #[test]
+    fn missing_end_marker_is_refused() {
+        let err = merge("A=1\n# >>> devsvc\nX=1\n", "p", &vars(&[])).unwrap_err();
+        assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn values_round_trip_through_dotenvy() {
+        let v = vars(&[("A", "plain"), ("B", "has space # and \"quote\" $x"), ("C", "")]);
+        let text = render_block("p", &v, "\n");
+        let parsed: Vec<(String, String)> =
+            dotenvy::from_read_iter(text.as_bytes()).map(Result::unwrap).collect();
+        assert_eq!(parsed, v.into_iter().collect::<Vec<_>>());
+    }
+}

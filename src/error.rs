@@ -1,0 +1,94 @@
+//! One error type for the whole tool: each variant carries the context a user
+//! needs to act, and maps to the exit code of SPEC section 3.
+use std::path::PathBuf;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// services.yaml or a template is wrong: always points at file, line, column.
+    #[error("{file}:{line}:{column}: {message}{}", suggestion_suffix(.suggestion))]
+    Config {
+        file: String,
+        line: u64,
+        column: u64,
+        message: String,
+        suggestion: Option<String>,
+    },
+    /// A configuration problem that has no single position (a missing file).
+    #[error("{0}")]
+    Usage(String),
+    #[error(
+        "cannot reach the container engine at {endpoint} (chosen from {chosen_by}): {reason}\n\
+         hint: start Docker, or point DOCKER_HOST / DOCKER_CONTEXT at a running engine"
+    )]
+    EngineUnreachable {
+        endpoint: String,
+        chosen_by: String,
+        reason: String,
+    },
+    #[error("{action}: {message}")]
+    Engine { action: String, message: String },
+    #[error("cannot pull image {image}: {message}")]
+    Pull { image: String, message: String },
+    #[error(
+        "service `{service}` did not become ready within {timeout_secs} s: {last_error}\n\
+         last log lines of {container}:\n{logs}"
+    )]
+    NotReady {
+        service: String,
+        container: String,
+        timeout_secs: u64,
+        last_error: String,
+        logs: String,
+    },
+    #[error("service `{service}`: {message}")]
+    Provision { service: String, message: String },
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Runtime(String),
+    #[error("interrupted")]
+    Interrupted,
+}
+
+fn suggestion_suffix(suggestion: &Option<String>) -> String {
+    suggestion
+        .as_ref()
+        .map(|s| format!("\n  help: {s}"))
+        .unwrap_or_default()
+}
+
+impl Error {
+    /// The process exit status for this error (SPEC section 3).
+    pub fn code(&self) -> u8 {
+        match self {
+            Error::Config { .. } | Error::Usage(_) => 2,
+            Error::EngineUnreachable { .. } => 3,
+            Error::NotReady { .. } => 4,
+            Error::Interrupted => 130,
+            Error::Engine { .. }
+            | Error::Pull { .. }
+            | Error::Provision { .. }
+            | Error::Io { .. }
+            | Error::Runtime(_) => 1,
+        }
+    }
+
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.into(),
+            source,
+        }
+    }
+
+    pub fn engine(action: impl Into<String>, err: impl std::fmt::Display) -> Self {
+        Error::Engine {
+            action: action.into(),
+            message: err.to_string(),
+        }
+    }
+}

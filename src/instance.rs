@@ -1,0 +1,173 @@
+//! A service made concrete for one run: its host ports and secrets are
+//! known, so every template value can be rendered into the container to
+//! create, the probes to run, the buckets to make and the variables to export.
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::config::ServiceSpec;
+use crate::engine::{self, ContainerSpec};
+use crate::error::{Error, Result};
+use crate::probe::Probe;
+use crate::provision::S3Target;
+use crate::render::Values;
+use crate::template::ProbeSpec;
+
+pub struct Instance {
+    pub service: String,
+    pub container: ContainerSpec,
+    /// Identifies the container's configuration; a change means recreate.
+    pub hash: String,
+    pub probes: Vec<Probe>,
+    pub s3: Option<S3Target>,
+    pub buckets: Vec<String>,
+    pub exports: IndexMap<String, String>,
+    /// (port name, host port) for the status table.
+    pub host_ports: Vec<(String, u16)>,
+}
+
+pub fn container_name(project: &str, service: &str) -> String {
+    format!("devsvc-{project}-{service}")
+}
+
+pub fn network_name(project: &str) -> String {
+    format!("devsvc-{project}")
+}
+
+pub fn volume_name(project: &str, service: &str) -> String {
+    format!("devsvc-{project}-{service}-data")
+}
+
+/// Renders `spec` with its host ports (by port name), its password if it
+/// takes one, and the host where published ports are reached.
+pub fn resolve(
+    project: &str,
+    spec: &ServiceSpec,
+    host_ports: &HashMap<String, u16>,
+    password: Option<&str>,
+    host: &str,
+    stop_grace_secs: i64,
+) -> Result<Instance> {
+    let mut values = Values::default();
+    values.set("host", host);
+    values.set("project", project);
+    values.set("service", &spec.name);
+    if let Some(password) = password {
+        values.set("password", password);
+    }
+    values.set("bucket", spec.buckets.first().cloned().unwrap_or_default());
+    let mut ports = Vec::new();
+    for port in &spec.ports {
+        let host_port = host_ports[&port.name];
+        values.set(format!("port.{}", port.name), host_port.to_string());
+        ports.push((port.container, host_port));
+    }
+    let render = |text: &str| {
+        values
+            .render(text)
+            .map_err(|m| Error::Runtime(format!("service `{}`: {m}", spec.name)))
+    };
+    let port_of = |name: &str| host_ports[name];
+
+    let cmd = spec
+        .command
+        .as_ref()
+        .map(|c| c.iter().map(|a| render(a)).collect::<Result<Vec<_>>>())
+        .transpose()?;
+    let env = spec
+        .env
+        .iter()
+        .map(|(k, v)| Ok(format!("{k}={}", render(v)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let volume = spec
+        .data
+        .as_ref()
+        .map(|path| (volume_name(project, &spec.name), path.clone()));
+
+    let hash = config_hash(&HashInput {
+        image: &spec.image,
+        cmd: &cmd,
+        env: &env,
+        ports: &ports,
+        volume: &volume,
+    });
+    let mut labels = engine::project_labels(project);
+    labels.insert(engine::LABEL_SERVICE.into(), spec.name.clone());
+    labels.insert(engine::LABEL_HASH.into(), hash.clone());
+
+    let probes = spec
+        .ready
+        .iter()
+        .map(|p| {
+            Ok(match p {
+                ProbeSpec::Redis { port, password } => Probe::Redis {
+                    port: port_of(port),
+                    password: password.as_deref().map(render).transpose()?.filter(|p| !p.is_empty()),
+                },
+                ProbeSpec::Smtp { port } => Probe::Smtp { port: port_of(port) },
+                ProbeSpec::Http { port, path, status } => Probe::Http {
+                    port: port_of(port),
+                    path: path.clone(),
+                    status: *status,
+                },
+                ProbeSpec::Tcp { port } => Probe::Tcp { port: port_of(port) },
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let s3 = spec
+        .s3
+        .as_ref()
+        .map(|s3| {
+            Ok::<_, Error>(S3Target {
+                endpoint: format!("http://{host}:{}", port_of(&s3.port)),
+                access_key: render(&s3.access_key)?,
+                secret_key: render(&s3.secret_key)?,
+                region: render(&s3.region)?,
+            })
+        })
+        .transpose()?;
+    let exports = spec
+        .exports
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), render(v)?)))
+        .collect::<Result<IndexMap<_, _>>>()?;
+
+    Ok(Instance {
+        service: spec.name.clone(),
+        container: ContainerSpec {
+            name: container_name(project, &spec.name),
+            image: spec.image.clone(),
+            cmd,
+            env,
+            labels,
+            ports,
+            host_ip: "127.0.0.1".into(),
+            volume,
+            network: network_name(project),
+            alias: spec.name.clone(),
+            stop_grace_secs,
+        },
+        hash,
+        probes,
+        s3,
+        buckets: spec.buckets.clone(),
+        exports,
+        host_ports: spec.ports.iter().map(|p| (p.name.clone(), host_ports[&p.name])).collect(),
+    })
+}
+
+#[derive(Serialize)]
+struct HashInput<'a> {
+    image: &'a str,
+    cmd: &'a Option<Vec<String>>,
+    env: &'a [String],
+    ports: &'a [(u16, u16)],
+    volume: &'a Option<(String, String)>,
+}
+
+fn config_hash(input: &HashInput) -> String {
+    let json = serde_json::to_vec(input).expect("hash input serialises");
+    hex::encode(&Sha256::digest(&json)[..12])
+}

@@ -1,0 +1,175 @@
+//! Readiness probes, run from the host against the published ports: a
+//! service is ready when it answers its own protocol, not when its process
+//! has started. Each check is one bounded attempt; `wait` retries.
+use std::time::Duration;
+
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, timeout};
+
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// A probe with its address and secrets filled in.
+#[derive(Debug, Clone)]
+pub enum Probe {
+    Redis { port: u16, password: Option<String> },
+    Smtp { port: u16 },
+    Http { port: u16, path: String, status: u16 },
+    Tcp { port: u16 },
+}
+
+impl Probe {
+    pub fn describe(&self, host: &str) -> String {
+        match self {
+            Probe::Redis { port, .. } => format!("redis PING at {host}:{port}"),
+            Probe::Smtp { port } => format!("SMTP greeting at {host}:{port}"),
+            Probe::Http { port, path, status } => format!("HTTP {status} from http://{host}:{port}{path}"),
+            Probe::Tcp { port } => format!("TCP connect to {host}:{port}"),
+        }
+    }
+
+    /// One attempt; `Err` says what was seen instead of readiness.
+    pub async fn check(&self, host: &str, http: &reqwest::Client) -> Result<(), String> {
+        let attempt = async {
+            match self {
+                Probe::Redis { port, password } => redis(host, *port, password.as_deref()).await,
+                Probe::Smtp { port } => smtp(host, *port).await,
+                Probe::Http { port, path, status } => http_status(http, host, *port, path, *status).await,
+                Probe::Tcp { port } => connect(host, *port).await.map(drop),
+            }
+        };
+        timeout(ATTEMPT_TIMEOUT, attempt)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {} s", ATTEMPT_TIMEOUT.as_secs())))
+    }
+}
+
+/// Polls every probe until all pass or `deadline` passes. Backoff starts
+/// short so a fast service is seen at once; `still_alive` lets the caller
+/// stop early when the container has exited.
+pub async fn wait_all<F, Fut>(
+    probes: &[Probe],
+    host: &str,
+    deadline: Instant,
+    http: &reqwest::Client,
+    mut still_alive: F,
+) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let mut delay = Duration::from_millis(20);
+    let mut last_alive_check = Instant::now();
+    for probe in probes {
+        loop {
+            let error = match probe.check(host, http).await {
+                Ok(()) => break,
+                Err(e) => format!("{}: {e}", probe.describe(host)),
+            };
+            if Instant::now() >= deadline {
+                return Err(error);
+            }
+            if last_alive_check.elapsed() > Duration::from_millis(500) {
+                still_alive().await?;
+                last_alive_check = Instant::now();
+            }
+            tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
+            delay = (delay * 2).min(Duration::from_millis(250));
+        }
+    }
+    Ok(())
+}
+
+async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
+    TcpStream::connect((host, port)).await.map_err(|e| e.to_string())
+}
+
+async fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, String> {
+    let mut line = String::new();
+    let n = reader.read_line(&mut line).await.map_err(|e| e.to_string())?;
+    if n == 0 {
+        return Err("connection closed".into());
+    }
+    Ok(line.trim_end().to_string())
+}
+
+fn resp_command(args: &[&str]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", args.len()).into_bytes();
+    for arg in args {
+        out.extend(format!("${}\r\n{arg}\r\n", arg.len()).into_bytes());
+    }
+    out
+}
+
+async fn redis(host: &str, port: u16, password: Option<&str>) -> Result<(), String> {
+    let mut reader = BufReader::new(connect(host, port).await?);
+    if let Some(password) = password {
+        reader.get_mut().write_all(&resp_command(&["AUTH", password])).await.map_err(|e| e.to_string())?;
+        let reply = read_line(&mut reader).await?;
+        if reply != "+OK" {
+            return Err(format!("AUTH answered `{reply}`"));
+        }
+    }
+    reader.get_mut().write_all(&resp_command(&["PING"])).await.map_err(|e| e.to_string())?;
+    match read_line(&mut reader).await? {
+        reply if reply == "+PONG" => Ok(()),
+        reply => Err(format!("PING answered `{reply}`")),
+    }
+}
+
+async fn smtp(host: &str, port: u16) -> Result<(), String> {
+    let mut reader = BufReader::new(connect(host, port).await?);
+    let greeting = read_line(&mut reader).await?;
+    let _ = reader.get_mut().write_all(b"QUIT\r\n").await;
+    if greeting.starts_with("220") {
+        Ok(())
+    } else {
+        Err(format!("greeting was `{greeting}`"))
+    }
+}
+
+async fn http_status(client: &reqwest::Client, host: &str, port: u16, path: &str, want: u16) -> Result<(), String> {
+    let response = client
+        .get(format!("http://{host}:{port}{path}"))
+        .send()
+        .await
+        .map_err(|e| format!("{e}"))?;
+    let got = response.status().as_u16();
+    if got == want { Ok(()) } else { Err(format!("status {got}")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::net::TcpListener;
+
+    async fn serve_once(reply: &'static [u8]) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (mut socket, _) = listener.accept().await.unwrap();
+            socket.write_all(reply).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn smtp_needs_a_220_greeting() {
+        let client = reqwest::Client::new();
+        let good = serve_once(b"220 ready ESMTP\r\n").await;
+        assert!(Probe::Smtp { port: good }.check("127.0.0.1", &client).await.is_ok());
+        let bad = serve_once(b"554 go away\r\n").await;
+        let err = Probe::Smtp { port: bad }.check("127.0.0.1", &client).await.unwrap_err();
+        assert!(err.contains("554"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn redis_probe_reports_what_it_saw() {
+        let client = reqwest::Client::new();
+        let port = serve_once(b"-NOAUTH Authentication required.\r\n").await;
+        let err = Probe::Redis { port, password: None }.check("127.0.0.1", &client).await.unwrap_err();
+        assert!(err.contains("NOAUTH"), "{err}");
+        assert_eq!(resp_command(&["PING"]), b"*1\r\n$4\r\nPING\r\n");
+    }
+}

@@ -1,0 +1,137 @@
+//! What devsvc remembers per project between runs: generated secrets and the
+//! host ports it chose, so the env file stays the same across `up` and
+//! `down`/`up`. Kept in the user's state folder, never in the project, plus a
+//! lock file that serialises concurrent runs on one project.
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use rand::RngExt;
+use serde::{Deserialize, Serialize};
+
+use crate::atomic;
+use crate::error::{Error, Result};
+
+#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
+struct Data {
+    #[serde(default)]
+    secrets: BTreeMap<String, String>,
+    #[serde(default)]
+    ports: BTreeMap<String, u16>,
+}
+
+pub struct State {
+    path: PathBuf,
+    data: Data,
+    saved: Data,
+}
+
+/// Held while a command changes a project; dropped, it releases the lock.
+pub struct ProjectLock {
+    _file: File,
+}
+
+pub fn state_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("DEVSVC_STATE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("devsvc")
+}
+
+impl ProjectLock {
+    /// Waits for other devsvc runs on the same project to finish.
+    pub fn acquire(project: &str) -> Result<ProjectLock> {
+        let dir = state_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        let path = dir.join(format!("{project}.lock"));
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        file.lock().map_err(|e| Error::io(&path, e))?;
+        Ok(ProjectLock { _file: file })
+    }
+}
+
+impl State {
+    pub fn load(project: &str) -> Result<State> {
+        Self::load_from(&state_dir().join(format!("{project}.json")))
+    }
+
+    fn load_from(path: &Path) -> Result<State> {
+        let data: Data = match std::fs::read(path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Data::default(),
+            Err(e) => return Err(Error::io(path, e)),
+        };
+        let saved = Data { secrets: data.secrets.clone(), ports: data.ports.clone() };
+        Ok(State { path: path.to_path_buf(), data, saved })
+    }
+
+    /// The service's secret, generated with `length` characters on first use.
+    pub fn secret(&mut self, service: &str, length: usize) -> String {
+        self.data
+            .secrets
+            .entry(service.to_string())
+            .or_insert_with(|| generate_secret(length))
+            .clone()
+    }
+
+    pub fn port(&self, service: &str, port: &str) -> Option<u16> {
+        self.data.ports.get(&format!("{service}/{port}")).copied()
+    }
+
+    pub fn set_port(&mut self, service: &str, port: &str, host: u16) {
+        self.data.ports.insert(format!("{service}/{port}"), host);
+    }
+
+    /// Writes the state if it changed (mode 0600: it holds secrets).
+    pub fn save(&mut self) -> Result<()> {
+        if self.data == self.saved {
+            return Ok(());
+        }
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let bytes = serde_json::to_vec_pretty(&self.data).expect("state serialises");
+        atomic::write(&self.path, &bytes, 0o600)?;
+        self.saved = Data { secrets: self.data.secrets.clone(), ports: self.data.ports.clone() };
+        Ok(())
+    }
+}
+
+/// Letters and digits only, so secrets sit in URLs without escaping.
+fn generate_secret(length: usize) -> String {
+    let mut rng = rand::rng();
+    (0..length.max(8))
+        .map(|_| rng.sample(rand::distr::Alphanumeric) as char)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_and_ports_survive_a_reload() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let mut state = State::load_from(&path).unwrap();
+        let secret = state.secret("minio", 32);
+        assert_eq!(secret.len(), 32);
+        assert_ne!(secret, "minioadmin");
+        state.set_port("minio", "s3", 23456);
+        state.save().unwrap();
+        let mut again = State::load_from(&path).unwrap();
+        assert_eq!(again.secret("minio", 32), secret);
+        assert_eq!(again.port("minio", "s3"), Some(23456));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}

@@ -1,0 +1,22 @@
+//! "Did you mean" for names a user mistyped.
+
+/// The candidate closest to `input`, if it is close enough to be a typo.
+pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(input, c), c))
+        .filter(|(distance, c)| *distance <= (c.len().max(input.len()) / 3).max(1) + 1)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn suggests_typos_only() {
+        let names = ["redis", "mailhog", "minio"];
+        assert_eq!(super::closest("redsi", names), Some("redis"));
+        assert_eq!(super::closest("mailhgo", names), Some("mailhog"));
+        assert_eq!(super::closest("postgres", names), None);
+    }
+}

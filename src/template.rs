@@ -1,0 +1,165 @@
+//! Service templates: the facts that describe one kind of backing service
+//! (image, ports, environment, readiness, provisioning, exported variables).
+//! Templates are data files in `templates/`, compiled in by `build.rs`; the
+//! rest of devsvc never names a service kind.
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
+
+/// One template file. An inline service in services.yaml uses the same fields.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Template {
+    #[serde(default)]
+    pub description: String,
+    /// A pinned image reference, never `latest`.
+    pub image: String,
+    /// Named container ports, e.g. `smtp: 1025`.
+    #[serde(default)]
+    pub ports: IndexMap<String, u16>,
+    #[serde(default)]
+    pub command: Option<Vec<String>>,
+    #[serde(default)]
+    pub env: IndexMap<String, String>,
+    /// The container path holding data, kept in a named volume.
+    #[serde(default)]
+    pub data: Option<String>,
+    /// Present when the service takes a password (`{{password}}`).
+    #[serde(default)]
+    pub password: Option<PasswordRule>,
+    #[serde(default)]
+    pub ready: Vec<ProbeSpec>,
+    /// Present when the service speaks S3 and can create `buckets`.
+    #[serde(default)]
+    pub s3: Option<S3Api>,
+    /// Variables written to the env file, before any `env_prefix`.
+    #[serde(default)]
+    pub exports: IndexMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordRule {
+    /// Length of the generated password.
+    pub generate: usize,
+    /// Shortest password the server accepts.
+    #[serde(default)]
+    pub min_length: usize,
+}
+
+/// How to tell, from the host, that a service really answers.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum ProbeSpec {
+    /// RESP `PING` answered by `+PONG` (after `AUTH` when a password is given).
+    Redis {
+        port: String,
+        #[serde(default)]
+        password: Option<String>,
+    },
+    /// An SMTP `220` greeting.
+    Smtp { port: String },
+    /// An HTTP `GET` answered with the given status.
+    Http {
+        port: String,
+        #[serde(default = "root_path")]
+        path: String,
+        #[serde(default = "ok_status")]
+        status: u16,
+    },
+    /// A TCP connection is accepted.
+    Tcp { port: String },
+}
+
+fn root_path() -> String {
+    "/".into()
+}
+
+fn ok_status() -> u16 {
+    200
+}
+
+impl ProbeSpec {
+    pub fn port(&self) -> &str {
+        match self {
+            ProbeSpec::Redis { port, .. }
+            | ProbeSpec::Smtp { port }
+            | ProbeSpec::Http { port, .. }
+            | ProbeSpec::Tcp { port } => port,
+        }
+    }
+}
+
+/// The S3 API a template offers for creating buckets.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct S3Api {
+    pub port: String,
+    pub access_key: String,
+    pub secret_key: String,
+    pub region: String,
+}
+
+/// The YAML source of a built-in template.
+pub fn builtin_source(name: &str) -> Option<&'static str> {
+    BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+}
+
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    BUILTIN.iter().map(|(n, _)| *n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(name: &str) -> Template {
+        serde_saphyr::from_str(builtin_source(name).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn every_builtin_template_parses_and_pins_its_image() {
+        for name in builtin_names() {
+            let t = load(name);
+            let tag = t.image.rsplit_once(':').map(|(_, tag)| tag);
+            assert!(
+                tag.is_some_and(|tag| tag != "latest" && !tag.contains('/')),
+                "{name}: image {} must carry a pinned tag",
+                t.image
+            );
+            for probe in &t.ready {
+                assert!(t.ports.contains_key(probe.port()), "{name}: probe port");
+            }
+        }
+    }
+
+    #[test]
+    fn minio_template_keeps_the_real_contract() {
+        let t = load("minio");
+        assert_eq!(t.image, "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z");
+        assert_eq!(
+            t.ready,
+            vec![ProbeSpec::Http {
+                port: "s3".into(),
+                path: "/minio/health/live".into(),
+                status: 200
+            }]
+        );
+        assert_eq!(t.ports["s3"], 9000);
+        assert_eq!(t.ports["console"], 9001);
+        assert!(t.password.unwrap().min_length >= 8);
+        assert_eq!(t.exports["S3_FORCE_PATH_STYLE"], "true");
+    }
+
+    #[test]
+    fn redis_and_mailhog_templates_keep_the_real_contract() {
+        let redis = load("redis");
+        assert_eq!(redis.image, "redis:7.4-alpine");
+        assert!(matches!(&redis.ready[0], ProbeSpec::Redis { password: Some(_), .. }));
+        let mailhog = load("mailhog");
+        assert_eq!(mailhog.image, "mailhog/mailhog:v1.0.1");
+        assert_eq!(mailhog.ports["smtp"], 1025);
+        assert_eq!(mailhog.ports["http"], 8025);
+    }
+}

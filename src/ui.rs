@@ -1,0 +1,154 @@
+//! What the user sees while commands run: progress bars and spinners on a
+//! terminal, one plain line per event in CI and pipes (no escape codes, no
+//! carriage returns), nothing but errors with `-q`. Data goes to stdout;
+//! progress and events go to stderr.
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Clone)]
+pub struct Ui {
+    mode: Mode,
+}
+
+#[derive(Clone)]
+enum Mode {
+    Terminal(MultiProgress),
+    Plain,
+    Quiet,
+}
+
+/// A progress display for one task: a bar or spinner on a terminal, start
+/// and finish lines otherwise.
+pub struct Task {
+    bar: Option<ProgressBar>,
+    ui: Ui,
+    label: String,
+}
+
+impl Ui {
+    pub fn new(quiet: bool) -> Ui {
+        let mode = if quiet {
+            Mode::Quiet
+        } else if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
+            Mode::Terminal(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+        } else {
+            Mode::Plain
+        };
+        Ui { mode }
+    }
+
+    pub fn color() -> bool {
+        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+    }
+
+    /// One line about one thing that happened.
+    pub fn event(&self, subject: &str, message: &str) {
+        let line = format!("{subject}: {message}");
+        match &self.mode {
+            Mode::Terminal(multi) => {
+                let _ = multi.println(line);
+            }
+            Mode::Plain => eprintln!("{line}"),
+            Mode::Quiet => {}
+        }
+    }
+
+    /// Shown even with `-q`.
+    pub fn warn(&self, message: &str) {
+        let prefix = if Ui::color() { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+        let line = format!("{prefix}: {message}");
+        match &self.mode {
+            Mode::Terminal(multi) => {
+                let _ = multi.println(line);
+            }
+            _ => eprintln!("{line}"),
+        }
+    }
+
+    /// A byte progress bar (image pulls).
+    pub fn bytes_task(&self, label: &str, start_message: &str) -> Task {
+        self.task(label, start_message, true)
+    }
+
+    /// A spinner (waiting for readiness).
+    pub fn spinner_task(&self, label: &str, start_message: &str) -> Task {
+        self.task(label, start_message, false)
+    }
+
+    fn task(&self, label: &str, start_message: &str, bytes: bool) -> Task {
+        let bar = match &self.mode {
+            Mode::Terminal(multi) => {
+                let bar = if bytes {
+                    ProgressBar::new(0).with_style(
+                        ProgressStyle::with_template("{prefix:>12} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
+                            .expect("valid template")
+                            .progress_chars("=> "),
+                    )
+                } else {
+                    ProgressBar::new_spinner().with_style(
+                        ProgressStyle::with_template("{prefix:>12} {spinner} {msg} {elapsed}").expect("valid template"),
+                    )
+                };
+                let bar = multi.add(bar);
+                bar.set_prefix(label.to_string());
+                bar.set_message(start_message.to_string());
+                bar.enable_steady_tick(Duration::from_millis(100));
+                Some(bar)
+            }
+            Mode::Plain => {
+                eprintln!("{label}: {start_message}");
+                None
+            }
+            Mode::Quiet => None,
+        };
+        Task { bar, ui: self.clone(), label: label.to_string() }
+    }
+}
+
+impl Task {
+    pub fn progress(&self, current: u64, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total);
+            bar.set_position(current);
+        }
+    }
+
+    pub fn finish(self, message: &str) {
+        match self.bar {
+            Some(bar) => bar.finish_and_clear(),
+            None => {}
+        }
+        self.ui.event(&self.label, message);
+    }
+
+    pub fn abandon(self) {
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// A left-aligned text table for stdout.
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| {
+        let padded: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
+        padded.join("  ").trim_end().to_string() + "\n"
+    };
+    let mut out = line(header.iter().map(|h| h.to_string()).collect());
+    for row in rows {
+        out.push_str(&line(row.clone()));
+    }
+    out
+}
