@@ -10,7 +10,10 @@ use crate::error::{Error, Result};
 /// Writes `bytes` to `path` atomically. An existing file keeps its mode; a
 /// new one gets `new_mode` (0600 for files that hold secrets).
 pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let mode = match std::fs::metadata(path) {
         Ok(meta) => meta.permissions().mode() & 0o7777,
         Err(_) => new_mode,
@@ -24,7 +27,9 @@ pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
         .map_err(io)?;
     tmp.write_all(bytes).map_err(io)?;
     // The umask may have narrowed the mode given at creation.
-    tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode)).map_err(io)?;
+    tmp.as_file()
+        .set_permissions(std::fs::Permissions::from_mode(mode))
+        .map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     if let Ok(d) = std::fs::File::open(dir) {

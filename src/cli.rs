@@ -5,13 +5,28 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "devsvc", version, about = "Backing services for local development, attached through .env")]
+#[command(
+    name = "devsvc",
+    version,
+    about = "Backing services for local development, attached through .env"
+)]
 pub struct Cli {
     /// The services file.
-    #[arg(short = 'f', long = "file", env = "DEVSVC_FILE", global = true, default_value = "services.yaml")]
+    #[arg(
+        short = 'f',
+        long = "file",
+        env = "DEVSVC_FILE",
+        global = true,
+        default_value = "services.yaml"
+    )]
     pub file: PathBuf,
     /// Project name (default: services.yaml's `project:`, else the folder's name).
-    #[arg(short = 'p', long = "project-name", env = "DEVSVC_PROJECT", global = true)]
+    #[arg(
+        short = 'p',
+        long = "project-name",
+        env = "DEVSVC_PROJECT",
+        global = true
+    )]
     pub project_name: Option<String>,
     /// Prepended to every image, for registry mirrors (e.g. mirror.corp:5000/).
     #[arg(long, env = "DEVSVC_IMAGE_PREFIX", global = true)]
@@ -35,9 +50,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Start services (all, or those named), wait until ready, write the env file.
-    Up {
-        services: Vec<String>,
-    },
+    Up { services: Vec<String> },
     /// Stop and remove this project's containers and network.
     Down {
         services: Vec<String>,

@@ -132,7 +132,10 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
             m.line,
             m.column,
             format!("environment variable `{}` is not set", m.name),
-            Some(format!("set {0}, or give a default: ${{{0}:-value}}", m.name)),
+            Some(format!(
+                "set {0}, or give a default: ${{{0}:-value}}",
+                m.name
+            )),
         ),
         InterpolateError::Malformed { line, column, text } => at(
             line,
@@ -143,11 +146,19 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
     })?;
     let raw: RawFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(&file, &e))?;
 
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = match (options.project_name, &raw.project) {
-        (Some(name), _) => validate_project_name(name).map_err(|m| Error::Usage(m))?,
+        (Some(name), _) => validate_project_name(name).map_err(Error::Usage)?,
         (None, Some(spanned)) => validate_project_name(&spanned.value).map_err(|m| {
-            at(spanned.referenced.line(), spanned.referenced.column(), m, None)
+            at(
+                spanned.referenced.line(),
+                spanned.referenced.column(),
+                m,
+                None,
+            )
         })?,
         (None, None) => sanitize_project_name(dir),
     };
@@ -169,11 +180,12 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
     for (service_name, entry) in services.value {
         let loc = entry.referenced;
         let raw = entry.value.unwrap_or_default();
-        let spec = resolve_service(&service_name, raw, &image_prefix)
-            .map_err(|(l, message, suggestion)| {
+        let spec = resolve_service(&service_name, raw, &image_prefix).map_err(
+            |(l, message, suggestion)| {
                 let l = l.unwrap_or(loc);
                 at(l.line(), l.column(), message, suggestion)
-            })?;
+            },
+        )?;
         specs.push((loc, spec));
     }
     check_unique_exports(&specs).map_err(|(loc, m, s)| at(loc.line(), loc.column(), m, s))?;
@@ -188,7 +200,11 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
 
 type Located = (Option<serde_saphyr::Location>, String, Option<String>);
 
-fn resolve_service(name: &str, raw: RawService, image_prefix: &str) -> Result<ServiceSpec, Located> {
+fn resolve_service(
+    name: &str,
+    raw: RawService,
+    image_prefix: &str,
+) -> Result<ServiceSpec, Located> {
     if let Err(m) = validate_name(name) {
         return Err((None, format!("invalid service name `{name}`: {m}"), None));
     }
@@ -210,13 +226,21 @@ fn resolve_service(name: &str, raw: RawService, image_prefix: &str) -> Result<Se
         ));
     };
     let template: Template = serde_saphyr::from_str(source).map_err(|e| {
-        (None, format!("built-in template `{template_name}` is invalid: {e}"), None)
+        (
+            None,
+            format!("built-in template `{template_name}` is invalid: {e}"),
+            None,
+        )
     })?;
 
     let mut ports: Vec<PortSpec> = template
         .ports
         .iter()
-        .map(|(n, p)| PortSpec { name: n.clone(), container: *p, host: None })
+        .map(|(n, p)| PortSpec {
+            name: n.clone(),
+            container: *p,
+            host: None,
+        })
         .collect();
     if let Some(pinned) = raw.ports {
         for (key, host) in pinned.value {
@@ -283,7 +307,10 @@ fn resolve_service(name: &str, raw: RawService, image_prefix: &str) -> Result<Se
         Some(p) if !p.value.is_empty() && !is_env_name(&p.value) => {
             return Err((
                 Some(p.referenced),
-                format!("env_prefix `{}` is not a valid variable name prefix", p.value),
+                format!(
+                    "env_prefix `{}` is not a valid variable name prefix",
+                    p.value
+                ),
                 Some("use capitals, digits and `_`, e.g. SESSIONS_".into()),
             ));
         }
@@ -305,7 +332,11 @@ fn resolve_service(name: &str, raw: RawService, image_prefix: &str) -> Result<Se
         ports,
         command: raw.command.or(template.command),
         env,
-        data: if raw.volume.unwrap_or(true) { template.data } else { None },
+        data: if raw.volume.unwrap_or(true) {
+            template.data
+        } else {
+            None
+        },
         password,
         ready: raw.ready.unwrap_or(template.ready),
         s3: template.s3,
@@ -322,12 +353,19 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), String> {
     texts.extend(spec.exports.values().map(String::as_str));
     texts.extend(spec.command.iter().flatten().map(String::as_str));
     for probe in &spec.ready {
-        if let ProbeSpec::Redis { password: Some(p), .. } = probe {
+        if let ProbeSpec::Redis {
+            password: Some(p), ..
+        } = probe
+        {
             texts.push(p);
         }
     }
     if let Some(s3) = &spec.s3 {
-        texts.extend([s3.access_key.as_str(), s3.secret_key.as_str(), s3.region.as_str()]);
+        texts.extend([
+            s3.access_key.as_str(),
+            s3.secret_key.as_str(),
+            s3.region.as_str(),
+        ]);
     }
     for name in texts.iter().flat_map(|t| placeholders(t)) {
         let known = match name.strip_prefix("port.") {
@@ -340,7 +378,10 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), String> {
             },
         };
         if !known {
-            return Err(format!("service `{}` uses unknown placeholder `{{{{{name}}}}}`", spec.name));
+            return Err(format!(
+                "service `{}` uses unknown placeholder `{{{{{name}}}}}`",
+                spec.name
+            ));
         }
     }
     for probe in &spec.ready {
@@ -394,8 +435,11 @@ pub fn validate_bucket(name: &str) -> Result<(), String> {
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
     let ends_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !(3..=63).contains(&name.len()) || !ok_chars || !ends_ok(name.chars().next())
-        || !ends_ok(name.chars().last()) || name.contains("..")
+    if !(3..=63).contains(&name.len())
+        || !ok_chars
+        || !ends_ok(name.chars().next())
+        || !ends_ok(name.chars().last())
+        || name.contains("..")
     {
         return Err(format!(
             "invalid bucket name `{name}`: S3 bucket names are 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
@@ -406,9 +450,15 @@ pub fn validate_bucket(name: &str) -> Result<(), String> {
 
 fn validate_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
-    let first_ok = chars.next().is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-    if !first_ok || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') {
-        return Err("use lowercase letters, digits, `-` and `_`, starting with a letter or digit".into());
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !first_ok
+        || !chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+    {
+        return Err(
+            "use lowercase letters, digits, `-` and `_`, starting with a letter or digit".into(),
+        );
     }
     Ok(())
 }
@@ -422,25 +472,36 @@ fn validate_project_name(name: &str) -> Result<String, String> {
 /// The folder's name made into a valid project name, like Compose does.
 pub fn sanitize_project_name(dir: &Path) -> String {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
-    let raw = dir.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let raw = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
     let cleaned: String = raw
         .chars()
         .filter(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-' || *c == '_')
         .collect();
     let cleaned = cleaned.trim_start_matches(['-', '_']).to_string();
-    if cleaned.is_empty() { "default".into() } else { cleaned }
+    if cleaned.is_empty() {
+        "default".into()
+    } else {
+        cleaned
+    }
 }
 
 fn is_env_name(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
 fn find_tab_indent(source: &str) -> Option<(u64, u64)> {
     source.lines().enumerate().find_map(|(i, line)| {
         let indent = line.len() - line.trim_start_matches([' ', '\t']).len();
-        line[..indent].find('\t').map(|col| (i as u64 + 1, col as u64 + 1))
+        line[..indent]
+            .find('\t')
+            .map(|col| (i as u64 + 1, col as u64 + 1))
     })
 }
 
@@ -483,7 +544,11 @@ mod tests {
         parse(
             yaml,
             Path::new("/tmp/shop/services.yaml"),
-            &LoadOptions { file: Path::new("x"), project_name: None, image_prefix: None },
+            &LoadOptions {
+                file: Path::new("x"),
+                project_name: None,
+                image_prefix: None,
+            },
         )
     }
 
@@ -523,7 +588,10 @@ mod tests {
     fn duplicate_exports_name_both() {
         let e = parse_str("services:\n  redis: {}\n  cache:\n    template: redis\n").unwrap_err();
         let text = e.to_string();
-        assert!(text.contains("services `redis` and `cache` both export `REDIS_URL`"), "{text}");
+        assert!(
+            text.contains("services `redis` and `cache` both export `REDIS_URL`"),
+            "{text}"
+        );
         assert!(text.contains("env_prefix"), "{text}");
     }
 }

@@ -19,7 +19,11 @@ impl Endpoint {
     /// The host that published ports are reached on: loopback for a local
     /// socket, the engine's own host for a remote tcp engine.
     pub fn service_host(&self) -> String {
-        match self.url.strip_prefix("tcp://").or_else(|| self.url.strip_prefix("http://")) {
+        match self
+            .url
+            .strip_prefix("tcp://")
+            .or_else(|| self.url.strip_prefix("http://"))
+        {
             Some(rest) => {
                 let host = rest.split('/').next().unwrap_or(rest);
                 let host = match host.rsplit_once(':') {
@@ -42,10 +46,12 @@ impl Endpoint {
     }
 }
 
+pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
+
 /// Everything discovery reads, so it can be tested without touching the
 /// real environment.
 pub struct Inputs {
-    pub env: Box<dyn Fn(&str) -> Option<String>>,
+    pub env: EnvLookup,
     pub exists: Box<dyn Fn(&Path) -> bool>,
 }
 
@@ -61,7 +67,10 @@ impl Inputs {
 pub fn discover(inputs: &Inputs) -> Endpoint {
     let env = &inputs.env;
     if let Some(host) = env("DOCKER_HOST") {
-        return Endpoint { url: host, chosen_by: "DOCKER_HOST".into() };
+        return Endpoint {
+            url: host,
+            chosen_by: "DOCKER_HOST".into(),
+        };
     }
     let config_dir = env("DOCKER_CONFIG")
         .map(PathBuf::from)
@@ -80,7 +89,10 @@ pub fn discover(inputs: &Inputs) -> Endpoint {
         && name != "default"
     {
         if let Some(url) = context_host(dir, &name) {
-            return Endpoint { url, chosen_by: format!("context `{name}` ({source})") };
+            return Endpoint {
+                url,
+                chosen_by: format!("context `{name}` ({source})"),
+            };
         }
         return Endpoint {
             url: format!("context `{name}`"),
@@ -92,11 +104,20 @@ pub fn discover(inputs: &Inputs) -> Endpoint {
     }
     let mut sockets: Vec<(PathBuf, &str)> = Vec::new();
     if let Some(run) = env("XDG_RUNTIME_DIR") {
-        sockets.push((PathBuf::from(&run).join("docker.sock"), "rootless Docker socket"));
+        sockets.push((
+            PathBuf::from(&run).join("docker.sock"),
+            "rootless Docker socket",
+        ));
     }
-    sockets.push((PathBuf::from("/var/run/docker.sock"), "default Docker socket"));
+    sockets.push((
+        PathBuf::from("/var/run/docker.sock"),
+        "default Docker socket",
+    ));
     if let Some(run) = env("XDG_RUNTIME_DIR") {
-        sockets.push((PathBuf::from(run).join("podman/podman.sock"), "rootless Podman socket"));
+        sockets.push((
+            PathBuf::from(run).join("podman/podman.sock"),
+            "rootless Podman socket",
+        ));
     }
     sockets.push((PathBuf::from("/run/podman/podman.sock"), "Podman socket"));
     let found = sockets.iter().find(|(p, _)| (inputs.exists)(p));
@@ -104,18 +125,29 @@ pub fn discover(inputs: &Inputs) -> Endpoint {
     let why = if found.is_some() {
         format!("{why}, found")
     } else {
-        "default Docker socket (no socket found: none of DOCKER_HOST, a context, or a known socket)".into()
+        "default Docker socket (no socket found: none of DOCKER_HOST, a context, or a known socket)"
+            .into()
     };
-    Endpoint { url: format!("unix://{}", path.display()), chosen_by: why }
+    Endpoint {
+        url: format!("unix://{}", path.display()),
+        chosen_by: why,
+    }
 }
 
 /// The docker endpoint of a named context: its meta lives in
 /// `contexts/meta/<sha256 of name>/meta.json`.
 fn context_host(config_dir: &Path, name: &str) -> Option<String> {
     let digest = hex::encode(Sha256::digest(name.as_bytes()));
-    let meta = config_dir.join("contexts/meta").join(digest).join("meta.json");
+    let meta = config_dir
+        .join("contexts/meta")
+        .join(digest)
+        .join("meta.json");
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(meta).ok()?).ok()?;
-    Some(json.pointer("/Endpoints/docker/Host")?.as_str()?.to_string())
+    Some(
+        json.pointer("/Endpoints/docker/Host")?
+            .as_str()?
+            .to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -135,7 +167,10 @@ mod tests {
 
     #[test]
     fn docker_host_wins() {
-        let e = discover(&inputs(leak(vec![("DOCKER_HOST", "tcp://10.1.2.3:2375".into())]), &[]));
+        let e = discover(&inputs(
+            leak(vec![("DOCKER_HOST", "tcp://10.1.2.3:2375".into())]),
+            &[],
+        ));
         assert_eq!(e.url, "tcp://10.1.2.3:2375");
         assert_eq!(e.chosen_by, "DOCKER_HOST");
         assert_eq!(e.service_host(), "10.1.2.3");
@@ -158,18 +193,27 @@ mod tests {
         let e = discover(&inputs(leak(vec![("HOME", h.clone())]), &[]));
         assert_eq!(e.url, "unix:///tmp/other.sock");
         assert!(e.chosen_by.contains("currentContext"), "{}", e.chosen_by);
-        let e = discover(&inputs(leak(vec![("HOME", h), ("DOCKER_CONTEXT", "nope".into())]), &[]));
+        let e = discover(&inputs(
+            leak(vec![("HOME", h), ("DOCKER_CONTEXT", "nope".into())]),
+            &[],
+        ));
         assert!(e.chosen_by.contains("no such context"), "{}", e.chosen_by);
     }
 
     #[test]
     fn socket_order_rootless_then_default_then_podman() {
         let run = vec![("XDG_RUNTIME_DIR", "/run/user/1000".to_string())];
-        let e = discover(&inputs(leak(run.clone()), &["/run/user/1000/docker.sock", "/var/run/docker.sock"]));
+        let e = discover(&inputs(
+            leak(run.clone()),
+            &["/run/user/1000/docker.sock", "/var/run/docker.sock"],
+        ));
         assert_eq!(e.url, "unix:///run/user/1000/docker.sock");
         let e = discover(&inputs(leak(run.clone()), &["/var/run/docker.sock"]));
         assert_eq!(e.url, "unix:///var/run/docker.sock");
-        let e = discover(&inputs(leak(run.clone()), &["/run/user/1000/podman/podman.sock"]));
+        let e = discover(&inputs(
+            leak(run.clone()),
+            &["/run/user/1000/podman/podman.sock"],
+        ));
         assert_eq!(e.url, "unix:///run/user/1000/podman/podman.sock");
         let e = discover(&inputs(leak(run), &[]));
         assert_eq!(e.url, "unix:///var/run/docker.sock");

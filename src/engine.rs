@@ -26,7 +26,10 @@ pub const LABEL_HASH: &str = "dev.devsvc.config-hash";
 
 /// The oldest Engine API devsvc speaks (Docker 20.10); newer engines are
 /// negotiated up to what both sides know.
-const MIN_API: bollard::ClientVersion = bollard::ClientVersion { major_version: 1, minor_version: 41 };
+const MIN_API: bollard::ClientVersion = bollard::ClientVersion {
+    major_version: 1,
+    minor_version: 41,
+};
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 pub struct Engine {
@@ -102,12 +105,19 @@ impl Engine {
             .ok()
             .and_then(|v| v.version)
             .unwrap_or_else(|| "unknown".into());
-        Ok(Engine { docker, endpoint, version })
+        Ok(Engine {
+            docker,
+            endpoint,
+            version,
+        })
     }
 
     pub async fn project_containers(&self, project: &str) -> Result<Vec<Observed>> {
         let filters = label_filter(project);
-        let options = ListContainersOptionsBuilder::default().all(true).filters(&filters).build();
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
         let list = self
             .docker
             .list_containers(Some(options))
@@ -156,13 +166,22 @@ impl Engine {
     /// Pulls an image, reporting summed layer progress as it goes.
     pub async fn pull(&self, image: &str, mut progress: impl FnMut(PullProgress)) -> Result<()> {
         let (name, tag) = split_image(image);
-        let options = CreateImageOptionsBuilder::default().from_image(name).tag(tag).build();
+        let options = CreateImageOptionsBuilder::default()
+            .from_image(name)
+            .tag(tag)
+            .build();
         let mut stream = self.docker.create_image(Some(options), None, None);
         let mut layers: HashMap<String, PullProgress> = HashMap::new();
         while let Some(item) = stream.next().await {
-            let info = item.map_err(|e| Error::Pull { image: image.into(), message: engine_message(&e) })?;
+            let info = item.map_err(|e| Error::Pull {
+                image: image.into(),
+                message: engine_message(&e),
+            })?;
             if let Some(err) = info.error_detail.and_then(|d| d.message) {
-                return Err(Error::Pull { image: image.into(), message: err });
+                return Err(Error::Pull {
+                    image: image.into(),
+                    message: err,
+                });
             }
             if let (Some(id), Some(detail)) = (info.id, info.progress_detail) {
                 let layer = layers.entry(id).or_default();
@@ -172,20 +191,35 @@ impl Engine {
                 if let Some(current) = detail.current {
                     layer.current = current as u64;
                 }
-                if info.status.as_deref().is_some_and(|s| s.starts_with("Download complete")) {
+                if info
+                    .status
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("Download complete"))
+                {
                     layer.current = layer.total;
                 }
-                progress(layers.values().fold(PullProgress::default(), |acc, l| PullProgress {
-                    current: acc.current + l.current.min(l.total),
-                    total: acc.total + l.total,
-                }));
+                progress(
+                    layers
+                        .values()
+                        .fold(PullProgress::default(), |acc, l| PullProgress {
+                            current: acc.current + l.current.min(l.total),
+                            total: acc.total + l.total,
+                        }),
+                );
             }
         }
         Ok(())
     }
 
     pub async fn ensure_network(&self, name: &str, project: &str) -> Result<()> {
-        match self.docker.inspect_network(name, None::<bollard::query_parameters::InspectNetworkOptions>).await {
+        match self
+            .docker
+            .inspect_network(
+                name,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await
+        {
             Ok(_) => return Ok(()),
             Err(e) if is_not_found(&e) => {}
             Err(e) => return Err(Error::engine(format!("inspecting network {name}"), e)),
@@ -203,7 +237,11 @@ impl Engine {
     }
 
     pub async fn ensure_volume(&self, name: &str, labels: HashMap<String, String>) -> Result<()> {
-        let request = VolumeCreateRequest { name: Some(name.into()), labels: Some(labels), ..Default::default() };
+        let request = VolumeCreateRequest {
+            name: Some(name.into()),
+            labels: Some(labels),
+            ..Default::default()
+        };
         self.docker
             .create_volume(request)
             .await
@@ -216,18 +254,27 @@ impl Engine {
             .ports
             .iter()
             .map(|(container, host)| {
-                let binding = PortBinding { host_ip: Some(spec.host_ip.clone()), host_port: Some(host.to_string()) };
+                let binding = PortBinding {
+                    host_ip: Some(spec.host_ip.clone()),
+                    host_port: Some(host.to_string()),
+                };
                 (format!("{container}/tcp"), Some(vec![binding]))
             })
             .collect();
         let host_config = HostConfig {
             init: Some(true),
             port_bindings: Some(port_bindings),
-            binds: spec.volume.as_ref().map(|(name, path)| vec![format!("{name}:{path}")]),
+            binds: spec
+                .volume
+                .as_ref()
+                .map(|(name, path)| vec![format!("{name}:{path}")]),
             network_mode: Some(spec.network.clone()),
             ..Default::default()
         };
-        let endpoint = EndpointSettings { aliases: Some(vec![spec.alias.clone()]), ..Default::default() };
+        let endpoint = EndpointSettings {
+            aliases: Some(vec![spec.alias.clone()]),
+            ..Default::default()
+        };
         let body = ContainerCreateBody {
             image: Some(spec.image.clone()),
             cmd: spec.cmd.clone(),
@@ -241,12 +288,19 @@ impl Engine {
             }),
             ..Default::default()
         };
-        let options = CreateContainerOptionsBuilder::default().name(&spec.name).build();
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
         let created = self
             .docker
             .create_container(Some(options), body)
             .await
-            .map_err(|e| Error::engine(format!("creating container {}", spec.name), engine_message(&e)))?;
+            .map_err(|e| {
+                Error::engine(
+                    format!("creating container {}", spec.name),
+                    engine_message(&e),
+                )
+            })?;
         self.start(&created.id, &spec.name).await?;
         Ok(created.id)
     }
@@ -277,8 +331,14 @@ impl Engine {
 
     /// Removes the project's networks; returns their names.
     pub async fn remove_networks(&self, project: &str) -> Result<Vec<String>> {
-        let options = ListNetworksOptionsBuilder::default().filters(&label_filter(project)).build();
-        let networks = self.docker.list_networks(Some(options)).await.map_err(|e| Error::engine("listing networks", e))?;
+        let options = ListNetworksOptionsBuilder::default()
+            .filters(&label_filter(project))
+            .build();
+        let networks = self
+            .docker
+            .list_networks(Some(options))
+            .await
+            .map_err(|e| Error::engine("listing networks", e))?;
         let mut removed = Vec::new();
         for network in networks {
             let name = network.name.unwrap_or_default();
@@ -293,8 +353,14 @@ impl Engine {
 
     /// Removes the project's volumes; returns their names.
     pub async fn remove_volumes(&self, project: &str) -> Result<Vec<String>> {
-        let options = ListVolumesOptionsBuilder::default().filters(&label_filter(project)).build();
-        let list = self.docker.list_volumes(Some(options)).await.map_err(|e| Error::engine("listing volumes", e))?;
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&label_filter(project))
+            .build();
+        let list = self
+            .docker
+            .list_volumes(Some(options))
+            .await
+            .map_err(|e| Error::engine("listing volumes", e))?;
         let mut removed = Vec::new();
         for volume in list.volumes.unwrap_or_default() {
             let remove = RemoveVolumeOptionsBuilder::default().force(true).build();
@@ -324,9 +390,20 @@ impl Engine {
 
     /// Whether the container is still running, and its exit code if not.
     pub async fn exit_code(&self, id: &str) -> Option<i64> {
-        let inspect = self.docker.inspect_container(id, None::<bollard::query_parameters::InspectContainerOptions>).await.ok()?;
+        let inspect = self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .ok()?;
         let state = inspect.state?;
-        if state.running == Some(true) { None } else { state.exit_code }
+        if state.running == Some(true) {
+            None
+        } else {
+            state.exit_code
+        }
     }
 }
 
@@ -385,11 +462,20 @@ mod tests {
     #[test]
     fn splits_image_references() {
         assert_eq!(split_image("redis:7.4-alpine"), ("redis", "7.4-alpine"));
-        assert_eq!(split_image("127.0.0.1:5000/redis:7.4"), ("127.0.0.1:5000/redis", "7.4"));
-        assert_eq!(split_image("127.0.0.1:5000/redis"), ("127.0.0.1:5000/redis", "latest"));
+        assert_eq!(
+            split_image("127.0.0.1:5000/redis:7.4"),
+            ("127.0.0.1:5000/redis", "7.4")
+        );
+        assert_eq!(
+            split_image("127.0.0.1:5000/redis"),
+            ("127.0.0.1:5000/redis", "latest")
+        );
         assert_eq!(
             split_image("127.0.0.1:5000/quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"),
-            ("127.0.0.1:5000/quay.io/minio/minio", "RELEASE.2025-09-07T16-13-09Z")
+            (
+                "127.0.0.1:5000/quay.io/minio/minio",
+                "RELEASE.2025-09-07T16-13-09Z"
+            )
         );
     }
 }

@@ -56,8 +56,16 @@ pub struct MergeError {
 
 /// Puts `vars` into `existing`: the block is replaced where it stands, or
 /// appended at the end on first write. Lines outside it are untouched.
-pub fn merge(existing: &str, project: &str, vars: &IndexMap<String, String>) -> Result<String, MergeError> {
-    let eol = if existing.contains("\r\n") { "\r\n" } else { "\n" };
+pub fn merge(
+    existing: &str,
+    project: &str,
+    vars: &IndexMap<String, String>,
+) -> Result<String, MergeError> {
+    let eol = if existing.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
     let block = render_block(project, vars, eol);
     let lines: Vec<&str> = existing.split_inclusive('\n').collect();
     let is = |line: &str, marker: &str| line.trim_end().starts_with(marker);
@@ -70,7 +78,11 @@ pub fn merge(existing: &str, project: &str, vars: &IndexMap<String, String>) -> 
         out.push_str(&block);
         return Ok(out);
     };
-    let Some(end) = lines[begin..].iter().position(|l| is(l, END)).map(|i| begin + i) else {
+    let Some(end) = lines[begin..]
+        .iter()
+        .position(|l| is(l, END))
+        .map(|i| begin + i)
+    else {
         return Err(MergeError {
             line: begin + 1,
             message: format!(
@@ -95,7 +107,10 @@ pub fn merge(existing: &str, project: &str, vars: &IndexMap<String, String>) -> 
 pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Result<bool> {
     let existing = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
-            Error::Runtime(format!("{}: not UTF-8 text; devsvc will not rewrite it", path.display()))
+            Error::Runtime(format!(
+                "{}: not UTF-8 text; devsvc will not rewrite it",
+                path.display()
+            ))
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
         Err(e) => return Err(Error::io(path, e)),
@@ -117,7 +132,10 @@ pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Res
 /// True when git says the file is ignored; `None` outside a git work tree
 /// or without git.
 pub fn git_ignored(path: &Path) -> Option<bool> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let name = path.file_name()?;
     let status = std::process::Command::new("git")
         .arg("-C")
@@ -140,7 +158,10 @@ mod tests {
     use super::*;
 
     fn vars(pairs: &[(&str, &str)]) -> IndexMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -152,7 +173,10 @@ mod tests {
         assert!(second.starts_with(user));
         assert!(second.contains("REDIS_URL=redis://h:2/0"));
         assert!(!second.contains("h:1"));
-        assert_eq!(merge(&second, "p", &vars(&[("REDIS_URL", "redis://h:2/0")])).unwrap(), second);
+        assert_eq!(
+            merge(&second, "p", &vars(&[("REDIS_URL", "redis://h:2/0")])).unwrap(),
+            second
+        );
     }
 
     #[test]
@@ -171,10 +195,15 @@ mod tests {
 
     #[test]
     fn values_round_trip_through_dotenvy() {
-        let v = vars(&[("A", "plain"), ("B", "has space # and \"quote\" $x"), ("C", "")]);
+        let v = vars(&[
+            ("A", "plain"),
+            ("B", "has space # and \"quote\" $x"),
+            ("C", ""),
+        ]);
         let text = render_block("p", &v, "\n");
-        let parsed: Vec<(String, String)> =
-            dotenvy::from_read_iter(text.as_bytes()).map(Result::unwrap).collect();
+        let parsed: Vec<(String, String)> = dotenvy::from_read_iter(text.as_bytes())
+            .map(Result::unwrap)
+            .collect();
         assert_eq!(parsed, v.into_iter().collect::<Vec<_>>());
     }
 }

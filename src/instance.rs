@@ -104,15 +104,23 @@ pub fn resolve(
             Ok(match p {
                 ProbeSpec::Redis { port, password } => Probe::Redis {
                     port: port_of(port),
-                    password: password.as_deref().map(render).transpose()?.filter(|p| !p.is_empty()),
+                    password: password
+                        .as_deref()
+                        .map(render)
+                        .transpose()?
+                        .filter(|p| !p.is_empty()),
                 },
-                ProbeSpec::Smtp { port } => Probe::Smtp { port: port_of(port) },
+                ProbeSpec::Smtp { port } => Probe::Smtp {
+                    port: port_of(port),
+                },
                 ProbeSpec::Http { port, path, status } => Probe::Http {
                     port: port_of(port),
                     path: path.clone(),
                     status: *status,
                 },
-                ProbeSpec::Tcp { port } => Probe::Tcp { port: port_of(port) },
+                ProbeSpec::Tcp { port } => Probe::Tcp {
+                    port: port_of(port),
+                },
             })
         })
         .collect::<Result<Vec<_>>>()?;
@@ -154,7 +162,11 @@ pub fn resolve(
         s3,
         buckets: spec.buckets.clone(),
         exports,
-        host_ports: spec.ports.iter().map(|p| (p.name.clone(), host_ports[&p.name])).collect(),
+        host_ports: spec
+            .ports
+            .iter()
+            .map(|p| (p.name.clone(), host_ports[&p.name]))
+            .collect(),
     })
 }
 

@@ -14,7 +14,11 @@ pub struct Missing {
 #[derive(Debug, PartialEq)]
 pub enum InterpolateError {
     Missing(Missing),
-    Malformed { line: u64, column: u64, text: String },
+    Malformed {
+        line: u64,
+        column: u64,
+        text: String,
+    },
 }
 
 pub fn interpolate(
@@ -132,7 +136,10 @@ mod tests {
             interpolate("a: 1 # ${NOPE}\n# ${NOPE}\n", env).unwrap(),
             "a: 1 # ${NOPE}\n# ${NOPE}\n"
         );
-        assert_eq!(interpolate("a: '#${HOST}'\n", env).unwrap(), "a: '#db.example'\n");
+        assert_eq!(
+            interpolate("a: '#${HOST}'\n", env).unwrap(),
+            "a: '#db.example'\n"
+        );
     }
 
     #[test]
@@ -147,7 +154,11 @@ mod tests {
         );
         assert!(matches!(
             interpolate("a: ${HOST\n", env),
-            Err(InterpolateError::Malformed { line: 1, column: 4, .. })
+            Err(InterpolateError::Malformed {
+                line: 1,
+                column: 4,
+                ..
+            })
         ));
         assert!(matches!(
             interpolate("a: ${1X}\n", env),

@@ -34,7 +34,9 @@ pub fn plan(desired: &[(String, String)], observed: &[Observed], prune: bool) ->
     let mut result = Plan::default();
     let mut claimed = vec![false; observed.len()];
     for (service, hash) in desired {
-        let mine: Vec<usize> = (0..observed.len()).filter(|&i| observed[i].service == *service).collect();
+        let mine: Vec<usize> = (0..observed.len())
+            .filter(|&i| observed[i].service == *service)
+            .collect();
         // Prefer a running container with the wanted hash, then any with it.
         let best = mine
             .iter()
@@ -57,15 +59,24 @@ pub fn plan(desired: &[(String, String)], observed: &[Observed], prune: bool) ->
         for &i in &mine {
             if !claimed[i] {
                 claimed[i] = true;
-                result.remove.push((observed[i].id.clone(), observed[i].name.clone(), service.clone()));
+                result.remove.push((
+                    observed[i].id.clone(),
+                    observed[i].name.clone(),
+                    service.clone(),
+                ));
             }
         }
-        result.steps.push(Step { service: service.clone(), action });
+        result.steps.push(Step {
+            service: service.clone(),
+            action,
+        });
     }
     if prune {
         for (i, c) in observed.iter().enumerate() {
             if !claimed[i] {
-                result.remove.push((c.id.clone(), c.name.clone(), c.service.clone()));
+                result
+                    .remove
+                    .push((c.id.clone(), c.name.clone(), c.service.clone()));
             }
         }
     }
@@ -83,14 +94,21 @@ mod tests {
             service: service.into(),
             hash: hash.into(),
             running,
-            state: if running { "running".into() } else { "exited".into() },
+            state: if running {
+                "running".into()
+            } else {
+                "exited".into()
+            },
             image: "img".into(),
             ports: vec![],
         }
     }
 
     fn want(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(s, h)| (s.to_string(), h.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(s, h)| (s.to_string(), h.to_string()))
+            .collect()
     }
 
     #[test]
@@ -101,7 +119,16 @@ mod tests {
             observed("3", "minio", "h3", false),
             observed("4", "gone", "h4", true),
         ];
-        let p = plan(&want(&[("redis", "h1"), ("mail", "h2"), ("minio", "h3"), ("new", "h5")]), &obs, true);
+        let p = plan(
+            &want(&[
+                ("redis", "h1"),
+                ("mail", "h2"),
+                ("minio", "h3"),
+                ("new", "h5"),
+            ]),
+            &obs,
+            true,
+        );
         let actions: Vec<_> = p.steps.iter().map(|s| s.action.clone()).collect();
         assert_eq!(
             actions,

@@ -51,7 +51,10 @@ mod tests {
         let none = HashSet::new();
         let a = choose("p/redis/redis", None, &none, &none, false).unwrap();
         assert_eq!(choose("p/redis/redis", None, &none, &none, false), Some(a));
-        assert_eq!(choose("p/redis/redis", Some(31000), &none, &none, false), Some(31000));
+        assert_eq!(
+            choose("p/redis/redis", Some(31000), &none, &none, false),
+            Some(31000)
+        );
         let reserved: HashSet<u16> = [a].into();
         let b = choose("p/redis/redis", None, &none, &reserved, false).unwrap();
         assert_ne!(a, b);

@@ -12,10 +12,21 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 /// A probe with its address and secrets filled in.
 #[derive(Debug, Clone)]
 pub enum Probe {
-    Redis { port: u16, password: Option<String> },
-    Smtp { port: u16 },
-    Http { port: u16, path: String, status: u16 },
-    Tcp { port: u16 },
+    Redis {
+        port: u16,
+        password: Option<String>,
+    },
+    Smtp {
+        port: u16,
+    },
+    Http {
+        port: u16,
+        path: String,
+        status: u16,
+    },
+    Tcp {
+        port: u16,
+    },
 }
 
 impl Probe {
@@ -23,7 +34,9 @@ impl Probe {
         match self {
             Probe::Redis { port, .. } => format!("redis PING at {host}:{port}"),
             Probe::Smtp { port } => format!("SMTP greeting at {host}:{port}"),
-            Probe::Http { port, path, status } => format!("HTTP {status} from http://{host}:{port}{path}"),
+            Probe::Http { port, path, status } => {
+                format!("HTTP {status} from http://{host}:{port}{path}")
+            }
             Probe::Tcp { port } => format!("TCP connect to {host}:{port}"),
         }
     }
@@ -34,7 +47,9 @@ impl Probe {
             match self {
                 Probe::Redis { port, password } => redis(host, *port, password.as_deref()).await,
                 Probe::Smtp { port } => smtp(host, *port).await,
-                Probe::Http { port, path, status } => http_status(http, host, *port, path, *status).await,
+                Probe::Http { port, path, status } => {
+                    http_status(http, host, *port, path, *status).await
+                }
                 Probe::Tcp { port } => connect(host, *port).await.map(drop),
             }
         };
@@ -81,12 +96,17 @@ where
 }
 
 async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
-    TcpStream::connect((host, port)).await.map_err(|e| e.to_string())
+    TcpStream::connect((host, port))
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, String> {
     let mut line = String::new();
-    let n = reader.read_line(&mut line).await.map_err(|e| e.to_string())?;
+    let n = reader
+        .read_line(&mut line)
+        .await
+        .map_err(|e| e.to_string())?;
     if n == 0 {
         return Err("connection closed".into());
     }
@@ -104,13 +124,21 @@ fn resp_command(args: &[&str]) -> Vec<u8> {
 async fn redis(host: &str, port: u16, password: Option<&str>) -> Result<(), String> {
     let mut reader = BufReader::new(connect(host, port).await?);
     if let Some(password) = password {
-        reader.get_mut().write_all(&resp_command(&["AUTH", password])).await.map_err(|e| e.to_string())?;
+        reader
+            .get_mut()
+            .write_all(&resp_command(&["AUTH", password]))
+            .await
+            .map_err(|e| e.to_string())?;
         let reply = read_line(&mut reader).await?;
         if reply != "+OK" {
             return Err(format!("AUTH answered `{reply}`"));
         }
     }
-    reader.get_mut().write_all(&resp_command(&["PING"])).await.map_err(|e| e.to_string())?;
+    reader
+        .get_mut()
+        .write_all(&resp_command(&["PING"]))
+        .await
+        .map_err(|e| e.to_string())?;
     match read_line(&mut reader).await? {
         reply if reply == "+PONG" => Ok(()),
         reply => Err(format!("PING answered `{reply}`")),
@@ -128,14 +156,24 @@ async fn smtp(host: &str, port: u16) -> Result<(), String> {
     }
 }
 
-async fn http_status(client: &reqwest::Client, host: &str, port: u16, path: &str, want: u16) -> Result<(), String> {
+async fn http_status(
+    client: &reqwest::Client,
+    host: &str,
+    port: u16,
+    path: &str,
+    want: u16,
+) -> Result<(), String> {
     let response = client
         .get(format!("http://{host}:{port}{path}"))
         .send()
         .await
         .map_err(|e| format!("{e}"))?;
     let got = response.status().as_u16();
-    if got == want { Ok(()) } else { Err(format!("status {got}")) }
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("status {got}"))
+    }
 }
 
 #[cfg(test)]
@@ -158,9 +196,17 @@ mod tests {
     async fn smtp_needs_a_220_greeting() {
         let client = reqwest::Client::new();
         let good = serve_once(b"220 ready ESMTP\r\n").await;
-        assert!(Probe::Smtp { port: good }.check("127.0.0.1", &client).await.is_ok());
+        assert!(
+            Probe::Smtp { port: good }
+                .check("127.0.0.1", &client)
+                .await
+                .is_ok()
+        );
         let bad = serve_once(b"554 go away\r\n").await;
-        let err = Probe::Smtp { port: bad }.check("127.0.0.1", &client).await.unwrap_err();
+        let err = Probe::Smtp { port: bad }
+            .check("127.0.0.1", &client)
+            .await
+            .unwrap_err();
         assert!(err.contains("554"), "{err}");
     }
 
@@ -168,7 +214,13 @@ mod tests {
     async fn redis_probe_reports_what_it_saw() {
         let client = reqwest::Client::new();
         let port = serve_once(b"-NOAUTH Authentication required.\r\n").await;
-        let err = Probe::Redis { port, password: None }.check("127.0.0.1", &client).await.unwrap_err();
+        let err = Probe::Redis {
+            port,
+            password: None,
+        }
+        .check("127.0.0.1", &client)
+        .await
+        .unwrap_err();
         assert!(err.contains("NOAUTH"), "{err}");
         assert_eq!(resp_command(&["PING"]), b"*1\r\n$4\r\nPING\r\n");
     }

@@ -15,28 +15,53 @@ pub struct S3Target {
 const SIGNED_FOR: Duration = Duration::from_secs(300);
 
 /// Creates each bucket that does not exist yet; returns those it created.
-pub async fn ensure_buckets(target: &S3Target, buckets: &[String], http: &reqwest::Client) -> Result<Vec<String>, String> {
-    let endpoint = target.endpoint.parse().map_err(|e| format!("bad S3 endpoint {}: {e}", target.endpoint))?;
+pub async fn ensure_buckets(
+    target: &S3Target,
+    buckets: &[String],
+    http: &reqwest::Client,
+) -> Result<Vec<String>, String> {
+    let endpoint = target
+        .endpoint
+        .parse()
+        .map_err(|e| format!("bad S3 endpoint {}: {e}", target.endpoint))?;
     let credentials = Credentials::new(&target.access_key, &target.secret_key);
     let mut created = Vec::new();
     for name in buckets {
-        let bucket = Bucket::new(Clone::clone(&endpoint), UrlStyle::Path, name.clone(), target.region.clone())
-            .map_err(|e| format!("bucket {name}: {e:?}"))?;
+        let bucket = Bucket::new(
+            Clone::clone(&endpoint),
+            UrlStyle::Path,
+            name.clone(),
+            target.region.clone(),
+        )
+        .map_err(|e| format!("bucket {name}: {e:?}"))?;
         let head = bucket.head_bucket(Some(&credentials)).sign(SIGNED_FOR);
-        let status = http.head(head.as_str()).send().await.map_err(|e| format!("HEAD bucket {name}: {e}"))?.status();
+        let status = http
+            .head(head.as_str())
+            .send()
+            .await
+            .map_err(|e| format!("HEAD bucket {name}: {e}"))?
+            .status();
         if status.is_success() {
             continue;
         }
         if status.as_u16() != 404 {
-            return Err(format!("checking bucket `{name}`: the S3 API answered {status}"));
+            return Err(format!(
+                "checking bucket `{name}`: the S3 API answered {status}"
+            ));
         }
         let put = bucket.create_bucket(&credentials).sign(SIGNED_FOR);
-        let response = http.put(put.as_str()).send().await.map_err(|e| format!("creating bucket {name}: {e}"))?;
+        let response = http
+            .put(put.as_str())
+            .send()
+            .await
+            .map_err(|e| format!("creating bucket {name}: {e}"))?;
         let status = response.status();
         // 409 BucketAlreadyOwnedByYou: another run created it first.
         if !status.is_success() && status.as_u16() != 409 {
             let body = response.text().await.unwrap_or_default();
-            return Err(format!("creating bucket `{name}`: the S3 API answered {status}: {body}"));
+            return Err(format!(
+                "creating bucket `{name}`: the S3 API answered {status}: {body}"
+            ));
         }
         created.push(name.clone());
     }

@@ -25,9 +25,10 @@ impl Values {
                 .find("}}")
                 .ok_or_else(|| format!("unclosed `{{{{` in `{text}`"))?;
             let name = after[..end].trim();
-            let value = self.vars.get(name).ok_or_else(|| {
-                format!("unknown placeholder `{{{{{name}}}}}` in `{text}`")
-            })?;
+            let value = self
+                .vars
+                .get(name)
+                .ok_or_else(|| format!("unknown placeholder `{{{{{name}}}}}` in `{text}`"))?;
             out.push_str(value);
             rest = &after[end + 2..];
         }

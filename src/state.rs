@@ -70,8 +70,15 @@ impl State {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Data::default(),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let saved = Data { secrets: data.secrets.clone(), ports: data.ports.clone() };
-        Ok(State { path: path.to_path_buf(), data, saved })
+        let saved = Data {
+            secrets: data.secrets.clone(),
+            ports: data.ports.clone(),
+        };
+        Ok(State {
+            path: path.to_path_buf(),
+            data,
+            saved,
+        })
     }
 
     /// The service's secret, generated with `length` characters on first use.
@@ -101,7 +108,10 @@ impl State {
         }
         let bytes = serde_json::to_vec_pretty(&self.data).expect("state serialises");
         atomic::write(&self.path, &bytes, 0o600)?;
-        self.saved = Data { secrets: self.data.secrets.clone(), ports: self.data.ports.clone() };
+        self.saved = Data {
+            secrets: self.data.secrets.clone(),
+            ports: self.data.ports.clone(),
+        };
         Ok(())
     }
 }
@@ -132,6 +142,9 @@ mod tests {
         assert_eq!(again.secret("minio", 32), secret);
         assert_eq!(again.port("minio", "s3"), Some(23456));
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
     }
 }

@@ -156,7 +156,13 @@ mod tests {
     fn redis_and_mailhog_templates_keep_the_real_contract() {
         let redis = load("redis");
         assert_eq!(redis.image, "redis:7.4-alpine");
-        assert!(matches!(&redis.ready[0], ProbeSpec::Redis { password: Some(_), .. }));
+        assert!(matches!(
+            &redis.ready[0],
+            ProbeSpec::Redis {
+                password: Some(_),
+                ..
+            }
+        ));
         let mailhog = load("mailhog");
         assert_eq!(mailhog.image, "mailhog/mailhog:v1.0.1");
         assert_eq!(mailhog.ports["smtp"], 1025);

@@ -57,7 +57,11 @@ impl Ui {
 
     /// Shown even with `-q`.
     pub fn warn(&self, message: &str) {
-        let prefix = if Ui::color() { "\x1b[33mwarning\x1b[0m" } else { "warning" };
+        let prefix = if Ui::color() {
+            "\x1b[33mwarning\x1b[0m"
+        } else {
+            "warning"
+        };
         let line = format!("{prefix}: {message}");
         match &self.mode {
             Mode::Terminal(multi) => {
@@ -82,13 +86,16 @@ impl Ui {
             Mode::Terminal(multi) => {
                 let bar = if bytes {
                     ProgressBar::new(0).with_style(
-                        ProgressStyle::with_template("{prefix:>12} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}")
-                            .expect("valid template")
-                            .progress_chars("=> "),
+                        ProgressStyle::with_template(
+                            "{prefix:>12} {msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec}",
+                        )
+                        .expect("valid template")
+                        .progress_chars("=> "),
                     )
                 } else {
                     ProgressBar::new_spinner().with_style(
-                        ProgressStyle::with_template("{prefix:>12} {spinner} {msg} {elapsed}").expect("valid template"),
+                        ProgressStyle::with_template("{prefix:>12} {spinner} {msg} {elapsed}")
+                            .expect("valid template"),
                     )
                 };
                 let bar = multi.add(bar);
@@ -103,7 +110,11 @@ impl Ui {
             }
             Mode::Quiet => None,
         };
-        Task { bar, ui: self.clone(), label: label.to_string() }
+        Task {
+            bar,
+            ui: self.clone(),
+            label: label.to_string(),
+        }
     }
 }
 
@@ -116,9 +127,8 @@ impl Task {
     }
 
     pub fn finish(self, message: &str) {
-        match self.bar {
-            Some(bar) => bar.finish_and_clear(),
-            None => {}
+        if let Some(bar) = self.bar {
+            bar.finish_and_clear();
         }
         self.ui.event(&self.label, message);
     }

@@ -5,7 +5,10 @@ use crate::error::Result;
 pub fn run(ctx: &Context) -> Result<()> {
     let project = ctx.load_project()?;
     if ctx.cli.json {
-        println!("{}", serde_json::to_string_pretty(&project).expect("project serialises"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&project).expect("project serialises")
+        );
         return Ok(());
     }
     println!("project: {}", project.name);

@@ -22,17 +22,20 @@ pub async fn run(ctx: &Context, services: &[String], volumes: bool) -> Result<()
     let engine_ref = &engine;
     try_join_all(targets.iter().map(|c| async move {
         engine_ref.remove_container(&c.id, grace).await?;
-        ctx.ui.event(&c.service, &format!("removed container {}", c.name));
+        ctx.ui
+            .event(&c.service, &format!("removed container {}", c.name));
         Ok::<_, crate::error::Error>(())
     }))
     .await?;
     if services.is_empty() {
         for network in engine.remove_networks(&project.name).await? {
-            ctx.ui.event(&project.name, &format!("removed network {network}"));
+            ctx.ui
+                .event(&project.name, &format!("removed network {network}"));
         }
         if volumes {
             for volume in engine.remove_volumes(&project.name).await? {
-                ctx.ui.event(&project.name, &format!("removed volume {volume}"));
+                ctx.ui
+                    .event(&project.name, &format!("removed volume {volume}"));
             }
         }
     }

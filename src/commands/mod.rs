@@ -45,7 +45,9 @@ pub async fn run(cli: Cli) -> Result<u8> {
     let ctx = Context { cli, ui };
     match &ctx.cli.command {
         Command::Up { services } => up::run(&ctx, services).await.map(|()| 0),
-        Command::Down { services, volumes } => down::run(&ctx, services, *volumes).await.map(|()| 0),
+        Command::Down { services, volumes } => {
+            down::run(&ctx, services, *volumes).await.map(|()| 0)
+        }
         Command::Status => status::run(&ctx).await.map(|()| 0),
         Command::Config => config_cmd::run(&ctx).map(|()| 0),
     }

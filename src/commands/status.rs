@@ -14,7 +14,12 @@ pub async fn run(ctx: &Context) -> Result<()> {
         let container = observed.iter().find(|c| c.service == spec.name);
         let state = container.map_or("not created".to_string(), |c| c.state.clone());
         let ports: Vec<String> = container
-            .map(|c| c.ports.iter().map(|(inner, outer)| format!("{host}:{outer}->{inner}")).collect())
+            .map(|c| {
+                c.ports
+                    .iter()
+                    .map(|(inner, outer)| format!("{host}:{outer}->{inner}"))
+                    .collect()
+            })
             .unwrap_or_default();
         json.push(serde_json::json!({
             "service": spec.name,
@@ -30,11 +35,22 @@ pub async fn run(ctx: &Context) -> Result<()> {
             container.map_or(spec.image.clone(), |c| c.image.clone()),
         ]);
     }
-    for orphan in observed.iter().filter(|c| !project.services.iter().any(|s| s.name == c.service)) {
-        rows.push(vec![orphan.service.clone(), format!("{} (not in services.yaml)", orphan.state), String::new(), orphan.image.clone()]);
+    for orphan in observed
+        .iter()
+        .filter(|c| !project.services.iter().any(|s| s.name == c.service))
+    {
+        rows.push(vec![
+            orphan.service.clone(),
+            format!("{} (not in services.yaml)", orphan.state),
+            String::new(),
+            orphan.image.clone(),
+        ]);
     }
     if ctx.cli.json {
-        println!("{}", serde_json::to_string_pretty(&json).expect("status serialises"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json).expect("status serialises")
+        );
     } else {
         print!("{}", table(&["SERVICE", "STATE", "PORTS", "IMAGE"], &rows));
     }

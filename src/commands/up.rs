@@ -36,18 +36,30 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     // run converges to the same values next time.
     state.save()?;
 
-    let desired: Vec<(String, String)> = instances.iter().map(|i| (i.service.clone(), i.hash.clone())).collect();
+    let desired: Vec<(String, String)> = instances
+        .iter()
+        .map(|i| (i.service.clone(), i.hash.clone()))
+        .collect();
     let plan = plan(&desired, &observed, names.is_empty());
     let grace = ctx.cli.stop_grace as i32;
     let engine_ref = &engine;
     try_join_all(plan.remove.iter().map(|(id, name, service)| async move {
         engine_ref.remove_container(id, grace).await?;
-        ctx.ui.event(service, &format!("removed container {name} (no longer in services.yaml)"));
+        ctx.ui.event(
+            service,
+            &format!("removed container {name} (no longer in services.yaml)"),
+        );
         Ok::<_, Error>(())
     }))
     .await?;
-    if plan.steps.iter().any(|s| !matches!(s.action, Action::Keep { .. })) {
-        engine.ensure_network(&instance::network_name(&project.name), &project.name).await?;
+    if plan
+        .steps
+        .iter()
+        .any(|s| !matches!(s.action, Action::Keep { .. }))
+    {
+        engine
+            .ensure_network(&instance::network_name(&project.name), &project.name)
+            .await?;
     }
 
     let http = reqwest::Client::builder()
@@ -65,9 +77,14 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     )
     .await?;
 
-    let all = all_exports(ctx, &project, &services, &instances, &observed, &engine, &mut state)?;
+    let all = all_exports(
+        ctx, &project, &services, &instances, &observed, &engine, &mut state,
+    )?;
     if envfile::write(&project.env_file, &project.name, &all)? {
-        ctx.ui.event(&project.name, &format!("wrote {}", project.env_file.display()));
+        ctx.ui.event(
+            &project.name,
+            &format!("wrote {}", project.env_file.display()),
+        );
     }
     if envfile::git_ignored(&project.env_file) == Some(false) {
         ctx.ui.warn(&format!(
@@ -78,13 +95,20 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     let rows: Vec<Vec<String>> = instances
         .iter()
         .map(|i| {
-            let ports: Vec<String> = i.host_ports.iter().map(|(n, p)| format!("{n} {host}:{p}")).collect();
+            let ports: Vec<String> = i
+                .host_ports
+                .iter()
+                .map(|(n, p)| format!("{n} {host}:{p}"))
+                .collect();
             vec![i.service.clone(), "ready".into(), ports.join(", ")]
         })
         .collect();
     if !ctx.cli.quiet {
         print!("{}", table(&["SERVICE", "STATE", "ENDPOINTS"], &rows));
-        ctx.ui.event(&project.name, &format!("ready in {:.1} s", started.elapsed().as_secs_f64()));
+        ctx.ui.event(
+            &project.name,
+            &format!("ready in {:.1} s", started.elapsed().as_secs_f64()),
+        );
     }
     Ok(())
 }
@@ -124,8 +148,16 @@ fn resolve_all(
                 }
                 None => {
                     let key = format!("{}/{}/{}", project.name, spec.name, port.name);
-                    ports::choose(&key, state.port(&spec.name, &port.name), &ours, &reserved, local)
-                        .ok_or_else(|| Error::Runtime(format!("service `{}`: no free host port", spec.name)))?
+                    ports::choose(
+                        &key,
+                        state.port(&spec.name, &port.name),
+                        &ours,
+                        &reserved,
+                        local,
+                    )
+                    .ok_or_else(|| {
+                        Error::Runtime(format!("service `{}`: no free host port", spec.name))
+                    })?
                 }
             };
             reserved.insert(chosen);
@@ -174,7 +206,9 @@ async fn bring_up(
         }
         Action::Create | Action::Recreate { .. } => {
             if let Action::Recreate { id } = action {
-                engine.remove_container(id, ctx.cli.stop_grace as i32).await?;
+                engine
+                    .remove_container(id, ctx.cli.stop_grace as i32)
+                    .await?;
                 ui.event(&inst.service, "configuration changed: recreating");
             }
             if !engine.image_present(&spec.image).await? {
@@ -187,7 +221,11 @@ async fn bring_up(
                     })
                     .await;
                 match pulled {
-                    Ok(()) => task.finish(&format!("pulled {} ({:.1} MB)", spec.image, total as f64 / 1e6)),
+                    Ok(()) => task.finish(&format!(
+                        "pulled {} ({:.1} MB)",
+                        spec.image,
+                        total as f64 / 1e6
+                    )),
                     Err(e) => {
                         task.abandon();
                         return Err(e);
@@ -224,12 +262,18 @@ async fn bring_up(
     if matches!(action, Action::Keep { .. }) {
         task.abandon();
     } else {
-        task.finish(&format!("ready after {:.2} s", waited.elapsed().as_secs_f64()));
+        task.finish(&format!(
+            "ready after {:.2} s",
+            waited.elapsed().as_secs_f64()
+        ));
     }
     if let (Some(target), false) = (&inst.s3, inst.buckets.is_empty()) {
         let created = provision::ensure_buckets(target, &inst.buckets, http)
             .await
-            .map_err(|message| Error::Provision { service: inst.service.clone(), message })?;
+            .map_err(|message| Error::Provision {
+                service: inst.service.clone(),
+                message,
+            })?;
         for bucket in created {
             ui.event(&inst.service, &format!("created bucket {bucket}"));
         }
@@ -259,7 +303,12 @@ fn all_exports(
         let remembered: Option<HashMap<String, u16>> = spec
             .ports
             .iter()
-            .map(|p| Some((p.name.clone(), p.host.or_else(|| state.port(&spec.name, &p.name))?)))
+            .map(|p| {
+                Some((
+                    p.name.clone(),
+                    p.host.or_else(|| state.port(&spec.name, &p.name))?,
+                ))
+            })
             .collect();
         if let (true, Some(host_ports)) = (running, remembered) {
             let password = password(state, spec);
