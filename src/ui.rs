@@ -10,6 +10,9 @@ use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 #[derive(Clone)]
 pub struct Ui {
     mode: Mode,
+    /// With `DEVSVC_TIMINGS` set, events carry the time since start, and
+    /// internal phases are reported too (for finding where time goes).
+    timings: Option<std::time::Instant>,
 }
 
 #[derive(Clone)]
@@ -36,7 +39,15 @@ impl Ui {
         } else {
             Mode::Plain
         };
-        Ui { mode }
+        let timings = std::env::var_os("DEVSVC_TIMINGS").map(|_| std::time::Instant::now());
+        Ui { mode, timings }
+    }
+
+    /// A phase boundary, shown only with `DEVSVC_TIMINGS`.
+    pub fn phase(&self, name: &str) {
+        if self.timings.is_some() {
+            self.event("timing", name);
+        }
     }
 
     pub fn color() -> bool {
@@ -45,7 +56,13 @@ impl Ui {
 
     /// One line about one thing that happened.
     pub fn event(&self, subject: &str, message: &str) {
-        let line = format!("{subject}: {message}");
+        let line = match self.timings {
+            Some(start) => format!(
+                "[{:>7.3}s] {subject}: {message}",
+                start.elapsed().as_secs_f64()
+            ),
+            None => format!("{subject}: {message}"),
+        };
         match &self.mode {
             Mode::Terminal(multi) => {
                 let _ = multi.println(line);

@@ -23,13 +23,16 @@ use crate::ui::table;
 pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     let project = ctx.load_project()?;
     let services = select(&project, names)?;
+    ctx.ui.phase("config loaded");
     let engine = ctx.engine().await?;
+    ctx.ui.phase("engine connected");
     let lock_name = project.name.clone();
     let _lock = tokio::task::spawn_blocking(move || ProjectLock::acquire(&lock_name))
         .await
         .map_err(|e| Error::Runtime(e.to_string()))??;
 
     let observed = engine.project_containers(&project.name).await?;
+    ctx.ui.phase("containers listed");
     let mut state = State::load(&project.name)?;
     let instances = resolve_all(ctx, &project, &services, &observed, &engine, &mut state)?;
     // Remember secrets and ports before creating anything, so an interrupted
@@ -60,6 +63,7 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         engine
             .ensure_network(&instance::network_name(&project.name), &project.name)
             .await?;
+        ctx.ui.phase("network ready");
     }
 
     let http = reqwest::Client::builder()
@@ -77,6 +81,7 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     )
     .await?;
 
+    ctx.ui.phase("all ready");
     let all = all_exports(
         ctx, &project, &services, &instances, &observed, &engine, &mut state,
     )?;
@@ -234,6 +239,7 @@ async fn bring_up(
             }
             if let Some((volume, _)) = &spec.volume {
                 engine.ensure_volume(volume, spec.labels.clone()).await?;
+                ui.phase(&format!("{}: volume ready", inst.service));
             }
             let id = engine.create_and_start(spec).await?;
             ui.event(&inst.service, &format!("started container {}", spec.name));
