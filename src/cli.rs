@@ -11,12 +11,11 @@ use clap::{Parser, Subcommand};
     about = "Backing services for local development, attached through .env"
 )]
 pub struct Cli {
-    /// The services file.
+    /// The services file (before the command, like docker compose -f).
     #[arg(
         short = 'f',
         long = "file",
         env = "DEVSVC_FILE",
-        global = true,
         default_value = "services.yaml"
     )]
     pub file: PathBuf,
@@ -62,4 +61,43 @@ pub enum Command {
     Status,
     /// The fully resolved configuration.
     Config,
+    /// Print (or write) the environment of the running services.
+    Env {
+        #[arg(long, value_enum, env = "DEVSVC_FORMAT", default_value = "dotenv")]
+        format: EnvFormat,
+        /// Write the env file instead of printing.
+        #[arg(long, env = "DEVSVC_WRITE")]
+        write: bool,
+    },
+    /// Run a command with the services' environment; exit with its code.
+    Run {
+        /// Bring the services up first.
+        #[arg(long)]
+        up: bool,
+        /// Tear the services down afterwards, even when the command fails.
+        #[arg(long)]
+        down: bool,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
+    /// A service's container logs.
+    Logs {
+        service: String,
+        /// Keep following new output.
+        #[arg(short = 'f', long)]
+        follow: bool,
+        /// Number of lines from the end (default: all).
+        #[arg(long, default_value = "all")]
+        tail: String,
+    },
+    /// Shell completion script.
+    Completions { shell: clap_complete::Shell },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
+pub enum EnvFormat {
+    Dotenv,
+    Json,
+    Shell,
 }

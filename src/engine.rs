@@ -388,6 +388,34 @@ impl Engine {
         out
     }
 
+    /// Copies a container's output to stdout (and stderr), optionally following.
+    pub async fn stream_logs(&self, id: &str, follow: bool, tail: &str) -> Result<()> {
+        use std::io::Write;
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .tail(tail)
+            .build();
+        let mut stream = self.docker.logs(id, Some(options));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| Error::engine("reading logs", engine_message(&e)))?;
+            let is_err = matches!(chunk, bollard::container::LogOutput::StdErr { .. });
+            let bytes = chunk.into_bytes();
+            let written = if is_err {
+                std::io::stderr().write_all(&bytes)
+            } else {
+                std::io::stdout()
+                    .write_all(&bytes)
+                    .and_then(|()| std::io::stdout().flush())
+            };
+            if written.is_err() {
+                break; // the reader went away (e.g. `| head`)
+            }
+        }
+        Ok(())
+    }
+
     /// Whether the container is still running, and its exit code if not.
     pub async fn exit_code(&self, id: &str) -> Option<i64> {
         let inspect = self

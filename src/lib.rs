@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod current;
 pub mod discovery;
 pub mod engine;
 pub mod envfile;

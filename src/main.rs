@@ -17,12 +17,7 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let outcome = runtime.block_on(async {
-        tokio::select! {
-            result = devsvc::commands::run(cli) => result,
-            _ = tokio::signal::ctrl_c() => Err(devsvc::error::Error::Interrupted),
-        }
-    });
+    let outcome = runtime.block_on(devsvc::commands::run(cli));
     // Do not wait for in-flight engine calls after an interrupt.
     runtime.shutdown_background();
     match outcome {

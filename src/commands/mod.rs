@@ -6,12 +6,17 @@ use crate::cli::{Cli, Command};
 use crate::config::{self, LoadOptions, Project, ServiceSpec};
 use crate::discovery::{self, Inputs};
 use crate::engine::Engine;
+use crate::envfile;
 use crate::error::{Error, Result};
 use crate::suggest::closest;
 use crate::ui::Ui;
+use indexmap::IndexMap;
 
 mod config_cmd;
 mod down;
+mod env;
+mod logs;
+mod run_cmd;
 mod status;
 mod up;
 
@@ -39,18 +44,61 @@ impl Context {
     }
 }
 
-/// Runs the command; `Ok` carries the exit code.
+/// Runs the command; `Ok` carries the exit code. Ctrl-C ends a command at
+/// once with exit 130, except `run`, which waits for its child.
 pub async fn run(cli: Cli) -> Result<u8> {
     let ui = Ui::new(cli.quiet);
     let ctx = Context { cli, ui };
-    match &ctx.cli.command {
-        Command::Up { services } => up::run(&ctx, services).await.map(|()| 0),
-        Command::Down { services, volumes } => {
-            down::run(&ctx, services, *volumes).await.map(|()| 0)
-        }
-        Command::Status => status::run(&ctx).await.map(|()| 0),
-        Command::Config => config_cmd::run(&ctx).map(|()| 0),
+    if let Command::Run { up, down, command } = &ctx.cli.command {
+        return run_cmd::run(&ctx, *up, *down, command).await;
     }
+    tokio::select! {
+        result = dispatch(&ctx) => result.map(|()| 0),
+        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+    }
+}
+
+async fn dispatch(ctx: &Context) -> Result<()> {
+    match &ctx.cli.command {
+        Command::Up { services } => up::run(ctx, services).await,
+        Command::Down { services, volumes } => down::run(ctx, services, *volumes).await,
+        Command::Status => status::run(ctx).await,
+        Command::Config => config_cmd::run(ctx),
+        Command::Env { format, write } => env::run(ctx, *format, *write).await,
+        Command::Logs {
+            service,
+            follow,
+            tail,
+        } => logs::run(ctx, service, *follow, tail).await,
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(*shell, &mut cmd, "devsvc", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Run { .. } => unreachable!("handled in run()"),
+    }
+}
+
+/// Merges the variables into the project's env file (only when they
+/// changed) and warns when the file is not git-ignored.
+pub fn write_env_file(
+    ctx: &Context,
+    project: &Project,
+    vars: &IndexMap<String, String>,
+) -> Result<()> {
+    if envfile::write(&project.env_file, &project.name, vars)? {
+        ctx.ui.event(
+            &project.name,
+            &format!("wrote {}", project.env_file.display()),
+        );
+    }
+    if envfile::git_ignored(&project.env_file) == Some(false) {
+        ctx.ui.warn(&format!(
+            "{} is not git-ignored and holds generated secrets; add it to .gitignore",
+            project.env_file.display()
+        ));
+    }
+    Ok(())
 }
 
 /// The services named on the command line (all when none), in file order.

@@ -1,6 +1,11 @@
-//! `devsvc status`: one row per service with state, ports and image.
+//! `devsvc status`: one row per service with state, readiness (one probe
+//! attempt each), ports and image; `--json` for scripts.
+use futures_util::future::join_all;
+
 use super::Context;
-use crate::error::Result;
+use crate::current;
+use crate::error::{Error, Result};
+use crate::state::State;
 use crate::ui::table;
 
 pub async fn run(ctx: &Context) -> Result<()> {
@@ -8,31 +13,63 @@ pub async fn run(ctx: &Context) -> Result<()> {
     let engine = ctx.engine().await?;
     let observed = engine.project_containers(&project.name).await?;
     let host = engine.endpoint.service_host();
+    let mut state = State::load(&project.name)?;
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+
+    let mut instances = Vec::new();
+    for spec in &project.services {
+        let running = current::running(spec, &observed).is_some();
+        let inst = if running {
+            current::instance(&project, spec, &observed, &mut state, &host, 0)?
+        } else {
+            None
+        };
+        instances.push(inst);
+    }
+    let readiness = join_all(instances.iter().map(|inst| async {
+        let inst = inst.as_ref()?;
+        for probe in &inst.probes {
+            if probe.check(&host, &http).await.is_err() {
+                return Some(false);
+            }
+        }
+        Some(true)
+    }))
+    .await;
+
     let mut rows = Vec::new();
     let mut json = Vec::new();
-    for spec in &project.services {
+    for (spec, ready) in project.services.iter().zip(readiness) {
         let container = observed.iter().find(|c| c.service == spec.name);
         let state = container.map_or("not created".to_string(), |c| c.state.clone());
-        let ports: Vec<String> = container
-            .map(|c| {
-                c.ports
-                    .iter()
-                    .map(|(inner, outer)| format!("{host}:{outer}->{inner}"))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let ready_text = match ready {
+            Some(true) => "ready",
+            Some(false) => "not ready",
+            None => "-",
+        };
+        let ports: Vec<(u16, u16)> = container.map(|c| c.ports.clone()).unwrap_or_default();
+        let image = container.map_or(spec.image.clone(), |c| c.image.clone());
         json.push(serde_json::json!({
             "service": spec.name,
             "state": state,
+            "ready": ready,
             "container": container.map(|c| c.name.clone()),
-            "ports": container.map(|c| c.ports.iter().map(|(i, o)| serde_json::json!({"container": i, "host": o, "host_ip": host})).collect::<Vec<_>>()).unwrap_or_default(),
-            "image": container.map_or(spec.image.clone(), |c| c.image.clone()),
+            "ports": ports.iter().map(|(inner, outer)| serde_json::json!({"container": inner, "host": outer, "host_ip": host})).collect::<Vec<_>>(),
+            "image": image,
         }));
+        let ports: Vec<String> = ports
+            .iter()
+            .map(|(inner, outer)| format!("{host}:{outer}->{inner}"))
+            .collect();
         rows.push(vec![
             spec.name.clone(),
             state,
+            ready_text.into(),
             ports.join(", "),
-            container.map_or(spec.image.clone(), |c| c.image.clone()),
+            image,
         ]);
     }
     for orphan in observed
@@ -42,6 +79,7 @@ pub async fn run(ctx: &Context) -> Result<()> {
         rows.push(vec![
             orphan.service.clone(),
             format!("{} (not in services.yaml)", orphan.state),
+            "-".into(),
             String::new(),
             orphan.image.clone(),
         ]);
@@ -52,7 +90,10 @@ pub async fn run(ctx: &Context) -> Result<()> {
             serde_json::to_string_pretty(&json).expect("status serialises")
         );
     } else {
-        print!("{}", table(&["SERVICE", "STATE", "PORTS", "IMAGE"], &rows));
+        print!(
+            "{}",
+            table(&["SERVICE", "STATE", "READY", "PORTS", "IMAGE"], &rows)
+        );
     }
     Ok(())
 }

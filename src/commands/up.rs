@@ -4,13 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use futures_util::future::try_join_all;
-use indexmap::IndexMap;
 use tokio::time::Instant;
 
 use super::{Context, select};
-use crate::config::{Password, Project, ServiceSpec};
+use crate::config::{Project, ServiceSpec};
+use crate::current;
 use crate::engine::{Engine, Observed};
-use crate::envfile;
 use crate::error::{Error, Result};
 use crate::instance::{self, Instance};
 use crate::plan::{Action, plan};
@@ -82,21 +81,8 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     .await?;
 
     ctx.ui.phase("all ready");
-    let all = all_exports(
-        ctx, &project, &services, &instances, &observed, &engine, &mut state,
-    )?;
-    if envfile::write(&project.env_file, &project.name, &all)? {
-        ctx.ui.event(
-            &project.name,
-            &format!("wrote {}", project.env_file.display()),
-        );
-    }
-    if envfile::git_ignored(&project.env_file) == Some(false) {
-        ctx.ui.warn(&format!(
-            "{} is not git-ignored and holds generated secrets; add it to .gitignore",
-            project.env_file.display()
-        ));
-    }
+    let all = current::exports(&project, &instances, &observed, &mut state, &host)?;
+    super::write_env_file(ctx, &project, &all)?;
     let rows: Vec<Vec<String>> = instances
         .iter()
         .map(|i| {
@@ -169,7 +155,7 @@ fn resolve_all(
             state.set_port(&spec.name, &port.name, chosen);
             host_ports.insert(port.name.clone(), chosen);
         }
-        let password = password(state, spec);
+        let password = current::password(state, spec);
         instances.push(instance::resolve(
             &project.name,
             spec,
@@ -180,14 +166,6 @@ fn resolve_all(
         )?);
     }
     Ok(instances)
-}
-
-fn password(state: &mut State, spec: &ServiceSpec) -> Option<String> {
-    match &spec.password {
-        Some(Password::Given(p)) => Some(p.clone()),
-        Some(Password::Generate(len)) => Some(state.secret(&spec.name, *len)),
-        None => None,
-    }
 }
 
 /// Creates, starts or keeps one service, then waits for it and provisions it.
@@ -285,49 +263,4 @@ async fn bring_up(
         }
     }
     Ok(())
-}
-
-/// The variables of every configured service: fresh for those just brought
-/// up, and for the others (with `up SERVICE`) from their remembered ports.
-fn all_exports(
-    ctx: &Context,
-    project: &Project,
-    selected: &[&ServiceSpec],
-    instances: &[Instance],
-    observed: &[Observed],
-    engine: &Engine,
-    state: &mut State,
-) -> Result<IndexMap<String, String>> {
-    let mut all = IndexMap::new();
-    for spec in &project.services {
-        if let Some(inst) = instances.iter().find(|i| i.service == spec.name) {
-            all.extend(inst.exports.clone());
-            continue;
-        }
-        let _ = selected;
-        let running = observed.iter().any(|c| c.service == spec.name && c.running);
-        let remembered: Option<HashMap<String, u16>> = spec
-            .ports
-            .iter()
-            .map(|p| {
-                Some((
-                    p.name.clone(),
-                    p.host.or_else(|| state.port(&spec.name, &p.name))?,
-                ))
-            })
-            .collect();
-        if let (true, Some(host_ports)) = (running, remembered) {
-            let password = password(state, spec);
-            let inst = instance::resolve(
-                &project.name,
-                spec,
-                &host_ports,
-                password.as_deref(),
-                &engine.endpoint.service_host(),
-                i64::from(ctx.cli.stop_grace),
-            )?;
-            all.extend(inst.exports);
-        }
-    }
-    Ok(all)
 }

@@ -1,0 +1,19 @@
+//! `devsvc logs SERVICE [-f]`: a service's container output.
+use super::{Context, select};
+use crate::error::{Error, Result};
+
+pub async fn run(ctx: &Context, service: &str, follow: bool, tail: &str) -> Result<()> {
+    let project = ctx.load_project()?;
+    select(&project, &[service.to_string()])?;
+    let engine = ctx.engine().await?;
+    let observed = engine.project_containers(&project.name).await?;
+    let container = observed
+        .iter()
+        .find(|c| c.service == service)
+        .ok_or_else(|| {
+            Error::Runtime(format!(
+                "service `{service}` has no container; run `devsvc up {service}`"
+            ))
+        })?;
+    engine.stream_logs(&container.id, follow, tail).await
+}

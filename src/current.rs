@@ -1,0 +1,97 @@
+//! What the project looks like right now, without changing anything: each
+//! service rendered with the host ports its running container publishes (or,
+//! when it is not running, the ports pinned in services.yaml), so `env`,
+//! `status` and `run` report the same variables `up` wrote.
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+
+use crate::config::{Password, Project, ServiceSpec};
+use crate::engine::Observed;
+use crate::error::Result;
+use crate::instance::{self, Instance};
+use crate::state::State;
+
+/// The password a service runs with: the given one, or the project's
+/// generated secret for it (created on first use).
+pub fn password(state: &mut State, spec: &ServiceSpec) -> Option<String> {
+    match &spec.password {
+        Some(Password::Given(p)) => Some(p.clone()),
+        Some(Password::Generate(len)) => Some(state.secret(&spec.name, *len)),
+        None => None,
+    }
+}
+
+/// The service's running container, if any.
+pub fn running<'a>(spec: &ServiceSpec, observed: &'a [Observed]) -> Option<&'a Observed> {
+    observed
+        .iter()
+        .find(|c| c.service == spec.name && c.running)
+}
+
+/// Host ports by port name: published by the running container, or all
+/// pinned; `None` when they cannot be known without starting the service.
+fn host_ports(spec: &ServiceSpec, container: Option<&Observed>) -> Option<HashMap<String, u16>> {
+    spec.ports
+        .iter()
+        .map(|p| {
+            let published = container.and_then(|c| {
+                c.ports
+                    .iter()
+                    .find(|(inner, _)| *inner == p.container)
+                    .map(|(_, outer)| *outer)
+            });
+            let host = if container.is_some() {
+                published
+            } else {
+                p.host
+            };
+            Some((p.name.clone(), host?))
+        })
+        .collect()
+}
+
+/// The service as it is now, or `None` when it is not running and its
+/// ports are not all pinned.
+pub fn instance(
+    project: &Project,
+    spec: &ServiceSpec,
+    observed: &[Observed],
+    state: &mut State,
+    host: &str,
+    stop_grace_secs: i64,
+) -> Result<Option<Instance>> {
+    let Some(ports) = host_ports(spec, running(spec, observed)) else {
+        return Ok(None);
+    };
+    let password = password(state, spec);
+    instance::resolve(
+        &project.name,
+        spec,
+        &ports,
+        password.as_deref(),
+        host,
+        stop_grace_secs,
+    )
+    .map(Some)
+}
+
+/// The variables of every service that runs now (or whose ports are
+/// pinned), in services.yaml order; `fresh` instances take precedence.
+pub fn exports(
+    project: &Project,
+    fresh: &[Instance],
+    observed: &[Observed],
+    state: &mut State,
+    host: &str,
+) -> Result<IndexMap<String, String>> {
+    let mut all = IndexMap::new();
+    for spec in &project.services {
+        if let Some(inst) = fresh.iter().find(|i| i.service == spec.name) {
+            all.extend(inst.exports.clone());
+        } else if let Some(inst) = instance(project, spec, observed, state, host, 0)? {
+            all.extend(inst.exports);
+        }
+    }
+    Ok(all)
+}

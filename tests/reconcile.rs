@@ -1,0 +1,162 @@
+//! Reconciliation end to end: `up` is idempotent, recreates only what
+//! changed, removes what left services.yaml, and keeps host ports stable;
+//! `run`, `env`, `status` and `config` behave for scripts and CI.
+mod common;
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::MetadataExt;
+
+use common::*;
+
+const TWO: &str = "services:\n  redis: {}\n  mailhog: {}\n";
+
+/// service -> container ID, as the engine reports them.
+fn container_ids(project: &str) -> BTreeMap<String, String> {
+    let filter = format!("label=dev.devsvc.project={project}");
+    docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        &filter,
+        "--format",
+        "{{.Label \"dev.devsvc.service\"}} {{.ID}}",
+    ])
+    .lines()
+    .map(|l| {
+        let (s, id) = l.split_once(' ').unwrap();
+        (s.to_string(), id.to_string())
+    })
+    .collect()
+}
+
+#[test]
+fn second_up_changes_nothing_and_keeps_the_env_file_byte_identical() {
+    let project = TestProject::new("idem", TWO);
+    project.run(&["up"]).ok();
+    let ids = container_ids(&project.name);
+    assert_eq!(ids.len(), 2);
+    let before = std::fs::read(project.env_file()).unwrap();
+    let meta = std::fs::metadata(project.env_file()).unwrap();
+
+    let again = project.run(&["up"]).ok();
+    assert_eq!(container_ids(&project.name), ids, "containers kept");
+    assert_eq!(
+        std::fs::read(project.env_file()).unwrap(),
+        before,
+        "env file byte-identical"
+    );
+    let meta2 = std::fs::metadata(project.env_file()).unwrap();
+    assert_eq!(
+        (meta.ino(), meta.mtime_nsec()),
+        (meta2.ino(), meta2.mtime_nsec()),
+        "env file not rewritten"
+    );
+    assert!(
+        !again.stderr.contains("started"),
+        "nothing started:\n{}",
+        again.stderr
+    );
+    assert!(!again.stderr.contains("wrote"), "{}", again.stderr);
+}
+
+#[test]
+fn a_changed_service_is_recreated_alone_and_a_removed_one_is_removed() {
+    let project = TestProject::new(
+        "recreate",
+        "services:\n  redis: {}\n  mailhog: {}\n  cache:\n    template: redis\n    env_prefix: CACHE_\n",
+    );
+    project.run(&["up"]).ok();
+    let ids = container_ids(&project.name);
+    assert_eq!(ids.len(), 3);
+
+    std::fs::write(
+        project.path().join("services.yaml"),
+        "services:\n  redis:\n    env: { TZ: UTC }\n  mailhog: {}\n",
+    )
+    .unwrap();
+    let up = project.run(&["up"]).ok();
+    let now = container_ids(&project.name);
+    assert_ne!(now["redis"], ids["redis"], "redis recreated");
+    assert_eq!(now["mailhog"], ids["mailhog"], "mailhog kept");
+    assert!(!now.contains_key("cache"), "cache removed: {now:?}");
+    assert!(
+        up.stderr.contains("cache: removed container"),
+        "{}",
+        up.stderr
+    );
+    assert!(
+        up.stderr
+            .contains("redis: configuration changed: recreating"),
+        "{}",
+        up.stderr
+    );
+    let vars = project.dotenv();
+    assert!(
+        !vars.contains_key("CACHE_REDIS_URL"),
+        "removed service left the env block: {vars:?}"
+    );
+    assert!(vars.contains_key("SMTP_PORT"));
+}
+
+#[test]
+fn host_ports_survive_down_and_up() {
+    let project = TestProject::new("ports", TWO);
+    project.run(&["up"]).ok();
+    let first = project.dotenv();
+    project.run(&["down"]).ok();
+    assert!(container_ids(&project.name).is_empty());
+    project.run(&["up"]).ok();
+    let second = project.dotenv();
+    assert_eq!(first["REDIS_URL"], second["REDIS_URL"]);
+    assert_eq!(first["SMTP_PORT"], second["SMTP_PORT"]);
+    assert_eq!(first["MAILHOG_URL"], second["MAILHOG_URL"]);
+}
+
+#[test]
+fn run_exits_with_the_command_code_and_down_leaves_nothing() {
+    let project = TestProject::new("run", TWO);
+    let run = project.run(&[
+        "run",
+        "--up",
+        "--down",
+        "--",
+        "sh",
+        "-c",
+        "test -n \"$REDIS_URL\" && exit 7",
+    ]);
+    assert_eq!(run.code, 7, "{}", run.stderr);
+    assert_eq!(labelled_resources(&project.name), Vec::<String>::new());
+}
+
+#[test]
+fn json_outputs_parse_and_piped_output_is_plain() {
+    let project = TestProject::new("json", TWO);
+    let up = project.run(&["up"]).ok();
+    for text in [&up.stdout, &up.stderr] {
+        assert!(
+            !text.contains('\x1b'),
+            "escape code in piped output: {text:?}"
+        );
+        assert!(
+            !text.contains('\r'),
+            "carriage return in piped output: {text:?}"
+        );
+    }
+    let status: serde_json::Value =
+        serde_json::from_str(&project.run(&["status", "--json"]).ok().stdout).unwrap();
+    let rows = status.as_array().unwrap();
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r["state"] == "running" && r["ready"] == true),
+        "{status}"
+    );
+    let env: serde_json::Value =
+        serde_json::from_str(&project.run(&["env", "--format", "json"]).ok().stdout).unwrap();
+    assert_eq!(env["REDIS_URL"], project.dotenv()["REDIS_URL"].as_str());
+    let config: serde_json::Value =
+        serde_json::from_str(&project.run(&["config", "--json"]).ok().stdout).unwrap();
+    assert_eq!(config["name"], project.name.as_str());
+    let shell = project.run(&["env", "--format", "shell"]).ok().stdout;
+    assert!(shell.lines().all(|l| l.starts_with("export ")), "{shell}");
+}
