@@ -65,10 +65,12 @@ fn up_serves_real_clients_through_the_env_file_and_down_removes_everything() {
         "mailhog/mailhog:v1.0.1",
         "quay.io/minio/minio",
     ] {
+        let wanted = format!("pulled {prefix}{image}");
+        let line = up.stderr.lines().find(|l| l.contains(&wanted));
+        let line = line.unwrap_or_else(|| panic!("{image} not pulled:\n{}", up.stderr));
         assert!(
-            up.stderr.contains(&format!("pulled {prefix}{image}")),
-            "pulled {image}:\n{}",
-            up.stderr
+            line.ends_with(" MB)"),
+            "{image} pulled without downloading: {line}"
         );
     }
     assert!(

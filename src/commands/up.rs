@@ -204,11 +204,7 @@ async fn bring_up(
                     })
                     .await;
                 match pulled {
-                    Ok(()) => task.finish(&format!(
-                        "pulled {} ({:.1} MB)",
-                        spec.image,
-                        total as f64 / 1e6
-                    )),
+                    Ok(()) => task.finish(&pull_summary(&spec.image, total)),
                     Err(e) => {
                         task.abandon();
                         return Err(e);
@@ -263,4 +259,12 @@ async fn bring_up(
         }
     }
     Ok(())
+}
+
+fn pull_summary(image: &str, bytes: u64) -> String {
+    if bytes == 0 {
+        format!("pulled {image} (all layers already present)")
+    } else {
+        format!("pulled {image} ({:.1} MB)", bytes as f64 / 1e6)
+    }
 }
