@@ -91,6 +91,8 @@ pub enum Command {
         #[arg(long, default_value = "all")]
         tail: String,
     },
+    /// Write a commented starter services.yaml (never overwrites).
+    Init,
     /// Shell completion script.
     Completions { shell: clap_complete::Shell },
 }

@@ -27,6 +27,8 @@ struct RawFile {
 #[serde(deny_unknown_fields)]
 struct RawService {
     template: Option<Spanned<String>>,
+    /// A template written in place, for kinds devsvc does not ship.
+    inline: Option<Spanned<Template>>,
     image: Option<String>,
     ports: Option<Spanned<IndexMap<String, u16>>>,
     #[serde(default)]
@@ -59,8 +61,8 @@ pub struct PortSpec {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
 pub enum Password {
-    /// Set in services.yaml.
-    Given(String),
+    /// Set in services.yaml (shown masked by `devsvc config`).
+    Given(#[serde(serialize_with = "masked")] String),
     /// Generated once per project with this many characters, then kept.
     Generate(usize),
 }
@@ -83,6 +85,10 @@ pub struct ServiceSpec {
     pub buckets: Vec<String>,
     /// Final variable name (prefix applied) to value template.
     pub exports: IndexMap<String, String>,
+}
+
+fn masked<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("********")
 }
 
 /// Where the settings came from, for loading.
@@ -200,38 +206,56 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
 
 type Located = (Option<serde_saphyr::Location>, String, Option<String>);
 
+/// A built-in template by name, or a located "unknown template" error.
+fn builtin(name: &str, at: Option<serde_saphyr::Location>) -> Result<Template, Located> {
+    let Some(source) = template::builtin_source(name) else {
+        let suggestion = closest(name, template::builtin_names())
+            .map(|s| format!("did you mean `{s}`?"))
+            .unwrap_or_else(|| {
+                format!(
+                    "known templates: {}; or define the service with `inline:`",
+                    template::builtin_names().collect::<Vec<_>>().join(", ")
+                )
+            });
+        return Err((at, format!("unknown template `{name}`"), Some(suggestion)));
+    };
+    serde_saphyr::from_str(source).map_err(|e| {
+        (
+            at,
+            format!("built-in template `{name}` is invalid: {e}"),
+            None,
+        )
+    })
+}
+
 fn resolve_service(
     name: &str,
-    raw: RawService,
+    mut raw: RawService,
     image_prefix: &str,
 ) -> Result<ServiceSpec, Located> {
     if let Err(m) = validate_name(name) {
         return Err((None, format!("invalid service name `{name}`: {m}"), None));
     }
-    let template_name = raw.template.as_ref().map_or(name, |t| t.value.as_str());
-    let template_loc = raw.template.as_ref().map(|t| t.referenced);
-    let Some(source) = template::builtin_source(template_name) else {
-        let suggestion = closest(template_name, template::builtin_names())
-            .map(|s| format!("did you mean `{s}`?"))
-            .or_else(|| {
-                Some(format!(
-                    "known templates: {}; or set `template:` to one of them",
-                    template::builtin_names().collect::<Vec<_>>().join(", ")
-                ))
-            });
-        return Err((
-            template_loc,
-            format!("unknown template `{template_name}`"),
-            suggestion,
-        ));
+    let (template_name, template) = match (raw.template.as_ref(), raw.inline.take()) {
+        (Some(t), Some(_)) => {
+            return Err((
+                Some(t.referenced),
+                format!("service `{name}` has both `template` and `inline`"),
+                Some(
+                    "keep one: `template:` names a built-in template, `inline:` defines one".into(),
+                ),
+            ));
+        }
+        (None, Some(inline)) => ("inline".to_string(), inline.value),
+        (t, None) => {
+            let template_name = t.map_or(name, |t| t.value.as_str()).to_string();
+            (
+                template_name.clone(),
+                builtin(&template_name, t.map(|t| t.referenced))?,
+            )
+        }
     };
-    let template: Template = serde_saphyr::from_str(source).map_err(|e| {
-        (
-            None,
-            format!("built-in template `{template_name}` is invalid: {e}"),
-            None,
-        )
-    })?;
+    let template_name = template_name.as_str();
 
     let mut ports: Vec<PortSpec> = template
         .ports
@@ -343,12 +367,12 @@ fn resolve_service(
         buckets,
         exports,
     };
-    check_placeholders(&spec).map_err(|m| (None, m, None))?;
+    check_placeholders(&spec).map_err(|(m, hint)| (None, m, hint))?;
     Ok(spec)
 }
 
 /// Every `{{name}}` a service uses must be one devsvc can fill in.
-fn check_placeholders(spec: &ServiceSpec) -> Result<(), String> {
+fn check_placeholders(spec: &ServiceSpec) -> Result<(), (String, Option<String>)> {
     let mut texts: Vec<&str> = spec.env.values().map(String::as_str).collect();
     texts.extend(spec.exports.values().map(String::as_str));
     texts.extend(spec.command.iter().flatten().map(String::as_str));
@@ -378,18 +402,36 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), String> {
             },
         };
         if !known {
-            return Err(format!(
-                "service `{}` uses unknown placeholder `{{{{{name}}}}}`",
-                spec.name
+            let mut valid = vec!["host".to_string(), "project".into(), "service".into()];
+            valid.extend(spec.ports.iter().map(|p| format!("port.{}", p.name)));
+            if spec.password.is_some() {
+                valid.push("password".into());
+            }
+            if spec.s3.is_some() {
+                valid.push("bucket".into());
+            }
+            let hint = closest(&name, valid.iter().map(String::as_str))
+                .map(|c| format!("did you mean `{{{{{c}}}}}`?"))
+                .unwrap_or_else(|| format!("placeholders here: {}", valid.join(", ")));
+            return Err((
+                format!(
+                    "service `{}` uses unknown placeholder `{{{{{name}}}}}`",
+                    spec.name
+                ),
+                Some(hint),
             ));
         }
     }
     for probe in &spec.ready {
         if !spec.ports.iter().any(|p| p.name == probe.port()) {
-            return Err(format!(
-                "readiness probe of `{}` names port `{}`, which the service does not have",
-                spec.name,
-                probe.port()
+            let ports: Vec<&str> = spec.ports.iter().map(|p| p.name.as_str()).collect();
+            return Err((
+                format!(
+                    "readiness probe of `{}` names port `{}`, which the service does not have",
+                    spec.name,
+                    probe.port()
+                ),
+                Some(format!("its ports: {}", ports.join(", "))),
             ));
         }
     }
@@ -508,14 +550,13 @@ fn find_tab_indent(source: &str) -> Option<(u64, u64)> {
 /// Turns a YAML/serde error into a located config error with a suggestion.
 fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Error {
     let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-    let message = e.without_snippet().to_string();
-    let message = strip_location(&message);
-    let suggestion = unknown_field_suggestion(&message);
+    let raw = strip_location(&e.without_snippet().to_string());
+    let suggestion = unknown_name_suggestion(&raw);
     Error::Config {
         file: file.to_string(),
         line,
         column,
-        message,
+        message: friendly(&raw),
         suggestion,
     }
 }
@@ -528,11 +569,45 @@ fn strip_location(message: &str) -> String {
     }
 }
 
-/// For serde's "unknown field `x`, expected one of `a`, `b`": the closest.
-fn unknown_field_suggestion(message: &str) -> Option<String> {
-    let rest = message.split("unknown field `").nth(1)?;
+/// Says what was expected in words a services.yaml author uses.
+fn friendly(message: &str) -> String {
+    let known = [
+        (
+            "expected mapping start",
+            "expected a map of settings here (`key: value` lines, or `{}` for none)",
+        ),
+        (
+            "expected sequence start",
+            "expected a list here (`[a, b]`, or `- item` lines)",
+        ),
+        ("invalid u16", "expected a port number from 1 to 65535"),
+        ("invalid boolean", "expected `true` or `false`"),
+        ("invalid usize", "expected a whole number"),
+    ];
+    for (raw, nice) in known {
+        if message.trim() == raw {
+            return nice.to_string();
+        }
+    }
+    message.to_string()
+}
+
+/// For "unknown field `x`, expected one of a, b" (and variants): the
+/// closest valid name.
+fn unknown_name_suggestion(message: &str) -> Option<String> {
+    let rest = message
+        .split("unknown field `")
+        .nth(1)
+        .or_else(|| message.split("unknown variant `").nth(1))?;
     let (field, expected) = rest.split_once('`')?;
-    let candidates: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    let list = expected
+        .split("expected one of ")
+        .nth(1)
+        .or_else(|| expected.split("expected ").nth(1))?;
+    let candidates: Vec<&str> = list
+        .split(", ")
+        .map(|c| c.trim_matches(|ch: char| ch == '`' || ch.is_whitespace()))
+        .collect();
     closest(field, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
 }
 

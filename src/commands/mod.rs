@@ -15,6 +15,7 @@ use indexmap::IndexMap;
 mod config_cmd;
 mod down;
 mod env;
+mod init;
 mod logs;
 mod run_cmd;
 mod status;
@@ -64,6 +65,7 @@ async fn dispatch(ctx: &Context) -> Result<()> {
         Command::Down { services, volumes } => down::run(ctx, services, *volumes).await,
         Command::Status => status::run(ctx).await,
         Command::Config => config_cmd::run(ctx),
+        Command::Init => init::run(ctx),
         Command::Env { format, write } => env::run(ctx, *format, *write).await,
         Command::Logs {
             service,

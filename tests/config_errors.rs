@@ -1,0 +1,202 @@
+//! services.yaml mistakes, answered like a compiler answers: exit 2, file,
+//! line and column, what was expected, and the closest valid name. These
+//! need no container engine; each message is the contract and is asserted
+//! whole.
+mod common;
+
+use common::*;
+
+/// (services.yaml, the whole stderr expected).
+const CASES: &[(&str, &str)] = &[
+    (
+        "services:\n  redis: {}\n  foo: [\n",
+        "error: services.yaml:3:8: expected a map of settings here (`key: value` lines, or `{}` for none)\n",
+    ),
+    (
+        "servics:\n  redis: {}\n",
+        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, services\n  help: did you mean `services`?\n",
+    ),
+    (
+        "services:\n  redis:\n    imgae: redis:7\n",
+        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, password\n  help: did you mean `image`?\n",
+    ),
+    (
+        "services:\n  cache:\n    template: redsi\n",
+        "error: services.yaml:3:15: unknown template `redsi`\n  help: did you mean `redis`?\n",
+    ),
+    (
+        "services:\n  postgres: {}\n",
+        "error: services.yaml:2:13: unknown template `postgres`\n  help: known templates: mailhog, mailpit, minio, redis; or define the service with `inline:`\n",
+    ),
+    (
+        "services:\n  redis: 5\n",
+        "error: services.yaml:2:10: expected a map of settings here (`key: value` lines, or `{}` for none)\n",
+    ),
+    (
+        "services:\n  redis:\n    ports: {6379: 70000}\n",
+        "error: services.yaml:3:19: expected a port number from 1 to 65535\n",
+    ),
+    (
+        "services:\n  redis:\n    ports: {6379: 0}\n",
+        "error: services.yaml:3:12: host port for `6379` must be between 1 and 65535\n",
+    ),
+    (
+        "services:\n  redis:\n    ports: {8080: 8080}\n",
+        "error: services.yaml:3:12: `redis` has no container port `8080`\n  help: container ports: 6379 (redis)\n",
+    ),
+    (
+        "services:\n  redis: {}\n  cache:\n    template: redis\n",
+        "error: services.yaml:4:5: services `redis` and `cache` both export `REDIS_URL`\n  help: give `cache` an env_prefix, e.g. `env_prefix: CACHE_`\n",
+    ),
+    (
+        "services:\n  minio:\n    buckets: [uploads, Up_loads]\n",
+        "error: services.yaml:3:24: invalid bucket name `Up_loads`: S3 bucket names are 3-63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit\n",
+    ),
+    (
+        "project: My Shop\nservices:\n  redis: {}\n",
+        "error: services.yaml:1:10: invalid project name `My Shop`: use lowercase letters, digits, `-` and `_`, starting with a letter or digit\n",
+    ),
+    (
+        "services: {}\n",
+        "error: services.yaml:1:1: no services: services.yaml needs a `services:` map with at least one service\n  help: for example:\n    services:\n      redis: {}\n",
+    ),
+    (
+        "services:\n\tredis: {}\n",
+        "error: services.yaml:2:1: a tab in indentation; YAML indents with spaces\n  help: replace the tab with spaces\n",
+    ),
+    (
+        "services:\n  redis:\n    volume: maybe\n",
+        "error: services.yaml:3:13: expected `true` or `false`\n",
+    ),
+    (
+        "services:\n  redis:\n    ready:\n      - htp: { port: redis }\n",
+        "error: services.yaml:4:9: unknown variant `htp`, expected one of redis, smtp, http, tcp\n  help: did you mean `http`?\n",
+    ),
+    (
+        "services:\n  redis:\n    command: redis-server --appendonly yes\n",
+        "error: services.yaml:3:14: expected a list here (`[a, b]`, or `- item` lines)\n",
+    ),
+    (
+        "services:\n  Redis: {}\n",
+        "error: services.yaml:2:10: invalid service name `Redis`: use lowercase letters, digits, `-` and `_`, starting with a letter or digit\n",
+    ),
+    (
+        "services:\n  minio:\n    password: short\n",
+        "error: services.yaml:3:15: password is too short: the server needs at least 8 characters\n",
+    ),
+    (
+        "services:\n  mailhog:\n    password: secret123\n",
+        "error: services.yaml:3:15: template `mailhog` takes no password\n",
+    ),
+    (
+        "services:\n  redis:\n    buckets: [uploads]\n",
+        "error: services.yaml:3:15: template `redis` has no S3 API, so it takes no `buckets`\n",
+    ),
+    (
+        "services:\n  pg:\n    inline:\n      image: postgres:16.4\n      ports: { pg: 5432 }\n      exports: { DATABASE_URL: \"postgres://{{hots}}:{{port.pg}}/app\" }\n",
+        "error: services.yaml:3:5: service `pg` uses unknown placeholder `{{hots}}`\n  help: did you mean `{{host}}`?\n",
+    ),
+    (
+        "services:\n  redis:\n    env_prefix: cache-\n",
+        "error: services.yaml:3:17: env_prefix `cache-` is not a valid variable name prefix\n  help: use capitals, digits and `_`, e.g. SESSIONS_\n",
+    ),
+    (
+        "services:\n  redis:\n    template: redis\n    inline: { image: x:1 }\n",
+        "error: services.yaml:3:15: service `redis` has both `template` and `inline`\n  help: keep one: `template:` names a built-in template, `inline:` defines one\n",
+    ),
+];
+
+#[test]
+fn invalid_services_files_exit_2_with_located_messages() {
+    let mut failures = Vec::new();
+    for (yaml, expected) in CASES {
+        let project = TestProject::new("cfg", yaml);
+        // DEVSVC_PROJECT would win over the file's `project:` key.
+        let output = project
+            .command(&["config"])
+            .env_remove("DEVSVC_PROJECT")
+            .output()
+            .unwrap();
+        let run = Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into(),
+            stderr: String::from_utf8_lossy(&output.stderr).into(),
+        };
+        if run.code != 2 || run.stderr != *expected {
+            failures.push(format!(
+                "--- input:\n{yaml}--- expected (exit 2):\n{expected}--- got (exit {}):\n{}",
+                run.code, run.stderr
+            ));
+        }
+        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
+    }
+    assert!(CASES.len() >= 15);
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        CASES.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn a_missing_services_file_names_the_path_looked_for() {
+    let project = TestProject::new("nofile", "services: {}\n");
+    let run = project.run(&["-f", "nowhere/services.yaml", "up"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: no services file at nowhere/services.yaml (looked there because of -f/--file, DEVSVC_FILE or the default ./services.yaml); create one with `devsvc init` or pass -f FILE\n"
+    );
+}
+
+#[test]
+fn missing_variable_is_named_with_its_position() {
+    let project = TestProject::new(
+        "interp",
+        "services:\n  redis:\n    env:\n      TZ: ${DEVSVC_TEST_SURELY_UNSET}\n",
+    );
+    let run = project.run(&["config"]);
+    assert_eq!(run.code, 2);
+    assert_eq!(
+        run.stderr,
+        "error: services.yaml:4:11: environment variable `DEVSVC_TEST_SURELY_UNSET` is not set\n  help: set DEVSVC_TEST_SURELY_UNSET, or give a default: ${DEVSVC_TEST_SURELY_UNSET:-value}\n"
+    );
+}
+
+#[test]
+fn interpolation_fills_values_from_the_environment_and_defaults() {
+    let mut project = TestProject::new(
+        "interp2",
+        "image_prefix: ${MIRROR:-}\nservices:\n  cache:\n    template: redis\n    env_prefix: ${PREFIX:-CACHE_}\n    ports: { redis: ${CACHE_PORT} }\n",
+    );
+    project.env.insert("CACHE_PORT".into(), "16380".into());
+    project.env.remove("DEVSVC_IMAGE_PREFIX");
+    let run = project.run(&["config", "--json"]).ok();
+    let config: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let service = &config["services"][0];
+    assert_eq!(service["image"], "redis:7.4-alpine");
+    assert_eq!(service["ports"][0]["host"], 16380);
+    assert!(
+        service["exports"].get("CACHE_REDIS_URL").is_some(),
+        "{service}"
+    );
+}
+
+#[test]
+fn init_writes_a_valid_starter_and_never_overwrites() {
+    let project = TestProject::new("init", "services: {}\n");
+    std::fs::remove_file(project.path().join("services.yaml")).unwrap();
+    project.run(&["init"]).ok();
+    let written = std::fs::read_to_string(project.path().join("services.yaml")).unwrap();
+    assert!(written.starts_with("# services.yaml"));
+    project.run(&["config"]).ok();
+    let again = project.run(&["init"]);
+    assert_eq!(again.code, 2);
+    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    assert_eq!(
+        std::fs::read_to_string(project.path().join("services.yaml")).unwrap(),
+        written
+    );
+}
