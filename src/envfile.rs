@@ -102,9 +102,19 @@ pub fn merge(
     Ok(out)
 }
 
-/// Merges and writes atomically; returns false when the file already held
-/// exactly this content (so nothing was written).
-pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Result<bool> {
+/// What writing the env file did.
+#[derive(Debug, Default, PartialEq)]
+pub struct Written {
+    /// False when the file already held exactly this content.
+    pub changed: bool,
+    /// User lines outside the block that set a variable devsvc also writes:
+    /// (line number, variable).
+    pub shadowed: Vec<(usize, String)>,
+}
+
+/// Merges and writes atomically; nothing is written when the content would
+/// not change.
+pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Result<Written> {
     let existing = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::Runtime(format!(
@@ -122,11 +132,54 @@ pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Res
         message: e.message,
         suggestion: None,
     })?;
+    let shadowed = shadowed(&existing, vars);
     if merged == existing {
-        return Ok(false);
+        return Ok(Written {
+            changed: false,
+            shadowed,
+        });
     }
     atomic::write(path, merged.as_bytes(), 0o600)?;
-    Ok(true)
+    Ok(Written {
+        changed: true,
+        shadowed,
+    })
+}
+
+/// User assignments outside devsvc's block to variables devsvc writes. The
+/// keys are read with dotenvy; the line is the first that assigns the key.
+pub fn shadowed(existing: &str, vars: &IndexMap<String, String>) -> Vec<(usize, String)> {
+    let lines: Vec<&str> = existing.split_inclusive('\n').collect();
+    let is = |line: &str, marker: &str| line.trim_end().starts_with(marker);
+    let begin = lines.iter().position(|l| is(l, BEGIN));
+    let end = begin.and_then(|b| lines[b..].iter().position(|l| is(l, END)).map(|i| b + i));
+    let outside: Vec<(usize, &str)> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !matches!((begin, end), (Some(b), Some(e)) if *i >= b && *i <= e))
+        .map(|(i, l)| (i + 1, *l))
+        .collect();
+    let text: String = outside.iter().map(|(_, l)| *l).collect();
+    let keys: Vec<String> = dotenvy::from_read_iter(text.as_bytes())
+        .map_while(Result::ok)
+        .map(|(k, _)| k)
+        .filter(|k| vars.contains_key(k))
+        .collect();
+    let mut found = Vec::new();
+    for key in keys {
+        let line = outside.iter().find(|(_, l)| {
+            let l = l.trim_start();
+            let l = l.strip_prefix("export ").map_or(l, str::trim_start);
+            l.strip_prefix(key.as_str())
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        });
+        if let Some((n, _)) = line
+            && !found.iter().any(|(_, k)| *k == key)
+        {
+            found.push((*n, key));
+        }
+    }
+    found
 }
 
 /// True when git says the file is ignored; `None` outside a git work tree
@@ -185,6 +238,21 @@ mod tests {
         let out = merge(text, "p", &vars(&[("X", "2")])).unwrap();
         assert!(out.starts_with("A=1\n# >>> devsvc"));
         assert!(out.ends_with("X=2\n# <<< devsvc\nZ=2\n"), "{out:?}");
+    }
+
+    #[test]
+    fn user_assignments_to_our_variables_are_found_with_their_line() {
+        let text = "# mine\nexport REDIS_URL=redis://elsewhere\nOTHER=1\n# >>> devsvc\nREDIS_URL=x\n# <<< devsvc\n";
+        let found = shadowed(text, &vars(&[("REDIS_URL", "y"), ("SMTP_HOST", "h")]));
+        assert_eq!(found, vec![(2, "REDIS_URL".to_string())]);
+    }
+
+    #[test]
+    fn dotenvy_keeps_the_first_assignment() {
+        // Documented in the README: with dotenvy a user line above the block wins.
+        let text = "DEVSVC_TEST_FIRST_WINS=user\nDEVSVC_TEST_FIRST_WINS=devsvc\n";
+        dotenvy::from_read(text.as_bytes()).unwrap();
+        assert_eq!(std::env::var("DEVSVC_TEST_FIRST_WINS").unwrap(), "user");
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub async fn run(ctx: &Context, services: &[String], volumes: bool) -> Result<()
         select(&project, services)?;
     }
     let engine = ctx.engine().await?;
+    let _lock = ctx.lock(&project).await?;
     let observed = engine.project_containers(&project.name).await?;
     let targets: Vec<_> = observed
         .iter()

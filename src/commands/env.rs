@@ -28,6 +28,7 @@ pub async fn collect(ctx: &Context) -> Result<(crate::config::Project, IndexMap<
 pub async fn run(ctx: &Context, format: EnvFormat, write: bool) -> Result<()> {
     let (project, vars) = collect(ctx).await?;
     if write {
+        let _lock = ctx.lock(&project).await?;
         return super::write_env_file(ctx, &project, &vars);
     }
     let format = if ctx.cli.json {

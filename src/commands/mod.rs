@@ -8,6 +8,7 @@ use crate::discovery::{self, Inputs};
 use crate::engine::Engine;
 use crate::envfile;
 use crate::error::{Error, Result};
+use crate::state::ProjectLock;
 use crate::suggest::closest;
 use crate::ui::Ui;
 use indexmap::IndexMap;
@@ -38,6 +39,14 @@ impl Context {
 
     pub async fn engine(&self) -> Result<Engine> {
         Engine::connect(discovery::discover(&Inputs::real())).await
+    }
+
+    /// Waits for other devsvc runs that change this project to finish.
+    pub async fn lock(&self, project: &Project) -> Result<ProjectLock> {
+        let name = project.name.clone();
+        tokio::task::spawn_blocking(move || ProjectLock::acquire(&name))
+            .await
+            .map_err(|e| Error::Runtime(e.to_string()))?
     }
 
     pub fn timeout(&self) -> Duration {
@@ -88,11 +97,18 @@ pub fn write_env_file(
     project: &Project,
     vars: &IndexMap<String, String>,
 ) -> Result<()> {
-    if envfile::write(&project.env_file, &project.name, vars)? {
+    let written = envfile::write(&project.env_file, &project.name, vars)?;
+    if written.changed {
         ctx.ui.event(
             &project.name,
             &format!("wrote {}", project.env_file.display()),
         );
+    }
+    for (line, var) in &written.shadowed {
+        ctx.ui.warn(&format!(
+            "{}:{line} sets {var}, which devsvc also writes; loaders disagree on which wins (dotenvy: the first; python-dotenv and docker compose: the last), so remove that line or give the service an env_prefix",
+            project.env_file.display()
+        ));
     }
     if envfile::git_ignored(&project.env_file) == Some(false) {
         ctx.ui.warn(&format!(

@@ -16,7 +16,7 @@ use crate::plan::{Action, plan};
 use crate::ports;
 use crate::probe;
 use crate::provision;
-use crate::state::{ProjectLock, State};
+use crate::state::State;
 use crate::ui::table;
 
 pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
@@ -25,10 +25,7 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     ctx.ui.phase("config loaded");
     let engine = ctx.engine().await?;
     ctx.ui.phase("engine connected");
-    let lock_name = project.name.clone();
-    let _lock = tokio::task::spawn_blocking(move || ProjectLock::acquire(&lock_name))
-        .await
-        .map_err(|e| Error::Runtime(e.to_string()))??;
+    let _lock = ctx.lock(&project).await?;
 
     let observed = engine.project_containers(&project.name).await?;
     ctx.ui.phase("containers listed");
