@@ -61,15 +61,17 @@ pub fn merge(
     project: &str,
     vars: &IndexMap<String, String>,
 ) -> Result<String, MergeError> {
-    let eol = if existing.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let block = render_block(project, vars, eol);
     let lines: Vec<&str> = existing.split_inclusive('\n').collect();
     let is = |line: &str, marker: &str| line.trim_end().starts_with(marker);
     let begin = lines.iter().position(|l| is(l, BEGIN));
+    // The block keeps the line ending it was first written with, so a merge
+    // never flips it (found by fuzzing: a file ending in a lone `\r`).
+    let crlf = match begin {
+        Some(b) => lines[b].ends_with("\r\n"),
+        None => existing.contains("\r\n"),
+    };
+    let eol = if crlf { "\r\n" } else { "\n" };
+    let block = render_block(project, vars, eol);
     let Some(begin) = begin else {
         let mut out = existing.to_string();
         if !out.is_empty() && !out.ends_with('\n') {
@@ -253,6 +255,13 @@ mod tests {
         let text = "DEVSVC_TEST_FIRST_WINS=user\nDEVSVC_TEST_FIRST_WINS=devsvc\n";
         dotenvy::from_read(text.as_bytes()).unwrap();
         assert_eq!(std::env::var("DEVSVC_TEST_FIRST_WINS").unwrap(), "user");
+    }
+
+    #[test]
+    fn a_trailing_carriage_return_does_not_flip_line_endings() {
+        // Minimised from a cargo-fuzz crash.
+        let once = merge("\u{18}\r", "p", &vars(&[])).unwrap();
+        assert_eq!(merge(&once, "p", &vars(&[])).unwrap(), once);
     }
 
     #[test]

@@ -102,7 +102,7 @@ proptest! {
     fn dotenvy_reads_devsvc_values_back(user in user_file(), v in vars()) {
         let merged = merge(&user, "p", &v).unwrap();
         let start = merged.find("# >>> devsvc").unwrap();
-        let parsed: IndexMap<String, String> = dotenvy::from_read_iter(merged[start..].as_bytes())
+        let parsed: IndexMap<String, String> = dotenvy::from_read_iter(&merged.as_bytes()[start..])
             .map(|r| r.unwrap())
             .collect();
         prop_assert_eq!(parsed, v);
