@@ -30,6 +30,10 @@ pub struct Cli {
     /// Prepended to every image, for registry mirrors (e.g. mirror.corp:5000/).
     #[arg(long, env = "DEVSVC_IMAGE_PREFIX", global = true)]
     pub image_prefix: Option<String>,
+    /// Address ports are published on (default 127.0.0.1; 0.0.0.0 for a
+    /// remote engine).
+    #[arg(long, env = "DEVSVC_HOST_IP", global = true)]
+    pub host_ip: Option<String>,
     /// Only errors and warnings on stderr.
     #[arg(short, long, env = "DEVSVC_QUIET", global = true)]
     pub quiet: bool,

@@ -9,7 +9,7 @@ use indexmap::IndexMap;
 use crate::config::{Password, Project, ServiceSpec};
 use crate::engine::Observed;
 use crate::error::Result;
-use crate::instance::{self, Instance};
+use crate::instance::{self, Instance, Placement};
 use crate::state::State;
 
 /// The password a service runs with: the given one, or the project's
@@ -58,22 +58,13 @@ pub fn instance(
     spec: &ServiceSpec,
     observed: &[Observed],
     state: &mut State,
-    host: &str,
-    stop_grace_secs: i64,
+    placement: &Placement,
 ) -> Result<Option<Instance>> {
     let Some(ports) = host_ports(spec, running(spec, observed)) else {
         return Ok(None);
     };
     let password = password(state, spec);
-    instance::resolve(
-        &project.name,
-        spec,
-        &ports,
-        password.as_deref(),
-        host,
-        stop_grace_secs,
-    )
-    .map(Some)
+    instance::resolve(&project.name, spec, &ports, password.as_deref(), placement).map(Some)
 }
 
 /// The variables of every service that runs now (or whose ports are
@@ -83,13 +74,13 @@ pub fn exports(
     fresh: &[Instance],
     observed: &[Observed],
     state: &mut State,
-    host: &str,
+    placement: &Placement,
 ) -> Result<IndexMap<String, String>> {
     let mut all = IndexMap::new();
     for spec in &project.services {
         if let Some(inst) = fresh.iter().find(|i| i.service == spec.name) {
             all.extend(inst.exports.clone());
-        } else if let Some(inst) = instance(project, spec, observed, state, host, 0)? {
+        } else if let Some(inst) = instance(project, spec, observed, state, placement)? {
             all.extend(inst.exports);
         }
     }

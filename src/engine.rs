@@ -155,6 +155,49 @@ impl Engine {
             .collect())
     }
 
+    /// Who owns an existing resource with this name, when it is not this
+    /// project: `None` when there is no such resource or it is ours.
+    pub async fn foreign_owner(
+        &self,
+        kind: &str,
+        name: &str,
+        project: &str,
+    ) -> Result<Option<String>> {
+        let labels = match kind {
+            "container" => self
+                .docker
+                .inspect_container(
+                    name,
+                    None::<bollard::query_parameters::InspectContainerOptions>,
+                )
+                .await
+                .map(|c| c.config.and_then(|c| c.labels)),
+            "network" => self
+                .docker
+                .inspect_network(
+                    name,
+                    None::<bollard::query_parameters::InspectNetworkOptions>,
+                )
+                .await
+                .map(|n| n.labels),
+            _ => self
+                .docker
+                .inspect_volume(name)
+                .await
+                .map(|v| Some(v.labels)),
+        };
+        let labels = match labels {
+            Ok(labels) => labels.unwrap_or_default(),
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(Error::engine(format!("inspecting {kind} {name}"), e)),
+        };
+        Ok(match labels.get(LABEL_PROJECT) {
+            Some(owner) if owner == project => None,
+            Some(owner) => Some(format!("it belongs to devsvc project `{owner}`")),
+            None => Some("it carries no devsvc label".into()),
+        })
+    }
+
     pub async fn image_present(&self, image: &str) -> Result<bool> {
         match self.docker.inspect_image(image).await {
             Ok(_) => Ok(true),
@@ -321,7 +364,12 @@ impl Engine {
             Err(e) if is_not_modified(&e) => {}
             Err(e) => return Err(Error::engine(format!("stopping container {id}"), e)),
         }
-        let remove = RemoveContainerOptionsBuilder::default().force(true).build();
+        // `v` also removes anonymous volumes the image declared; named
+        // volumes stay until `down --volumes`.
+        let remove = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
         match self.docker.remove_container(id, Some(remove)).await {
             Ok(()) => Ok(()),
             Err(e) if is_not_found(&e) || is_conflict(&e) => Ok(()),

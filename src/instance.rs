@@ -40,16 +40,26 @@ pub fn volume_name(project: &str, service: &str) -> String {
     format!("devsvc-{project}-{service}-data")
 }
 
-/// Renders `spec` with its host ports (by port name), its password if it
-/// takes one, and the host where published ports are reached.
+/// Where a project's containers run and how they are reached.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// The host clients use to reach published ports.
+    pub host: String,
+    /// The host address ports are published on (127.0.0.1 unless asked).
+    pub host_ip: String,
+    pub stop_grace_secs: i64,
+}
+
+/// Renders `spec` with its host ports (by port name) and its password if it
+/// takes one.
 pub fn resolve(
     project: &str,
     spec: &ServiceSpec,
     host_ports: &HashMap<String, u16>,
     password: Option<&str>,
-    host: &str,
-    stop_grace_secs: i64,
+    placement: &Placement,
 ) -> Result<Instance> {
+    let host = placement.host.as_str();
     let mut values = Values::default();
     values.set("host", host);
     values.set("project", project);
@@ -87,6 +97,7 @@ pub fn resolve(
         .map(|path| (volume_name(project, &spec.name), path.clone()));
 
     let hash = config_hash(&HashInput {
+        host_ip: &placement.host_ip,
         image: &spec.image,
         cmd: &cmd,
         env: &env,
@@ -151,11 +162,11 @@ pub fn resolve(
             env,
             labels,
             ports,
-            host_ip: "127.0.0.1".into(),
+            host_ip: placement.host_ip.clone(),
             volume,
             network: network_name(project),
             alias: spec.name.clone(),
-            stop_grace_secs,
+            stop_grace_secs: placement.stop_grace_secs,
         },
         hash,
         probes,
@@ -172,6 +183,7 @@ pub fn resolve(
 
 #[derive(Serialize)]
 struct HashInput<'a> {
+    host_ip: &'a str,
     image: &'a str,
     cmd: &'a Option<Vec<String>>,
     env: &'a [String],

@@ -20,7 +20,7 @@ pub async fn collect(ctx: &Context) -> Result<(crate::config::Project, IndexMap<
         &[],
         &observed,
         &mut state,
-        &engine.endpoint.service_host(),
+        &ctx.placement(&engine),
     )?;
     Ok((project, vars))
 }

@@ -8,6 +8,7 @@ use crate::discovery::{self, Inputs};
 use crate::engine::Engine;
 use crate::envfile;
 use crate::error::{Error, Result};
+use crate::instance::Placement;
 use crate::state::ProjectLock;
 use crate::suggest::closest;
 use crate::ui::Ui;
@@ -47,6 +48,25 @@ impl Context {
         tokio::task::spawn_blocking(move || ProjectLock::acquire(&name))
             .await
             .map_err(|e| Error::Runtime(e.to_string()))?
+    }
+
+    /// Where services are reached and published: loopback for a local
+    /// engine; a remote engine's own host, published on all its addresses
+    /// (loopback there would be unreachable from here) unless --host-ip says.
+    pub fn placement(&self, engine: &Engine) -> Placement {
+        let local = engine.endpoint.is_local();
+        let host_ip = self.cli.host_ip.clone().unwrap_or_else(|| {
+            if local {
+                "127.0.0.1".into()
+            } else {
+                "0.0.0.0".into()
+            }
+        });
+        Placement {
+            host: engine.endpoint.service_host(),
+            host_ip,
+            stop_grace_secs: i64::from(self.cli.stop_grace),
+        }
     }
 
     pub fn timeout(&self) -> Duration {

@@ -23,7 +23,13 @@ pub async fn run(ctx: &Context) -> Result<()> {
     for spec in &project.services {
         let running = current::running(spec, &observed).is_some();
         let inst = if running {
-            current::instance(&project, spec, &observed, &mut state, &host, 0)?
+            current::instance(
+                &project,
+                spec,
+                &observed,
+                &mut state,
+                &ctx.placement(&engine),
+            )?
         } else {
             None
         };

@@ -3,7 +3,7 @@
 //! write the env file, print where everything is.
 use std::collections::{HashMap, HashSet};
 
-use futures_util::future::try_join_all;
+use futures_util::future::{join_all, try_join_all};
 use tokio::time::Instant;
 
 use super::{Context, select};
@@ -40,6 +40,18 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         .map(|i| (i.service.clone(), i.hash.clone()))
         .collect();
     let plan = plan(&desired, &observed, names.is_empty());
+    let creating: Vec<&Instance> = instances
+        .iter()
+        .zip(&plan.steps)
+        .filter(|(_, step)| matches!(step.action, Action::Create | Action::Recreate { .. }))
+        .map(|(inst, _)| inst)
+        .collect();
+    // Everything that can fail before a resource exists fails first: names
+    // taken by resources that are not ours, and images that cannot be pulled.
+    refuse_foreign(&engine, &project, &creating).await?;
+    pull_missing(ctx, &engine, &creating).await?;
+    ctx.ui.phase("images present");
+
     let grace = ctx.cli.stop_grace as i32;
     let engine_ref = &engine;
     try_join_all(plan.remove.iter().map(|(id, name, service)| async move {
@@ -69,18 +81,33 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     let deadline = Instant::now() + ctx.timeout();
     let host = engine.endpoint.service_host();
     let started = Instant::now();
-    try_join_all(
-        instances
-            .iter()
-            .zip(&plan.steps)
-            .map(|(inst, step)| bring_up(ctx, &engine, inst, &step.action, deadline, &host, &http)),
-    )
-    .await?;
-
+    // Every service runs to the end: one that fails does not stop the others.
+    let results =
+        join_all(instances.iter().zip(&plan.steps).map(|(inst, step)| {
+            bring_up(ctx, &engine, inst, &step.action, deadline, &host, &http)
+        }))
+        .await;
     ctx.ui.phase("all ready");
-    let all = current::exports(&project, &instances, &observed, &mut state, &host)?;
+
+    let ready: Vec<Instance> = instances
+        .into_iter()
+        .zip(&results)
+        .filter(|(_, r)| r.is_ok())
+        .map(|(i, _)| i)
+        .collect();
+    let after = engine.project_containers(&project.name).await?;
+    let all = current::exports(
+        &project,
+        &ready,
+        &after,
+        &mut state,
+        &ctx.placement(&engine),
+    )?;
     super::write_env_file(ctx, &project, &all)?;
-    let rows: Vec<Vec<String>> = instances
+    if let Some(error) = results.into_iter().find_map(Result::err) {
+        return Err(error);
+    }
+    let rows: Vec<Vec<String>> = ready
         .iter()
         .map(|i| {
             let ports: Vec<String> = i
@@ -101,6 +128,67 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// Fails, before anything is created, when a container, network or volume
+/// devsvc would create already exists without this project's label: it
+/// belongs to someone else and devsvc never touches it.
+async fn refuse_foreign(engine: &Engine, project: &Project, creating: &[&Instance]) -> Result<()> {
+    if creating.is_empty() {
+        return Ok(());
+    }
+    let mut names: Vec<(&str, String)> = vec![("network", instance::network_name(&project.name))];
+    for inst in creating {
+        names.push(("container", inst.container.name.clone()));
+        if let Some((volume, _)) = &inst.container.volume {
+            names.push(("volume", volume.clone()));
+        }
+    }
+    for (kind, name) in names {
+        if let Some(owner) = engine.foreign_owner(kind, &name, &project.name).await? {
+            return Err(Error::Runtime(format!(
+                "a {kind} named `{name}` already exists and was not created by devsvc for project `{}` ({owner}); devsvc leaves it alone. Remove or rename it, or choose another project name with -p",
+                project.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Pulls every missing image, in parallel, before any container exists.
+async fn pull_missing(ctx: &Context, engine: &Engine, creating: &[&Instance]) -> Result<()> {
+    let mut images: Vec<(&str, &str)> = Vec::new();
+    for inst in creating {
+        if !images
+            .iter()
+            .any(|(image, _)| *image == inst.container.image)
+        {
+            images.push((&inst.container.image, &inst.service));
+        }
+    }
+    try_join_all(images.into_iter().map(|(image, service)| async move {
+        if engine.image_present(image).await? {
+            return Ok(());
+        }
+        let task = ctx.ui.bytes_task(service, &format!("pulling {image}"));
+        let mut total = 0;
+        let pulled = engine
+            .pull(image, |p| {
+                total = p.total;
+                task.progress(p.current, p.total);
+            })
+            .await;
+        match pulled {
+            Ok(()) => task.finish(&pull_summary(image, total)),
+            Err(e) => {
+                task.abandon();
+                return Err(e);
+            }
+        }
+        Ok::<_, Error>(())
+    }))
+    .await
+    .map(drop)
+}
+
 /// Gives every service its host ports and password, and renders it.
 fn resolve_all(
     ctx: &Context,
@@ -110,7 +198,7 @@ fn resolve_all(
     engine: &Engine,
     state: &mut State,
 ) -> Result<Vec<Instance>> {
-    let host = engine.endpoint.service_host();
+    let placement = ctx.placement(engine);
     let local = engine.endpoint.is_local();
     let mut reserved = HashSet::new();
     let mut instances = Vec::new();
@@ -158,8 +246,7 @@ fn resolve_all(
             spec,
             &host_ports,
             password.as_deref(),
-            &host,
-            i64::from(ctx.cli.stop_grace),
+            &placement,
         )?);
     }
     Ok(instances)
@@ -190,23 +277,6 @@ async fn bring_up(
                     .remove_container(id, ctx.cli.stop_grace as i32)
                     .await?;
                 ui.event(&inst.service, "configuration changed: recreating");
-            }
-            if !engine.image_present(&spec.image).await? {
-                let task = ui.bytes_task(&inst.service, &format!("pulling {}", spec.image));
-                let mut total = 0;
-                let pulled = engine
-                    .pull(&spec.image, |p| {
-                        total = p.total;
-                        task.progress(p.current, p.total);
-                    })
-                    .await;
-                match pulled {
-                    Ok(()) => task.finish(&pull_summary(&spec.image, total)),
-                    Err(e) => {
-                        task.abandon();
-                        return Err(e);
-                    }
-                }
             }
             if let Some((volume, _)) = &spec.volume {
                 engine.ensure_volume(volume, spec.labels.clone()).await?;
