@@ -97,6 +97,8 @@ pub enum Command {
     },
     /// Write a commented starter services.yaml (never overwrites).
     Init,
+    /// Check the engine (and why it was chosen), pinned ports and the env file.
+    Doctor,
     /// Shell completion script.
     Completions { shell: clap_complete::Shell },
 }

@@ -35,7 +35,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub struct Engine {
     docker: Docker,
     pub endpoint: Endpoint,
+    /// The engine's own version, e.g. `20.10.24`.
     pub version: String,
+    /// The API version both sides speak, e.g. `1.41`.
+    pub api_version: String,
 }
 
 /// A container of this project as the engine reports it.
@@ -94,21 +97,24 @@ impl Engine {
                 "unsupported address; devsvc speaks unix:// and tcp:// (plain http)".into(),
             ));
         }
-        .map_err(|e| unreachable(e.to_string()))?;
+        .map_err(|e| unreachable(error_chain(&e)))?;
         let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
             .await
             .map_err(|_| unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(e.to_string()))?;
+            .map_err(|e| unreachable(error_chain(&e)))?;
         let version = docker
             .version()
             .await
             .ok()
             .and_then(|v| v.version)
             .unwrap_or_else(|| "unknown".into());
+        let api = docker.client_version();
+        let api_version = format!("{}.{}", api.major_version, api.minor_version);
         Ok(Engine {
             docker,
             endpoint,
             version,
+            api_version,
         })
     }
 
@@ -520,6 +526,21 @@ fn is_conflict(e: &BollardError) -> bool {
 
 fn is_not_modified(e: &BollardError) -> bool {
     status_code(e) == Some(304)
+}
+
+/// An error and its causes, innermost last ("connection refused" is
+/// usually at the bottom of hyper's chain).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
 }
 
 /// The engine's own words, without bollard's wrapping.

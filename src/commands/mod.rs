@@ -15,6 +15,7 @@ use crate::ui::Ui;
 use indexmap::IndexMap;
 
 mod config_cmd;
+mod doctor;
 mod down;
 mod env;
 mod init;
@@ -79,8 +80,10 @@ impl Context {
 pub async fn run(cli: Cli) -> Result<u8> {
     let ui = Ui::new(cli.quiet);
     let ctx = Context { cli, ui };
-    if let Command::Run { up, down, command } = &ctx.cli.command {
-        return run_cmd::run(&ctx, *up, *down, command).await;
+    match &ctx.cli.command {
+        Command::Run { up, down, command } => return run_cmd::run(&ctx, *up, *down, command).await,
+        Command::Doctor => return doctor::run(&ctx).await,
+        _ => {}
     }
     tokio::select! {
         result = dispatch(&ctx) => result.map(|()| 0),
@@ -106,7 +109,7 @@ async fn dispatch(ctx: &Context) -> Result<()> {
             clap_complete::generate(*shell, &mut cmd, "devsvc", &mut std::io::stdout());
             Ok(())
         }
-        Command::Run { .. } => unreachable!("handled in run()"),
+        Command::Run { .. } | Command::Doctor => unreachable!("handled in run()"),
     }
 }
 

@@ -1,0 +1,428 @@
+//! Faults, against the real engine: interrupts at every stage of `up`, a
+//! killed devsvc, an unreachable engine, a service that never gets ready,
+//! clashing ports and names, unpullable images, and engine discovery
+//! through contexts and a remote tcp endpoint. devsvc must leave nothing
+//! unlabelled behind and never touch what is not its own.
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use common::*;
+
+const THREE: &str = "services:\n  redis: {}\n  mailhog: {}\n  minio:\n    buckets: [uploads]\n    ready:\n      - http: { port: s3, path: /minio/health/live, status: 403 }\n";
+
+/// Every engine resource named for this project, and whether it carries
+/// the project's label.
+fn named_resources(project: &str) -> Vec<(String, bool)> {
+    let prefix = format!("devsvc-{project}");
+    let mut out = Vec::new();
+    for (args, fmt) in [
+        (
+            vec!["ps", "-a"],
+            "{{.Names}} {{.Label \"dev.devsvc.project\"}}",
+        ),
+        (
+            vec!["network", "ls"],
+            "{{.Name}} {{.Label \"dev.devsvc.project\"}}",
+        ),
+        (
+            vec!["volume", "ls"],
+            "{{.Name}} {{.Label \"dev.devsvc.project\"}}",
+        ),
+    ] {
+        let mut args = args.clone();
+        args.extend(["--format", fmt]);
+        for line in docker(&args).lines() {
+            let (name, label) = line.split_once(' ').unwrap_or((line, ""));
+            if name.starts_with(&prefix) {
+                out.push((name.to_string(), label.trim() == project));
+            }
+        }
+    }
+    out
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
+    assert!(ok, "kill {sig}");
+}
+
+/// Starts `devsvc up` and returns it once a stderr line contains `marker`,
+/// with the lines seen so far.
+fn up_until(project: &TestProject, marker: &str) -> (Child, mpsc::Receiver<String>, Vec<String>) {
+    let mut child = project
+        .command(&["up"])
+        .env("DEVSVC_TIMINGS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        match rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(line) => {
+                let hit = line.contains(marker);
+                seen.push(line);
+                if hit {
+                    return (child, rx, seen);
+                }
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("never saw `{marker}`:\n{}", seen.join("\n"));
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> (i32, Duration) {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            use std::os::unix::process::ExitStatusExt;
+            return (
+                status
+                    .code()
+                    .unwrap_or_else(|| 128 + status.signal().unwrap_or(0)),
+                start.elapsed(),
+            );
+        }
+        assert!(start.elapsed() < limit * 5, "devsvc did not exit");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// After a fault: every resource carries the label, the next `up`
+/// converges, and the next `down --volumes` removes everything.
+fn assert_converges(project: &TestProject, good_yaml: &str) {
+    for (name, labelled) in named_resources(&project.name) {
+        assert!(labelled, "{name} was left without devsvc's label");
+    }
+    std::fs::write(project.path().join("services.yaml"), good_yaml).unwrap();
+    project.run(&["up"]).ok();
+    project.run(&["down", "--volumes"]).ok();
+    assert_eq!(named_resources(&project.name), Vec::<(String, bool)>::new());
+}
+
+#[test]
+fn sigint_at_four_moments_exits_130_quickly_and_leaves_only_labelled_resources() {
+    let never_ready = "services:\n  redis: {}\n  mailhog:\n    ready:\n      - http: { port: http, path: /, status: 599 }\n";
+    let moments = [
+        ("pull", THREE, "pulling", true),
+        ("create", THREE, "timing: network ready", false),
+        ("start", THREE, "started container", false),
+        (
+            "readiness",
+            never_ready,
+            "mailhog: waiting until ready",
+            false,
+        ),
+    ];
+    for (moment, yaml, marker, fresh) in moments {
+        let mut project = TestProject::new(&format!("int-{moment}"), yaml);
+        if fresh {
+            let prefix = format!("{}pullint/", registry_prefix());
+            for image in [
+                "redis:7.4-alpine",
+                "mailhog/mailhog:v1.0.1",
+                "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
+            ] {
+                let _ = Command::new("docker")
+                    .args(["rmi", "-f", &format!("{prefix}{image}")])
+                    .output();
+            }
+            project.env.insert("DEVSVC_IMAGE_PREFIX".into(), prefix);
+        }
+        let (mut child, _rx, seen) = up_until(&project, marker);
+        signal(&child, "-INT");
+        let (code, took) = wait_exit(&mut child, Duration::from_secs(2));
+        eprintln!(
+            "{moment}: exit {code} {took:?} after SIGINT; saw:\n{}",
+            seen.join("\n")
+        );
+        assert_eq!(code, 130, "SIGINT during {moment}");
+        assert!(
+            took < Duration::from_secs(2),
+            "SIGINT during {moment} took {took:?}"
+        );
+        assert_converges(&project, THREE);
+    }
+}
+
+#[test]
+fn sigkill_during_up_then_down_removes_everything_and_up_succeeds() {
+    let project = TestProject::new("kill", THREE);
+    let (mut child, _rx, _) = up_until(&project, "started container");
+    signal(&child, "-KILL");
+    child.wait().unwrap();
+    project.run(&["down", "--volumes"]).ok();
+    assert_eq!(named_resources(&project.name), Vec::<(String, bool)>::new());
+    project.run(&["up"]).ok();
+    project.run(&["down", "--volumes"]).ok();
+}
+
+#[test]
+fn an_unreachable_engine_exits_3_within_5_s_naming_the_endpoint() {
+    let project = TestProject::new("noengine", THREE);
+    for host in ["unix:///nonexistent/docker.sock", "tcp://127.0.0.1:1"] {
+        let start = Instant::now();
+        let out = project
+            .command(&["up"])
+            .env("DOCKER_HOST", host)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            start.elapsed()
+        );
+        assert!(
+            stderr.contains(&format!(
+                "cannot reach the container engine at {host} (chosen from DOCKER_HOST)"
+            )),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn a_service_that_never_gets_ready_exits_4_with_its_logs_and_spares_the_others() {
+    let project = TestProject::new(
+        "notready",
+        "services:\n  redis:\n    ready:\n      - http: { port: redis, path: /, status: 200 }\n  mailhog: {}\n",
+    );
+    let start = Instant::now();
+    let run = project.run(&["up", "--timeout", "3"]);
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert!(start.elapsed() >= Duration::from_secs(3));
+    assert!(
+        run.stderr
+            .contains("service `redis` did not become ready within 3 s"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("last log lines of devsvc-"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("Ready to accept connections"),
+        "redis's own log line:\n{}",
+        run.stderr
+    );
+    let status: serde_json::Value =
+        serde_json::from_str(&project.run(&["status", "--json"]).ok().stdout).unwrap();
+    let mailhog = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "mailhog")
+        .unwrap();
+    assert_eq!(mailhog["ready"], true, "the other service is up: {status}");
+    assert!(
+        project.dotenv().contains_key("SMTP_PORT"),
+        "its variables are written"
+    );
+}
+
+#[test]
+fn a_pinned_port_in_use_is_refused_before_anything_is_created() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let project = TestProject::new(
+        "busyport",
+        &format!("services:\n  mailhog: {{}}\n  redis:\n    ports: {{ 6379: {port} }}\n"),
+    );
+    let run = project.run(&["up"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!(
+            "service `redis`: host port {port} (pinned for container port 6379) is already in use"
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(named_resources(&project.name), Vec::<(String, bool)>::new());
+}
+
+#[test]
+fn foreign_resources_with_our_names_are_never_touched() {
+    let project = TestProject::new("foreign", "services:\n  redis: {}\n");
+    let name = format!("devsvc-{}-redis", project.name);
+    let image = format!("{}redis:7.4-alpine", registry_prefix());
+    docker(&["run", "-d", "--name", &name, &image]);
+    let id = docker(&["inspect", "-f", "{{.Id}}", &name]);
+    let run = project.run(&["up"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains(&format!("a container named `{name}` already exists and was not created by devsvc for project `{}` (it carries no devsvc label)", project.name)),
+        "{}",
+        run.stderr
+    );
+    project.run(&["down", "--volumes"]).ok();
+    assert_eq!(
+        docker(&["inspect", "-f", "{{.Id}} {{.State.Running}}", &name]).trim(),
+        format!("{} true", id.trim())
+    );
+    docker(&["rm", "-f", &name]);
+    assert_eq!(
+        named_resources(&project.name),
+        Vec::<(String, bool)>::new(),
+        "nothing half-created"
+    );
+}
+
+#[test]
+fn an_image_that_cannot_be_pulled_is_named_with_the_registry_answer() {
+    let project = TestProject::new(
+        "nopull",
+        "services:\n  redis: {}\n  mail:\n    template: mailhog\n    image: nosuch/mailcatcher:9.9\n",
+    );
+    let run = project.run(&["up"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let wanted = format!(
+        "cannot pull image {}nosuch/mailcatcher:9.9: ",
+        registry_prefix()
+    );
+    assert!(run.stderr.contains(&wanted), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("manifest unknown") || run.stderr.contains("not found"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        named_resources(&project.name),
+        Vec::<(String, bool)>::new(),
+        "nothing half-created"
+    );
+}
+
+#[test]
+fn a_docker_context_in_a_temporary_home_is_used_and_doctor_says_why() {
+    let project = TestProject::new("context", "services:\n  redis: {}\n");
+    let home = tempfile::tempdir().unwrap();
+    let docker_dir = home.path().join(".docker");
+    // A context's meta lives under the sha256 of its name, as the docker CLI stores it.
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"devsvc-ci"));
+    let meta = docker_dir.join("contexts/meta").join(digest);
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        r#"{"Name":"devsvc-ci","Metadata":{},"Endpoints":{"docker":{"Host":"unix:///var/run/docker.sock","SkipTLSVerify":false}}}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        docker_dir.join("config.json"),
+        r#"{"currentContext":"devsvc-ci"}"#,
+    )
+    .unwrap();
+    let home_str = home.path().to_str().unwrap();
+    let doctor = project
+        .command(&["doctor"])
+        .env("HOME", home_str)
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&doctor.stdout);
+    assert!(
+        text.contains(
+            "unix:///var/run/docker.sock (chosen by context `devsvc-ci` (currentContext in"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("ok   engine: reachable"), "{text}");
+    let up = project
+        .command(&["up"])
+        .env("HOME", home_str)
+        .env_remove("DOCKER_HOST")
+        .env_remove("DOCKER_CONTEXT")
+        .output()
+        .unwrap();
+    assert!(
+        up.status.success(),
+        "{}",
+        String::from_utf8_lossy(&up.stderr)
+    );
+}
+
+/// A tcp endpoint for the engine on 127.0.0.2, forwarding to its socket.
+const PROXY: &str = r#"
+import asyncio, sys
+async def pipe(r, w):
+    try:
+        while data := await r.read(65536):
+            w.write(data); await w.drain()
+    finally:
+        w.close()
+async def handle(cr, cw):
+    ur, uw = await asyncio.open_unix_connection("/var/run/docker.sock")
+    await asyncio.gather(pipe(cr, uw), pipe(ur, cw), return_exceptions=True)
+async def main():
+    server = await asyncio.start_server(handle, "127.0.0.2", int(sys.argv[1]))
+    print("listening", flush=True)
+    async with server:
+        await server.serve_forever()
+asyncio.run(main())
+"#;
+
+#[test]
+fn with_a_remote_tcp_engine_the_urls_use_its_host() {
+    let port = {
+        let l = TcpListener::bind("127.0.0.2:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let mut proxy = Command::new("python3")
+        .args(["-c", PROXY, &port.to_string()])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(proxy.stdout.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let mut project = TestProject::new("remote", "services:\n  redis: {}\n");
+    project
+        .env
+        .insert("DOCKER_HOST".into(), format!("tcp://127.0.0.2:{port}"));
+    // Published on the remote host's own address; 127.0.0.2 stands in for it.
+    project
+        .env
+        .insert("DEVSVC_HOST_IP".into(), "127.0.0.2".into());
+    let up = project.run(&["up"]);
+    let vars = if up.code == 0 {
+        Some(project.dotenv())
+    } else {
+        None
+    };
+    let down = project.run(&["down", "--volumes"]);
+    proxy.kill().unwrap();
+    proxy.wait().unwrap();
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    let vars = vars.unwrap();
+    assert_eq!(vars["REDIS_HOST"], "127.0.0.2");
+    assert!(vars["REDIS_URL"].contains("@127.0.0.2:"), "{vars:?}");
+    assert_eq!(down.code, 0);
+}
