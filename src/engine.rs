@@ -88,27 +88,31 @@ impl Engine {
             reason,
         };
         let url = endpoint.url.as_str();
-        let docker = if let Some(path) = url.strip_prefix("unix://") {
-            Docker::connect_with_unix(path, 120, &MIN_API)
-        } else if url.starts_with("tcp://") || url.starts_with("http://") {
-            Docker::connect_with_http(url, 120, &MIN_API)
-        } else {
-            return Err(unreachable(
-                "unsupported address; devsvc speaks unix:// and tcp:// (plain http)".into(),
-            ));
-        }
-        .map_err(|e| unreachable(error_chain(&e)))?;
-        let docker = tokio::time::timeout(CONNECT_TIMEOUT, docker.negotiate_version())
+        let connect = |api: &bollard::ClientVersion| {
+            if let Some(path) = url.strip_prefix("unix://") {
+                Docker::connect_with_unix(path, 120, api)
+            } else if url.starts_with("tcp://") || url.starts_with("http://") {
+                Docker::connect_with_http(url, 120, api)
+            } else {
+                Err(BollardError::UnsupportedURISchemeError {
+                    uri: url.to_string(),
+                })
+            }
+        };
+        let docker = connect(&MIN_API).map_err(|e| unreachable(error_chain(&e)))?;
+        // One round trip: the engine's version tells both its release and
+        // the newest API it speaks (what negotiate_version would ask again).
+        let server = tokio::time::timeout(CONNECT_TIMEOUT, docker.version())
             .await
             .map_err(|_| unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
             .map_err(|e| unreachable(error_chain(&e)))?;
-        let version = docker
-            .version()
-            .await
-            .ok()
-            .and_then(|v| v.version)
-            .unwrap_or_else(|| "unknown".into());
-        let api = docker.client_version();
+        let api = server
+            .api_version
+            .as_deref()
+            .and_then(parse_api)
+            .map_or(MIN_API, |v| newest_common(v, bollard::API_DEFAULT_VERSION));
+        let docker = connect(&api).map_err(|e| unreachable(error_chain(&e)))?;
+        let version = server.version.unwrap_or_else(|| "unknown".into());
         let api_version = format!("{}.{}", api.major_version, api.minor_version);
         Ok(Engine {
             docker,
@@ -486,6 +490,27 @@ impl Engine {
         } else {
             state.exit_code
         }
+    }
+}
+
+/// `1.41` as a client version.
+fn parse_api(text: &str) -> Option<bollard::ClientVersion> {
+    let (major, minor) = text.split_once('.')?;
+    Some(bollard::ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
+}
+
+fn newest_common(
+    server: bollard::ClientVersion,
+    client: &bollard::ClientVersion,
+) -> bollard::ClientVersion {
+    let key = |v: &bollard::ClientVersion| (v.major_version, v.minor_version);
+    if key(&server) <= key(client) {
+        server
+    } else {
+        client.clone()
     }
 }
 
