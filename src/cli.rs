@@ -34,6 +34,9 @@ pub struct Cli {
     /// remote engine).
     #[arg(long, env = "DEVSVC_HOST_IP", global = true)]
     pub host_ip: Option<String>,
+    /// Apply this profile's overrides from services.yaml.
+    #[arg(long, env = "DEVSVC_PROFILE", global = true)]
+    pub profile: Option<String>,
     /// Only errors and warnings on stderr.
     #[arg(short, long, env = "DEVSVC_QUIET", global = true)]
     pub quiet: bool,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use crate::error::{Error, Result};
-use crate::interpolate::{InterpolateError, interpolate};
+use crate::interpolate::{Missing, find_missing, interpolate};
 use crate::render::placeholders;
 use crate::suggest::closest;
 use crate::template::{self, PasswordRule, ProbeSpec, S3Api, Template};
@@ -20,6 +20,15 @@ struct RawFile {
     env_file: Option<String>,
     image_prefix: Option<String>,
     services: Option<Spanned<IndexMap<String, Spanned<Option<RawService>>>>>,
+    /// Per-environment overrides, chosen with --profile / DEVSVC_PROFILE.
+    profiles: Option<IndexMap<String, Spanned<RawProfile>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    #[serde(default)]
+    services: IndexMap<String, Spanned<Option<RawService>>>,
 }
 
 /// One entry under `services:`; every key is optional.
@@ -39,6 +48,64 @@ struct RawService {
     env_prefix: Option<Spanned<String>>,
     buckets: Option<Vec<Spanned<String>>>,
     password: Option<Spanned<String>>,
+    /// Started nothing for: the variables come from these values.
+    external: Option<Spanned<External>>,
+    /// Only active under one of these profiles (always, when empty).
+    profiles: Option<Vec<String>>,
+}
+
+impl RawService {
+    /// This entry with a profile's entry laid over it, key by key.
+    fn overlay(self, over: RawService) -> RawService {
+        let mut env = self.env;
+        env.extend(over.env);
+        RawService {
+            template: over.template.or(self.template),
+            inline: over.inline.or(self.inline),
+            image: over.image.or(self.image),
+            ports: over.ports.or(self.ports),
+            env,
+            command: over.command.or(self.command),
+            volume: over.volume.or(self.volume),
+            ready: over.ready.or(self.ready),
+            env_prefix: over.env_prefix.or(self.env_prefix),
+            buckets: over.buckets.or(self.buckets),
+            password: over.password.or(self.password),
+            external: over.external.or(self.external),
+            profiles: over.profiles.or(self.profiles),
+        }
+    }
+}
+
+/// A resource devsvc does not start (a managed cloud Redis, a shared S3):
+/// the service's variables are rendered from these values instead.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    /// e.g. `rediss://user:secret@cache.example.com:6380/0`; gives host,
+    /// port and password, and is written as is to the template's
+    /// `url_exports`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "masked_url"
+    )]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Port by template port name; default: the URL's port, else the
+    /// template's container port.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub ports: IndexMap<String, u16>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "masked_option"
+    )]
+    pub password: Option<String>,
+    /// Exported variables (names before env_prefix) set verbatim.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub env: IndexMap<String, String>,
 }
 
 /// A fully resolved project.
@@ -85,10 +152,48 @@ pub struct ServiceSpec {
     pub buckets: Vec<String>,
     /// Final variable name (prefix applied) to value template.
     pub exports: IndexMap<String, String>,
+    /// Final names of the exports an external `url` is written to.
+    pub url_exports: Vec<String>,
+    /// The prefix applied to exported names.
+    pub env_prefix: String,
+    /// Set when devsvc starts nothing for this service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<External>,
 }
 
 fn masked<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str("********")
+}
+
+fn masked_option<S: serde::Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => serializer.serialize_str("********"),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn masked_url<S: serde::Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(url) => serializer.serialize_str(&mask_url(url)),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// A URL with its password replaced by `****`, for output.
+pub fn mask_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("****"));
+            url.to_string()
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// Where the settings came from, for loading.
@@ -96,6 +201,7 @@ pub struct LoadOptions<'a> {
     pub file: &'a Path,
     pub project_name: Option<&'a str>,
     pub image_prefix: Option<&'a str>,
+    pub profile: Option<&'a str>,
 }
 
 pub fn load(options: &LoadOptions) -> Result<Project> {
@@ -133,8 +239,16 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
             Some("replace the tab with spaces".into()),
         ));
     }
-    let text = interpolate(source, |name| std::env::var(name).ok()).map_err(|e| match e {
-        InterpolateError::Missing(m) => at(
+    let interpolated = interpolate(source, |name| std::env::var(name).ok()).map_err(|m| {
+        at(
+            m.line,
+            m.column,
+            format!("malformed interpolation `{}`", m.text),
+            Some("write ${NAME} or ${NAME:-default}; a literal $ is $$".into()),
+        )
+    })?;
+    let unset = |m: &Missing| {
+        at(
             m.line,
             m.column,
             format!("environment variable `{}` is not set", m.name),
@@ -142,15 +256,16 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
                 "set {0}, or give a default: ${{{0}:-value}}",
                 m.name
             )),
-        ),
-        InterpolateError::Malformed { line, column, text } => at(
-            line,
-            column,
-            format!("malformed interpolation `{text}`"),
-            Some("write ${NAME} or ${NAME:-default}; a literal $ is $$".into()),
-        ),
+        )
+    };
+    let raw: RawFile = serde_saphyr::from_str(&interpolated.text).map_err(|e| {
+        // A value that failed to parse because a variable was unset: say so.
+        let line = e.location().map(|l| l.line());
+        match interpolated.missing.iter().find(|m| Some(m.line) == line) {
+            Some(m) => unset(m),
+            None => yaml_error(&file, &e),
+        }
     })?;
-    let raw: RawFile = serde_saphyr::from_str(&text).map_err(|e| yaml_error(&file, &e))?;
 
     let dir = path
         .parent()
@@ -182,10 +297,20 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
             Some("for example:\n    services:\n      redis: {}".into()),
         ));
     };
+    let entries = apply_profile(
+        services.value,
+        raw.profiles.unwrap_or_default(),
+        options.profile,
+    )?;
     let mut specs = Vec::new();
-    for (service_name, entry) in services.value {
-        let loc = entry.referenced;
-        let raw = entry.value.unwrap_or_default();
+    for (service_name, (loc, raw)) in entries {
+        let active = raw
+            .profiles
+            .as_ref()
+            .is_none_or(|list| options.profile.is_some_and(|p| list.iter().any(|x| x == p)));
+        if !active {
+            continue;
+        }
         let spec = resolve_service(&service_name, raw, &image_prefix).map_err(
             |(l, message, suggestion)| {
                 let l = l.unwrap_or(loc);
@@ -194,14 +319,88 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
         )?;
         specs.push((loc, spec));
     }
+    if specs.is_empty() {
+        return Err(Error::Usage(format!(
+            "no service is active in {} under profile `{}`",
+            path.display(),
+            options.profile.unwrap_or("(none)")
+        )));
+    }
     check_unique_exports(&specs).map_err(|(loc, m, s)| at(loc.line(), loc.column(), m, s))?;
     let env_file = dir.join(raw.env_file.unwrap_or_else(|| ".env".into()));
-    Ok(Project {
+    let project = Project {
         name,
         file: path.to_path_buf(),
         env_file,
         services: specs.into_iter().map(|(_, s)| s).collect(),
-    })
+    };
+    // Only now is it known which values are used: an unset variable in an
+    // unchosen profile is no error.
+    let used = serde_json::to_string(&project).expect("project serialises");
+    let used_secrets: String = project
+        .services
+        .iter()
+        .filter_map(|s| match (&s.password, &s.external) {
+            (Some(Password::Given(p)), _) => Some(p.clone()),
+            (_, Some(e)) => Some(format!("{:?}{:?}", e.url, e.password)),
+            _ => None,
+        })
+        .collect();
+    if let Some(m) = find_missing(&format!("{used}{used_secrets}"), &interpolated.missing) {
+        return Err(unset(m));
+    }
+    Ok(project)
+}
+
+type Entries = IndexMap<String, (serde_saphyr::Location, RawService)>;
+
+/// The services with the chosen profile's entries laid over them.
+fn apply_profile(
+    services: IndexMap<String, Spanned<Option<RawService>>>,
+    profiles: IndexMap<String, Spanned<RawProfile>>,
+    chosen: Option<&str>,
+) -> Result<Entries> {
+    let mut entries: Entries = services
+        .into_iter()
+        .map(|(name, entry)| (name, (entry.referenced, entry.value.unwrap_or_default())))
+        .collect();
+    let Some(chosen) = chosen else {
+        return Ok(entries);
+    };
+    let Some(profile) = profiles.get(chosen) else {
+        let hint = closest(chosen, profiles.keys().map(String::as_str))
+            .map(|c| format!("; did you mean `{c}`?"))
+            .unwrap_or_else(|| {
+                let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
+                if known.is_empty() {
+                    "; the file defines no `profiles:`".into()
+                } else {
+                    format!("; profiles: {}", known.join(", "))
+                }
+            });
+        return Err(Error::Usage(format!(
+            "unknown profile `{chosen}` (from --profile or DEVSVC_PROFILE){hint}"
+        )));
+    };
+    let _ = profile.referenced;
+    for (name, entry) in profiles
+        .into_iter()
+        .find(|(n, _)| n == chosen)
+        .map(|(_, p)| p.value.services)
+        .unwrap_or_default()
+    {
+        let over = entry.value.unwrap_or_default();
+        match entries.shift_remove(&name) {
+            Some((loc, base)) => {
+                let merged = base.overlay(over);
+                entries.insert(name, (loc, merged));
+            }
+            None => {
+                entries.insert(name, (entry.referenced, over));
+            }
+        }
+    }
+    Ok(entries)
 }
 
 type Located = (Option<serde_saphyr::Location>, String, Option<String>);
@@ -347,6 +546,19 @@ fn resolve_service(
         .map(|(k, v)| (format!("{prefix}{k}"), v.clone()))
         .collect();
 
+    let external = match raw.external {
+        Some(e) => {
+            check_external(&e.value, &template)
+                .map_err(|(m, hint)| (Some(e.referenced), m, hint))?;
+            Some(e.value)
+        }
+        None => None,
+    };
+    let url_exports = template
+        .url_exports
+        .iter()
+        .map(|k| format!("{prefix}{k}"))
+        .collect();
     let mut env = template.env.clone();
     env.extend(raw.env);
     let spec = ServiceSpec {
@@ -366,9 +578,59 @@ fn resolve_service(
         s3: template.s3,
         buckets,
         exports,
+        url_exports,
+        env_prefix: prefix,
+        external,
     };
     check_placeholders(&spec).map_err(|(m, hint)| (None, m, hint))?;
     Ok(spec)
+}
+
+/// An external resource must say where it is, in terms the template knows.
+fn check_external(
+    external: &External,
+    template: &Template,
+) -> Result<(), (String, Option<String>)> {
+    if let Some(text) = &external.url {
+        let url = url::Url::parse(text).map_err(|e| {
+            (
+                format!("external url `{}` is not a URL: {e}", mask_url(text)),
+                Some("e.g. redis://:password@host:6379/0".into()),
+            )
+        })?;
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err((
+                format!("external url `{}` names no host", mask_url(text)),
+                None,
+            ));
+        }
+    } else if external.host.is_none() {
+        return Err((
+            "an external service needs `url:` or `host:`".into(),
+            Some("e.g. external: { url: \"${MANAGED_REDIS_URL}\" }".into()),
+        ));
+    }
+    for name in external.ports.keys() {
+        if !template.ports.contains_key(name) {
+            let hint = closest(name, template.ports.keys().map(String::as_str))
+                .map(|c| format!("did you mean `{c}`?"));
+            return Err((
+                format!("external port `{name}` is not a port of this template"),
+                hint,
+            ));
+        }
+    }
+    for name in external.env.keys() {
+        if !template.exports.contains_key(name) {
+            let hint = closest(name, template.exports.keys().map(String::as_str))
+                .map(|c| format!("did you mean `{c}`?"));
+            return Err((
+                format!("external env `{name}` is not a variable this template exports"),
+                hint,
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Every `{{name}}` a service uses must be one devsvc can fill in.
@@ -623,6 +885,7 @@ mod tests {
                 file: Path::new("x"),
                 project_name: None,
                 image_prefix: None,
+                profile: None,
             },
         )
     }

@@ -9,6 +9,7 @@ use indexmap::IndexMap;
 use crate::config::{Password, Project, ServiceSpec};
 use crate::engine::Observed;
 use crate::error::Result;
+use crate::external;
 use crate::instance::{self, Instance, Placement};
 use crate::state::State;
 
@@ -68,7 +69,8 @@ pub fn instance(
 }
 
 /// The variables of every service that runs now (or whose ports are
-/// pinned), in services.yaml order; `fresh` instances take precedence.
+/// pinned) and of every external one, in services.yaml order; `fresh`
+/// instances take precedence.
 pub fn exports(
     project: &Project,
     fresh: &[Instance],
@@ -78,7 +80,13 @@ pub fn exports(
 ) -> Result<IndexMap<String, String>> {
     let mut all = IndexMap::new();
     for spec in &project.services {
-        if let Some(inst) = fresh.iter().find(|i| i.service == spec.name) {
+        if let Some(ext) = &spec.external {
+            all.extend(
+                external::resolve(&project.name, spec, ext)?
+                    .endpoints
+                    .exports,
+            );
+        } else if let Some(inst) = fresh.iter().find(|i| i.service == spec.name) {
             all.extend(inst.exports.clone());
         } else if let Some(inst) = instance(project, spec, observed, state, placement)? {
             all.extend(inst.exports);

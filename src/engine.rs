@@ -510,7 +510,7 @@ fn newest_common(
     if key(&server) <= key(client) {
         server
     } else {
-        client.clone()
+        *client
     }
 }
 

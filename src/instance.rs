@@ -50,16 +50,33 @@ pub struct Placement {
     pub stop_grace_secs: i64,
 }
 
-/// Renders `spec` with its host ports (by port name) and its password if it
-/// takes one.
-pub fn resolve(
+/// What clients see of a service: the variables it exports, how to tell it
+/// answers, and its S3 API if it has one. Shared by containers and external
+/// resources.
+pub struct Endpoints {
+    pub exports: IndexMap<String, String>,
+    pub probes: Vec<Probe>,
+    pub s3: Option<S3Target>,
+    values: Values,
+}
+
+impl Endpoints {
+    /// Renders a template value of this service.
+    pub fn render(&self, service: &str, text: &str) -> Result<String> {
+        self.values
+            .render(text)
+            .map_err(|m| Error::Runtime(format!("service `{service}`: {m}")))
+    }
+}
+
+/// Renders what clients see, given where the service is reached.
+pub fn endpoints(
     project: &str,
     spec: &ServiceSpec,
+    host: &str,
     host_ports: &HashMap<String, u16>,
     password: Option<&str>,
-    placement: &Placement,
-) -> Result<Instance> {
-    let host = placement.host.as_str();
+) -> Result<Endpoints> {
     let mut values = Values::default();
     values.set("host", host);
     values.set("project", project);
@@ -68,19 +85,90 @@ pub fn resolve(
         values.set("password", password);
     }
     values.set("bucket", spec.buckets.first().cloned().unwrap_or_default());
-    let mut ports = Vec::new();
-    for port in &spec.ports {
-        let host_port = host_ports[&port.name];
-        values.set(format!("port.{}", port.name), host_port.to_string());
-        ports.push((port.container, host_port));
+    for (name, port) in host_ports {
+        values.set(format!("port.{name}"), port.to_string());
     }
     let render = |text: &str| {
         values
             .render(text)
             .map_err(|m| Error::Runtime(format!("service `{}`: {m}", spec.name)))
     };
-    let port_of = |name: &str| host_ports[name];
+    let port_of = |name: &str| {
+        host_ports.get(name).copied().ok_or_else(|| {
+            Error::Runtime(format!(
+                "service `{}`: no host port for `{name}`",
+                spec.name
+            ))
+        })
+    };
+    let probes = spec
+        .ready
+        .iter()
+        .map(|p| {
+            Ok(match p {
+                ProbeSpec::Redis { port, password } => Probe::Redis {
+                    port: port_of(port)?,
+                    password: password
+                        .as_deref()
+                        .map(render)
+                        .transpose()?
+                        .filter(|p| !p.is_empty()),
+                },
+                ProbeSpec::Smtp { port } => Probe::Smtp {
+                    port: port_of(port)?,
+                },
+                ProbeSpec::Http { port, path, status } => Probe::Http {
+                    port: port_of(port)?,
+                    path: path.clone(),
+                    status: *status,
+                },
+                ProbeSpec::Tcp { port } => Probe::Tcp {
+                    port: port_of(port)?,
+                },
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let s3 = spec
+        .s3
+        .as_ref()
+        .map(|s3| {
+            Ok::<_, Error>(S3Target {
+                endpoint: format!("http://{host}:{}", port_of(&s3.port)?),
+                access_key: render(&s3.access_key)?,
+                secret_key: render(&s3.secret_key)?,
+                region: render(&s3.region)?,
+            })
+        })
+        .transpose()?;
+    let exports = spec
+        .exports
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), render(v)?)))
+        .collect::<Result<IndexMap<_, _>>>()?;
+    Ok(Endpoints {
+        exports,
+        probes,
+        s3,
+        values,
+    })
+}
 
+/// Renders `spec` as a container with its host ports (by port name) and
+/// its password if it takes one.
+pub fn resolve(
+    project: &str,
+    spec: &ServiceSpec,
+    host_ports: &HashMap<String, u16>,
+    password: Option<&str>,
+    placement: &Placement,
+) -> Result<Instance> {
+    let endpoints = endpoints(project, spec, &placement.host, host_ports, password)?;
+    let render = |text: &str| endpoints.render(&spec.name, text);
+    let ports: Vec<(u16, u16)> = spec
+        .ports
+        .iter()
+        .map(|p| (p.container, host_ports[&p.name]))
+        .collect();
     let cmd = spec
         .command
         .as_ref()
@@ -108,51 +196,6 @@ pub fn resolve(
     labels.insert(engine::LABEL_SERVICE.into(), spec.name.clone());
     labels.insert(engine::LABEL_HASH.into(), hash.clone());
 
-    let probes = spec
-        .ready
-        .iter()
-        .map(|p| {
-            Ok(match p {
-                ProbeSpec::Redis { port, password } => Probe::Redis {
-                    port: port_of(port),
-                    password: password
-                        .as_deref()
-                        .map(render)
-                        .transpose()?
-                        .filter(|p| !p.is_empty()),
-                },
-                ProbeSpec::Smtp { port } => Probe::Smtp {
-                    port: port_of(port),
-                },
-                ProbeSpec::Http { port, path, status } => Probe::Http {
-                    port: port_of(port),
-                    path: path.clone(),
-                    status: *status,
-                },
-                ProbeSpec::Tcp { port } => Probe::Tcp {
-                    port: port_of(port),
-                },
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let s3 = spec
-        .s3
-        .as_ref()
-        .map(|s3| {
-            Ok::<_, Error>(S3Target {
-                endpoint: format!("http://{host}:{}", port_of(&s3.port)),
-                access_key: render(&s3.access_key)?,
-                secret_key: render(&s3.secret_key)?,
-                region: render(&s3.region)?,
-            })
-        })
-        .transpose()?;
-    let exports = spec
-        .exports
-        .iter()
-        .map(|(k, v)| Ok((k.clone(), render(v)?)))
-        .collect::<Result<IndexMap<_, _>>>()?;
-
     Ok(Instance {
         service: spec.name.clone(),
         container: ContainerSpec {
@@ -169,10 +212,10 @@ pub fn resolve(
             stop_grace_secs: placement.stop_grace_secs,
         },
         hash,
-        probes,
-        s3,
+        probes: endpoints.probes,
+        s3: endpoints.s3,
         buckets: spec.buckets.clone(),
-        exports,
+        exports: endpoints.exports,
         host_ports: spec
             .ports
             .iter()

@@ -1,6 +1,10 @@
 //! `${VAR}` and `${VAR:-default}` in services.yaml, filled from the process
 //! environment before parsing (twelve-factor: config lives in the
 //! environment). `$$` is a literal `$`; comments are left alone.
+//!
+//! A variable that is not set leaves a marker instead of failing at once:
+//! it is an error only if the value is used (a profile that is not chosen
+//! may name variables that only its environment sets).
 
 /// A variable that is referenced, has no default and is not set.
 #[derive(Debug, PartialEq)]
@@ -12,24 +16,44 @@ pub struct Missing {
 
 /// A `${` without its closing brace, or an empty or invalid name.
 #[derive(Debug, PartialEq)]
-pub enum InterpolateError {
-    Missing(Missing),
-    Malformed {
-        line: u64,
-        column: u64,
-        text: String,
-    },
+pub struct Malformed {
+    pub line: u64,
+    pub column: u64,
+    pub text: String,
+}
+
+/// The text with variables filled in, and the variables that were not set
+/// (each replaced by `marker(name)`).
+#[derive(Debug, PartialEq)]
+pub struct Interpolated {
+    pub text: String,
+    pub missing: Vec<Missing>,
+}
+
+const MARKER: &str = "__devsvc_unset_";
+
+/// What stands in the text for an unset variable.
+pub fn marker(name: &str) -> String {
+    format!("{MARKER}{name}__")
+}
+
+/// The first unset variable whose marker appears in `text`.
+pub fn find_missing<'a>(text: &str, missing: &'a [Missing]) -> Option<&'a Missing> {
+    missing.iter().find(|m| text.contains(&marker(&m.name)))
 }
 
 pub fn interpolate(
     source: &str,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<String, InterpolateError> {
-    let mut out = String::with_capacity(source.len());
+) -> Result<Interpolated, Malformed> {
+    let mut out = Interpolated {
+        text: String::with_capacity(source.len()),
+        missing: Vec::new(),
+    };
     for (index, line) in source.split_inclusive('\n').enumerate() {
         let (code, comment) = line.split_at(comment_start(line));
         interpolate_line(code, index as u64 + 1, &lookup, &mut out)?;
-        out.push_str(comment);
+        out.text.push_str(comment);
     }
     Ok(out)
 }
@@ -38,8 +62,9 @@ fn interpolate_line(
     code: &str,
     line: u64,
     lookup: &impl Fn(&str) -> Option<String>,
-    out: &mut String,
-) -> Result<(), InterpolateError> {
+    result: &mut Interpolated,
+) -> Result<(), Malformed> {
+    let out = &mut result.text;
     let mut rest = code;
     while let Some(dollar) = rest.find('$') {
         out.push_str(&rest[..dollar]);
@@ -49,7 +74,7 @@ fn interpolate_line(
             out.push('$');
             rest = tail;
         } else if let Some(body) = after.strip_prefix('{') {
-            let malformed = || InterpolateError::Malformed {
+            let malformed = || Malformed {
                 line,
                 column,
                 text: format!("${{{}", body.trim_end()),
@@ -64,15 +89,18 @@ fn interpolate_line(
             }
             let value = lookup(name)
                 .filter(|v| !(default.is_some() && v.is_empty()))
-                .or_else(|| default.map(str::to_string))
-                .ok_or_else(|| {
-                    InterpolateError::Missing(Missing {
+                .or_else(|| default.map(str::to_string));
+            match value {
+                Some(value) => out.push_str(&value),
+                None => {
+                    out.push_str(&marker(name));
+                    result.missing.push(Missing {
                         name: name.to_string(),
                         line,
                         column,
-                    })
-                })?;
-            out.push_str(&value);
+                    });
+                }
+            }
             rest = &body[end + 1..];
         } else {
             out.push('$');
@@ -123,46 +151,46 @@ mod tests {
 
     #[test]
     fn substitutes_variables_and_defaults() {
-        assert_eq!(interpolate("a: ${HOST}\n", env).unwrap(), "a: db.example\n");
-        assert_eq!(interpolate("a: ${NOPE:-x y}\n", env).unwrap(), "a: x y\n");
-        assert_eq!(interpolate("a: ${EMPTY:-d}\n", env).unwrap(), "a: d\n");
-        assert_eq!(interpolate("a: ${EMPTY}\n", env).unwrap(), "a: \n");
-        assert_eq!(interpolate("a: $$HOST $x\n", env).unwrap(), "a: $HOST $x\n");
+        let text = |s: &str| interpolate(s, env).unwrap().text;
+        assert_eq!(text("a: ${HOST}\n"), "a: db.example\n");
+        assert_eq!(text("a: ${NOPE:-x y}\n"), "a: x y\n");
+        assert_eq!(text("a: ${EMPTY:-d}\n"), "a: d\n");
+        assert_eq!(text("a: ${EMPTY}\n"), "a: \n");
+        assert_eq!(text("a: $$HOST $x\n"), "a: $HOST $x\n");
     }
 
     #[test]
     fn leaves_comments_alone() {
+        let text = |s: &str| interpolate(s, env).unwrap().text;
         assert_eq!(
-            interpolate("a: 1 # ${NOPE}\n# ${NOPE}\n", env).unwrap(),
+            text("a: 1 # ${NOPE}\n# ${NOPE}\n"),
             "a: 1 # ${NOPE}\n# ${NOPE}\n"
         );
-        assert_eq!(
-            interpolate("a: '#${HOST}'\n", env).unwrap(),
-            "a: '#db.example'\n"
-        );
+        assert_eq!(text("a: '#${HOST}'\n"), "a: '#db.example'\n");
     }
 
     #[test]
-    fn reports_missing_and_malformed_with_position() {
+    fn marks_missing_and_reports_malformed_with_position() {
+        let result = interpolate("x: 1\nurl: ${MANAGED_URL}\n", env).unwrap();
+        let missing = Missing {
+            name: "MANAGED_URL".into(),
+            line: 2,
+            column: 6,
+        };
+        assert_eq!(result.missing, vec![missing]);
         assert_eq!(
-            interpolate("x: 1\nurl: ${MANAGED_URL}\n", env),
-            Err(InterpolateError::Missing(Missing {
-                name: "MANAGED_URL".into(),
-                line: 2,
-                column: 6
-            }))
+            find_missing(&result.text, &result.missing).unwrap().name,
+            "MANAGED_URL"
         );
+        assert!(find_missing("url: x", &result.missing).is_none());
         assert!(matches!(
             interpolate("a: ${HOST\n", env),
-            Err(InterpolateError::Malformed {
+            Err(Malformed {
                 line: 1,
                 column: 4,
                 ..
             })
         ));
-        assert!(matches!(
-            interpolate("a: ${1X}\n", env),
-            Err(InterpolateError::Malformed { .. })
-        ));
+        assert!(interpolate("a: ${1X}\n", env).is_err());
     }
 }

@@ -13,6 +13,7 @@ pub mod discovery;
 pub mod engine;
 pub mod envfile;
 pub mod error;
+pub mod external;
 pub mod instance;
 pub mod interpolate;
 pub mod plan;

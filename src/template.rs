@@ -36,6 +36,10 @@ pub struct Template {
     /// Variables written to the env file, before any `env_prefix`.
     #[serde(default)]
     pub exports: IndexMap<String, String>,
+    /// Exports that take an external resource's `url` verbatim (so a
+    /// `rediss://` scheme or a database index survives).
+    #[serde(default)]
+    pub url_exports: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -150,6 +154,20 @@ mod tests {
         assert_eq!(t.ports["console"], 9001);
         assert!(t.password.unwrap().min_length >= 8);
         assert_eq!(t.exports["S3_FORCE_PATH_STYLE"], "true");
+    }
+
+    #[test]
+    fn every_s3_template_exports_exactly_what_minio_exports() {
+        let minio: Vec<String> = load("minio").exports.keys().cloned().collect();
+        for name in builtin_names().filter(|n| *n != "minio") {
+            let t = load(name);
+            if t.s3.is_some() {
+                let keys: Vec<String> = t.exports.keys().cloned().collect();
+                assert_eq!(keys, minio, "{name} must be a drop-in for minio");
+                assert_eq!(t.url_exports, load("minio").url_exports);
+            }
+        }
+        assert!(load("rustfs").s3.is_some());
     }
 
     #[test]

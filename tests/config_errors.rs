@@ -14,11 +14,11 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "servics:\n  redis: {}\n",
-        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, services\n  help: did you mean `services`?\n",
+        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, services, profiles\n  help: did you mean `services`?\n",
     ),
     (
         "services:\n  redis:\n    imgae: redis:7\n",
-        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, password\n  help: did you mean `image`?\n",
+        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, password, external, profiles\n  help: did you mean `image`?\n",
     ),
     (
         "services:\n  cache:\n    template: redsi\n",
@@ -26,7 +26,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "services:\n  postgres: {}\n",
-        "error: services.yaml:2:13: unknown template `postgres`\n  help: known templates: mailhog, mailpit, minio, redis; or define the service with `inline:`\n",
+        "error: services.yaml:2:13: unknown template `postgres`\n  help: known templates: mailhog, mailpit, minio, redis, rustfs; or define the service with `inline:`\n",
     ),
     (
         "services:\n  redis: 5\n",

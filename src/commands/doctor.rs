@@ -7,6 +7,7 @@ use crate::discovery::{self, Inputs};
 use crate::engine::Engine;
 use crate::envfile;
 use crate::error::{Error, Result};
+use crate::external;
 use crate::ports;
 
 pub async fn run(ctx: &Context) -> Result<u8> {
@@ -85,6 +86,26 @@ pub async fn run(ctx: &Context) -> Result<u8> {
                 )
             };
             report(free, "pinned port", detail);
+        }
+    }
+    let http = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| Error::Runtime(e.to_string()))?;
+    for spec in &project.services {
+        let Some(ext) = &spec.external else { continue };
+        let resolved = external::resolve(&project.name, spec, ext)?;
+        match resolved.check(&http).await {
+            Ok(()) => report(
+                true,
+                &format!("external {}", spec.name),
+                format!("{} answers", external::describe(ext)),
+            ),
+            Err(e) => report(
+                false,
+                &format!("external {}", spec.name),
+                format!("{} does not answer: {e}", external::describe(ext)),
+            ),
         }
     }
     match envfile::git_ignored(&project.env_file) {

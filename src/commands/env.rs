@@ -12,9 +12,19 @@ use crate::state::State;
 /// The variables as `up` would write them, for the services as they run now.
 pub async fn collect(ctx: &Context) -> Result<(crate::config::Project, IndexMap<String, String>)> {
     let project = ctx.load_project()?;
+    let mut state = State::load(&project.name)?;
+    // Attached resources only: no container engine is needed at all.
+    if project.services.iter().all(|s| s.external.is_some()) {
+        let placement = crate::instance::Placement {
+            host: String::new(),
+            host_ip: String::new(),
+            stop_grace_secs: 0,
+        };
+        let vars = current::exports(&project, &[], &[], &mut state, &placement)?;
+        return Ok((project, vars));
+    }
     let engine = ctx.engine().await?;
     let observed = engine.project_containers(&project.name).await?;
-    let mut state = State::load(&project.name)?;
     let vars = current::exports(
         &project,
         &[],

@@ -70,6 +70,7 @@ mod tests {
             file: path,
             project_name: None,
             image_prefix: None,
+            profile: None,
         };
         let project = parse(super::STARTER, path, &options).unwrap();
         let names: Vec<_> = project.services.iter().map(|s| s.name.as_str()).collect();

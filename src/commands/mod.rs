@@ -17,7 +17,7 @@ use indexmap::IndexMap;
 mod config_cmd;
 mod doctor;
 mod down;
-mod env;
+pub(crate) mod env;
 mod init;
 mod logs;
 mod run_cmd;
@@ -36,6 +36,7 @@ impl Context {
             file: &self.cli.file,
             project_name: self.cli.project_name.as_deref(),
             image_prefix: self.cli.image_prefix.as_deref(),
+            profile: self.cli.profile.as_deref(),
         })
     }
 

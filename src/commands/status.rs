@@ -35,22 +35,46 @@ pub async fn run(ctx: &Context) -> Result<()> {
         };
         instances.push(inst);
     }
-    let readiness = join_all(instances.iter().map(|inst| async {
-        let inst = inst.as_ref()?;
-        for probe in &inst.probes {
-            if probe.check(&host, &http).await.is_err() {
-                return Some(false);
-            }
-        }
-        Some(true)
-    }))
+    let externals: Vec<Option<crate::external::Resolved>> = project
+        .services
+        .iter()
+        .map(|spec| {
+            spec.external
+                .as_ref()
+                .map(|e| crate::external::resolve(&project.name, spec, e))
+                .transpose()
+        })
+        .collect::<Result<_>>()?;
+    let http = &http;
+    let host = &host;
+    let readiness = join_all(
+        instances
+            .iter()
+            .zip(&externals)
+            .map(|(inst, ext)| async move {
+                if let Some(ext) = ext {
+                    return Some(ext.check(http).await.is_ok());
+                }
+                let inst = inst.as_ref()?;
+                for probe in &inst.probes {
+                    if probe.check(host, http).await.is_err() {
+                        return Some(false);
+                    }
+                }
+                Some(true)
+            }),
+    )
     .await;
 
     let mut rows = Vec::new();
     let mut json = Vec::new();
     for (spec, ready) in project.services.iter().zip(readiness) {
         let container = observed.iter().find(|c| c.service == spec.name);
-        let state = container.map_or("not created".to_string(), |c| c.state.clone());
+        let state = match (&spec.external, container) {
+            (Some(_), _) => "external".to_string(),
+            (None, Some(c)) => c.state.clone(),
+            (None, None) => "not created".to_string(),
+        };
         let ready_text = match ready {
             Some(true) => "ready",
             Some(false) => "not ready",

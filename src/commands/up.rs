@@ -21,7 +21,18 @@ use crate::ui::table;
 
 pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     let project = ctx.load_project()?;
-    let services = select(&project, names)?;
+    let selected = select(&project, names)?;
+    let services: Vec<&ServiceSpec> = selected
+        .iter()
+        .copied()
+        .filter(|s| s.external.is_none())
+        .collect();
+    for spec in selected.iter().filter(|s| s.external.is_some()) {
+        ctx.ui.event(&spec.name, "external: nothing to start");
+    }
+    if services.is_empty() {
+        return attach_only(ctx, &project, names.is_empty()).await;
+    }
     ctx.ui.phase("config loaded");
     let engine = ctx.engine().await?;
     ctx.ui.phase("engine connected");
@@ -126,6 +137,26 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Every service is external: nothing to start, and no engine needed. When
+/// one is reachable, containers left from before (say, the laptop profile's)
+/// are removed, as `up` removes any service that is no longer wanted.
+async fn attach_only(ctx: &Context, project: &Project, prune: bool) -> Result<()> {
+    let _lock = ctx.lock(project).await?;
+    if prune && let Ok(engine) = ctx.engine().await {
+        for c in engine.project_containers(&project.name).await? {
+            engine
+                .remove_container(&c.id, ctx.cli.stop_grace as i32)
+                .await?;
+            ctx.ui.event(
+                &c.service,
+                &format!("removed container {} (now attached, not started)", c.name),
+            );
+        }
+    }
+    let (_, vars) = super::env::collect(ctx).await?;
+    super::write_env_file(ctx, project, &vars)
 }
 
 /// Fails, before anything is created, when a container, network or volume

@@ -1,0 +1,177 @@
+//! Attached resources devsvc does not start: a service's variables rendered
+//! from a URL or host/port/password given in services.yaml, exactly as the
+//! template would render them for its own container, so the app cannot tell
+//! the difference.
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+
+use crate::config::{External, ServiceSpec};
+use crate::error::{Error, Result};
+use crate::instance::{self, Endpoints};
+
+/// What the app and `doctor` need of an external resource.
+pub struct Resolved {
+    pub host: String,
+    pub endpoints: Endpoints,
+}
+
+pub fn resolve(project: &str, spec: &ServiceSpec, external: &External) -> Result<Resolved> {
+    let url = external
+        .url
+        .as_deref()
+        .map(url::Url::parse)
+        .transpose()
+        .map_err(|e| Error::Runtime(format!("service `{}`: external url: {e}", spec.name)))?;
+    let host = external
+        .host
+        .clone()
+        .or_else(|| {
+            url.as_ref()
+                .and_then(|u| u.host_str())
+                .map(|h| h.trim_matches(['[', ']']).to_string())
+        })
+        .ok_or_else(|| {
+            Error::Runtime(format!(
+                "service `{}`: external resource has no host",
+                spec.name
+            ))
+        })?;
+    let url_port = url.as_ref().and_then(url::Url::port);
+    let mut ports = HashMap::new();
+    for (i, port) in spec.ports.iter().enumerate() {
+        let given = external.ports.get(&port.name).copied();
+        // The URL's port is the service's main (first) port.
+        let from_url = if i == 0 { url_port } else { None };
+        ports.insert(
+            port.name.clone(),
+            given.or(from_url).unwrap_or(port.container),
+        );
+    }
+    let password = external
+        .password
+        .clone()
+        .or_else(|| url.as_ref().and_then(|u| u.password()).map(percent_decode));
+    let mut endpoints = instance::endpoints(project, spec, &host, &ports, password.as_deref())?;
+    if let Some(url) = &external.url {
+        for name in &spec.url_exports {
+            if let Some(value) = endpoints.exports.get_mut(name) {
+                value.clone_from(url);
+            }
+        }
+    }
+    let overrides: IndexMap<String, String> = external
+        .env
+        .iter()
+        .map(|(k, v)| (format!("{}{k}", spec.env_prefix), v.clone()))
+        .collect();
+    for (name, value) in overrides {
+        endpoints.exports.insert(name, value);
+    }
+    Ok(Resolved { host, endpoints })
+}
+
+impl Resolved {
+    /// One attempt of each of the template's probes against the resource.
+    pub async fn check(&self, http: &reqwest::Client) -> std::result::Result<(), String> {
+        for probe in &self.endpoints.probes {
+            probe
+                .check(&self.host, http)
+                .await
+                .map_err(|e| format!("{}: {e}", probe.describe(&self.host)))?;
+        }
+        Ok(())
+    }
+}
+
+/// How to name an external resource in output, with any password masked.
+pub fn describe(external: &External) -> String {
+    match (&external.url, &external.host) {
+        (Some(url), _) => crate::config::mask_url(url),
+        (None, Some(host)) => {
+            let ports: Vec<String> = external
+                .ports
+                .iter()
+                .map(|(n, p)| format!("{n} {p}"))
+                .collect();
+            if ports.is_empty() {
+                host.clone()
+            } else {
+                format!("{host} ({})", ports.join(", "))
+            }
+        }
+        (None, None) => "(no address)".into(),
+    }
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(byte) = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        {
+            out.push(byte);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::config::{LoadOptions, parse};
+
+    fn spec(yaml: &str) -> ServiceSpec {
+        let path = Path::new("/tmp/x/services.yaml");
+        let options = LoadOptions {
+            file: path,
+            project_name: None,
+            image_prefix: None,
+            profile: None,
+        };
+        parse(yaml, path, &options).unwrap().services.remove(0)
+    }
+
+    #[test]
+    fn a_redis_url_fills_every_variable_and_is_kept_verbatim() {
+        let s = spec(
+            "services:\n  redis:\n    external:\n      url: \"rediss://default:p%40ss@cache.example.com:6380/2\"\n",
+        );
+        let r = resolve("p", &s, s.external.as_ref().unwrap()).unwrap();
+        let e = &r.endpoints.exports;
+        assert_eq!(
+            e["REDIS_URL"],
+            "rediss://default:p%40ss@cache.example.com:6380/2"
+        );
+        assert_eq!(e["REDIS_HOST"], "cache.example.com");
+        assert_eq!(e["REDIS_PORT"], "6380");
+        assert_eq!(e["REDIS_PASSWORD"], "p@ss");
+    }
+
+    #[test]
+    fn host_ports_and_env_overrides_with_a_prefix() {
+        let s = spec(
+            "services:\n  files:\n    template: minio\n    env_prefix: FILES_\n    buckets: [docs]\n    external:\n      url: https://s3.eu-west-1.amazonaws.com\n      password: secret-key\n      env: { AWS_ACCESS_KEY_ID: AKIAEXAMPLE, AWS_REGION: eu-west-1 }\n",
+        );
+        let r = resolve("p", &s, s.external.as_ref().unwrap()).unwrap();
+        let e = &r.endpoints.exports;
+        assert_eq!(
+            e["FILES_AWS_ENDPOINT_URL_S3"],
+            "https://s3.eu-west-1.amazonaws.com"
+        );
+        assert_eq!(e["FILES_AWS_ACCESS_KEY_ID"], "AKIAEXAMPLE");
+        assert_eq!(e["FILES_AWS_SECRET_ACCESS_KEY"], "secret-key");
+        assert_eq!(e["FILES_AWS_REGION"], "eu-west-1");
+        assert_eq!(e["FILES_S3_BUCKET"], "docs");
+    }
+}
