@@ -128,7 +128,7 @@ fn sigint_at_four_moments_exits_130_quickly_and_leaves_only_labelled_resources()
     let never_ready = "services:\n  redis: {}\n  mailhog:\n    ready:\n      - http: { port: http, path: /, status: 599 }\n";
     let moments = [
         ("pull", THREE, "pulling", true),
-        ("create", THREE, "timing: network ready", false),
+        ("create", THREE, "timing: network and volumes ready", false),
         ("start", THREE, "started container", false),
         (
             "readiness",

@@ -79,10 +79,15 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         .iter()
         .any(|s| !matches!(s.action, Action::Keep { .. }))
     {
-        engine
-            .ensure_network(&instance::network_name(&project.name), &project.name)
-            .await?;
-        ctx.ui.phase("network ready");
+        // The network and the data volumes do not depend on each other.
+        let network_name = instance::network_name(&project.name);
+        let network = engine.ensure_network(&network_name, &project.name);
+        let volumes = try_join_all(creating.iter().filter_map(|inst| {
+            let (volume, _) = inst.container.volume.as_ref()?;
+            Some(engine.ensure_volume(volume, inst.container.labels.clone()))
+        }));
+        tokio::try_join!(network, volumes)?;
+        ctx.ui.phase("network and volumes ready");
     }
 
     let http = reqwest::Client::builder()
@@ -173,8 +178,14 @@ async fn refuse_foreign(engine: &Engine, project: &Project, creating: &[&Instanc
             names.push(("volume", volume.clone()));
         }
     }
-    for (kind, name) in names {
-        if let Some(owner) = engine.foreign_owner(kind, &name, &project.name).await? {
+    let owners = try_join_all(
+        names
+            .iter()
+            .map(|(kind, name)| engine.foreign_owner(kind, name, &project.name)),
+    )
+    .await?;
+    for ((kind, name), owner) in names.iter().zip(owners) {
+        if let Some(owner) = owner {
             return Err(Error::Runtime(format!(
                 "a {kind} named `{name}` already exists and was not created by devsvc for project `{}` ({owner}); devsvc leaves it alone. Remove or rename it, or choose another project name with -p",
                 project.name
@@ -308,10 +319,6 @@ async fn bring_up(
                     .remove_container(id, ctx.cli.stop_grace as i32)
                     .await?;
                 ui.event(&inst.service, "configuration changed: recreating");
-            }
-            if let Some((volume, _)) = &spec.volume {
-                engine.ensure_volume(volume, spec.labels.clone()).await?;
-                ui.phase(&format!("{}: volume ready", inst.service));
             }
             let id = engine.create_and_start(spec).await?;
             ui.event(&inst.service, &format!("started container {}", spec.name));
