@@ -79,10 +79,10 @@ pub enum Command {
     /// Run a command with the services' environment; exit with its code.
     Run {
         /// Bring the services up first.
-        #[arg(long)]
+        #[arg(long, env = "DEVSVC_RUN_UP")]
         up: bool,
         /// Tear the services down afterwards, even when the command fails.
-        #[arg(long)]
+        #[arg(long, env = "DEVSVC_RUN_DOWN")]
         down: bool,
         /// The command and its arguments, after `--`.
         #[arg(last = true, required = true)]
@@ -92,10 +92,10 @@ pub enum Command {
     Logs {
         service: String,
         /// Keep following new output.
-        #[arg(short = 'f', long)]
+        #[arg(short = 'f', long, env = "DEVSVC_FOLLOW")]
         follow: bool,
         /// Number of lines from the end (default: all).
-        #[arg(long, default_value = "all")]
+        #[arg(long, env = "DEVSVC_TAIL", default_value = "all")]
         tail: String,
     },
     /// Write a commented starter services.yaml (never overwrites).

@@ -19,6 +19,8 @@ struct RawFile {
     project: Option<Spanned<String>>,
     env_file: Option<String>,
     image_prefix: Option<String>,
+    /// One user-defined network per project (service names resolve on it).
+    network: Option<bool>,
     services: Option<Spanned<IndexMap<String, Spanned<Option<RawService>>>>>,
     /// Per-environment overrides, chosen with --profile / DEVSVC_PROFILE.
     profiles: Option<IndexMap<String, Spanned<RawProfile>>>,
@@ -114,6 +116,9 @@ pub struct Project {
     pub name: String,
     pub file: PathBuf,
     pub env_file: PathBuf,
+    /// Containers join a project network (default) rather than the
+    /// engine's default bridge.
+    pub network: bool,
     pub services: Vec<ServiceSpec>,
 }
 
@@ -332,6 +337,7 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
         name,
         file: path.to_path_buf(),
         env_file,
+        network: raw.network.unwrap_or(true),
         services: specs.into_iter().map(|(_, s)| s).collect(),
     };
     // Only now is it known which values are used: an unset variable in an
@@ -846,6 +852,10 @@ fn friendly(message: &str) -> String {
         ("invalid boolean", "expected `true` or `false`"),
         ("invalid usize", "expected a whole number"),
     ];
+    if let Some(rest) = message.strip_prefix("duplicate mapping key: ") {
+        let key = rest.split(',').next().unwrap_or(rest).trim();
+        return format!("`{key}` appears twice in the same map; keep one");
+    }
     for (raw, nice) in known {
         if message.trim() == raw {
             return nice.to_string();

@@ -68,7 +68,9 @@ pub struct ContainerSpec {
     pub host_ip: String,
     /// (volume name, container path).
     pub volume: Option<(String, String)>,
-    pub network: String,
+    /// A user-defined network to join under `alias`; `None` for the
+    /// engine's default bridge.
+    pub network: Option<String>,
     pub alias: String,
     pub stop_grace_secs: i64,
 }
@@ -321,7 +323,7 @@ impl Engine {
                 .volume
                 .as_ref()
                 .map(|(name, path)| vec![format!("{name}:{path}")]),
-            network_mode: Some(spec.network.clone()),
+            network_mode: spec.network.clone(),
             ..Default::default()
         };
         let endpoint = EndpointSettings {
@@ -336,8 +338,8 @@ impl Engine {
             exposed_ports: Some(spec.ports.iter().map(|(c, _)| format!("{c}/tcp")).collect()),
             stop_timeout: Some(spec.stop_grace_secs),
             host_config: Some(host_config),
-            networking_config: Some(NetworkingConfig {
-                endpoints_config: Some([(spec.network.clone(), endpoint)].into()),
+            networking_config: spec.network.as_ref().map(|network| NetworkingConfig {
+                endpoints_config: Some([(network.clone(), endpoint)].into()),
             }),
             ..Default::default()
         };

@@ -48,6 +48,8 @@ pub struct Placement {
     /// The host address ports are published on (127.0.0.1 unless asked).
     pub host_ip: String,
     pub stop_grace_secs: i64,
+    /// The project network to join; `None` for the engine's default bridge.
+    pub network: Option<String>,
 }
 
 /// What clients see of a service: the variables it exports, how to tell it
@@ -185,6 +187,7 @@ pub fn resolve(
         .map(|path| (volume_name(project, &spec.name), path.clone()));
 
     let hash = config_hash(&HashInput {
+        network: &placement.network,
         host_ip: &placement.host_ip,
         image: &spec.image,
         cmd: &cmd,
@@ -207,7 +210,7 @@ pub fn resolve(
             ports,
             host_ip: placement.host_ip.clone(),
             volume,
-            network: network_name(project),
+            network: placement.network.clone(),
             alias: spec.name.clone(),
             stop_grace_secs: placement.stop_grace_secs,
         },
@@ -226,6 +229,7 @@ pub fn resolve(
 
 #[derive(Serialize)]
 struct HashInput<'a> {
+    network: &'a Option<String>,
     host_ip: &'a str,
     image: &'a str,
     cmd: &'a Option<Vec<String>>,

@@ -9,12 +9,24 @@ use common::*;
 /// (services.yaml, the whole stderr expected).
 const CASES: &[(&str, &str)] = &[
     (
+        "services:\n  redis: {\n",
+        "error: services.yaml:2:10: unclosed bracket '{'\n",
+    ),
+    (
+        "services:\n  redis:\n    image: \"unterminated\n",
+        "error: services.yaml:3:12: unclosed quote\n",
+    ),
+    (
+        "services:\n  redis: {}\n  redis: {}\n",
+        "error: services.yaml:3:3: `redis` appears twice in the same map; keep one\n",
+    ),
+    (
         "services:\n  redis: {}\n  foo: [\n",
         "error: services.yaml:3:8: expected a map of settings here (`key: value` lines, or `{}` for none)\n",
     ),
     (
         "servics:\n  redis: {}\n",
-        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, services, profiles\n  help: did you mean `services`?\n",
+        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, network, services, profiles\n  help: did you mean `services`?\n",
     ),
     (
         "services:\n  redis:\n    imgae: redis:7\n",

@@ -157,6 +157,40 @@ fn json_outputs_parse_and_piped_output_is_plain() {
     let config: serde_json::Value =
         serde_json::from_str(&project.run(&["config", "--json"]).ok().stdout).unwrap();
     assert_eq!(config["name"], project.name.as_str());
+    let image = config["services"][0]["image"].as_str().unwrap();
+    assert_eq!(
+        image,
+        format!("{}redis:7.4-alpine", registry_prefix()),
+        "prefix applied"
+    );
+    assert_eq!(config["services"][0]["ports"][0]["container"], 6379);
+    assert!(config["services"][0]["exports"].get("REDIS_URL").is_some());
+    let logs = project.run(&["logs", "redis", "--tail", "50"]).ok();
+    assert!(
+        logs.stdout.contains("Ready to accept connections"),
+        "{}",
+        logs.stdout
+    );
     let shell = project.run(&["env", "--format", "shell"]).ok().stdout;
     assert!(shell.lines().all(|l| l.starts_with("export ")), "{shell}");
+}
+
+#[test]
+fn without_a_project_network_services_run_on_the_default_bridge() {
+    let project = TestProject::new("nonet", "network: false\nservices:\n  redis: {}\n");
+    project.run(&["up"]).ok();
+    let filter = format!("label=dev.devsvc.project={}", project.name);
+    assert_eq!(
+        docker(&["network", "ls", "-q", "--filter", &filter]).trim(),
+        "",
+        "no project network"
+    );
+    let id = docker(&["ps", "-q", "--filter", &filter]);
+    let mode = docker(&["inspect", "-f", "{{.HostConfig.NetworkMode}}", id.trim()]);
+    assert_eq!(mode.trim(), "default");
+    let app = python(
+        "import os, redis; assert redis.from_url(os.environ['REDIS_URL']).ping()",
+        &project.dotenv(),
+    );
+    assert_eq!(app.code, 0, "{}", app.stderr);
 }

@@ -19,6 +19,7 @@ pub async fn collect(ctx: &Context) -> Result<(crate::config::Project, IndexMap<
             host: String::new(),
             host_ip: String::new(),
             stop_grace_secs: 0,
+            network: None,
         };
         let vars = current::exports(&project, &[], &[], &mut state, &placement)?;
         return Ok((project, vars));
@@ -30,7 +31,7 @@ pub async fn collect(ctx: &Context) -> Result<(crate::config::Project, IndexMap<
         &[],
         &observed,
         &mut state,
-        &ctx.placement(&engine),
+        &ctx.placement(&engine, &project),
     )?;
     Ok((project, vars))
 }

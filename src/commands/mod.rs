@@ -8,7 +8,7 @@ use crate::discovery::{self, Inputs};
 use crate::engine::Engine;
 use crate::envfile;
 use crate::error::{Error, Result};
-use crate::instance::Placement;
+use crate::instance::{self, Placement};
 use crate::state::ProjectLock;
 use crate::suggest::closest;
 use crate::ui::Ui;
@@ -55,7 +55,7 @@ impl Context {
     /// Where services are reached and published: loopback for a local
     /// engine; a remote engine's own host, published on all its addresses
     /// (loopback there would be unreachable from here) unless --host-ip says.
-    pub fn placement(&self, engine: &Engine) -> Placement {
+    pub fn placement(&self, engine: &Engine, project: &Project) -> Placement {
         let local = engine.endpoint.is_local();
         let host_ip = self.cli.host_ip.clone().unwrap_or_else(|| {
             if local {
@@ -68,6 +68,9 @@ impl Context {
             host: engine.endpoint.service_host(),
             host_ip,
             stop_grace_secs: i64::from(self.cli.stop_grace),
+            network: project
+                .network
+                .then(|| instance::network_name(&project.name)),
         }
     }
 

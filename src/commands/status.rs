@@ -28,7 +28,7 @@ pub async fn run(ctx: &Context) -> Result<()> {
                 spec,
                 &observed,
                 &mut state,
-                &ctx.placement(&engine),
+                &ctx.placement(&engine, &project),
             )?
         } else {
             None

@@ -81,7 +81,12 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     {
         // The network and the data volumes do not depend on each other.
         let network_name = instance::network_name(&project.name);
-        let network = engine.ensure_network(&network_name, &project.name);
+        let network = async {
+            match project.network {
+                true => engine.ensure_network(&network_name, &project.name).await,
+                false => Ok(()),
+            }
+        };
         let volumes = try_join_all(creating.iter().filter_map(|inst| {
             let (volume, _) = inst.container.volume.as_ref()?;
             Some(engine.ensure_volume(volume, inst.container.labels.clone()))
@@ -117,7 +122,7 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         &ready,
         &after,
         &mut state,
-        &ctx.placement(&engine),
+        &ctx.placement(&engine, &project),
     )?;
     super::write_env_file(ctx, &project, &all)?;
     if let Some(error) = results.into_iter().find_map(Result::err) {
@@ -171,7 +176,10 @@ async fn refuse_foreign(engine: &Engine, project: &Project, creating: &[&Instanc
     if creating.is_empty() {
         return Ok(());
     }
-    let mut names: Vec<(&str, String)> = vec![("network", instance::network_name(&project.name))];
+    let mut names: Vec<(&str, String)> = Vec::new();
+    if project.network {
+        names.push(("network", instance::network_name(&project.name)));
+    }
     for inst in creating {
         names.push(("container", inst.container.name.clone()));
         if let Some((volume, _)) = &inst.container.volume {
@@ -240,7 +248,7 @@ fn resolve_all(
     engine: &Engine,
     state: &mut State,
 ) -> Result<Vec<Instance>> {
-    let placement = ctx.placement(engine);
+    let placement = ctx.placement(engine, project);
     let local = engine.endpoint.is_local();
     let mut reserved = HashSet::new();
     let mut instances = Vec::new();
