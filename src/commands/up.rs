@@ -20,6 +20,7 @@ use crate::state::State;
 use crate::ui::table;
 
 pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
+    let started = Instant::now();
     let project = ctx.load_project()?;
     let selected = select(&project, names)?;
     let services: Vec<&ServiceSpec> = selected
@@ -101,7 +102,6 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         .map_err(|e| Error::Runtime(e.to_string()))?;
     let deadline = Instant::now() + ctx.timeout();
     let host = engine.endpoint.service_host();
-    let started = Instant::now();
     // Every service runs to the end: one that fails does not stop the others.
     let results =
         join_all(instances.iter().zip(&plan.steps).map(|(inst, step)| {
