@@ -116,14 +116,14 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         .filter(|(_, r)| r.is_ok())
         .map(|(i, _)| i)
         .collect();
-    let after = engine.project_containers(&project.name).await?;
-    let all = current::exports(
-        &project,
-        &ready,
-        &after,
-        &mut state,
-        &ctx.placement(&engine, &project),
-    )?;
+    // Services brought up now speak for themselves (ready) or not at all
+    // (failed); the others, with `up SERVICE`, are as they were observed.
+    let untouched: Vec<Observed> = observed
+        .into_iter()
+        .filter(|c| !services.iter().any(|s| s.name == c.service))
+        .collect();
+    let placement = ctx.placement(&engine, &project);
+    let all = current::exports(&project, &ready, &untouched, &mut state, &placement)?;
     super::write_env_file(ctx, &project, &all)?;
     if let Some(error) = results.into_iter().find_map(Result::err) {
         return Err(error);

@@ -1,0 +1,361 @@
+//! services.yaml: parse, interpolate, apply templates, validate. The result is
+//! a `Project` of fully resolved `ServiceSpec`s; nothing later reads YAML.
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::interpolate::{Missing, find_missing, interpolate};
+use crate::template::{ProbeSpec, S3Api};
+
+mod names;
+mod raw;
+mod resolve;
+mod yaml_error;
+
+use names::validate_project_name;
+pub use names::{sanitize_project_name, validate_bucket};
+use raw::{RawFile, apply_profile};
+use resolve::{check_unique_exports, resolve_service};
+use yaml_error::{find_tab_indent, yaml_error};
+
+/// A resource devsvc does not start (a managed cloud Redis, a shared S3):
+/// the service's variables are rendered from these values instead.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    /// e.g. `rediss://user:secret@cache.example.com:6380/0`; gives host,
+    /// port and password, and is written as is to the template's
+    /// `url_exports`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "masked_url"
+    )]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// Port by template port name; default: the URL's port, else the
+    /// template's container port.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub ports: IndexMap<String, u16>,
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "masked_option"
+    )]
+    pub password: Option<String>,
+    /// Exported variables (names before env_prefix) set verbatim.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub env: IndexMap<String, String>,
+}
+
+/// A fully resolved project.
+#[derive(Debug, Clone, Serialize)]
+pub struct Project {
+    pub name: String,
+    pub file: PathBuf,
+    pub env_file: PathBuf,
+    /// Containers join a project network (default) rather than the
+    /// engine's default bridge.
+    pub network: bool,
+    pub services: Vec<ServiceSpec>,
+}
+
+/// A container port and, when pinned, the host port it is published on.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct PortSpec {
+    pub name: String,
+    pub container: u16,
+    pub host: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(rename_all = "lowercase")]
+pub enum Password {
+    /// Set in services.yaml (shown masked by `devsvc config`).
+    Given(#[serde(serialize_with = "masked")] String),
+    /// Generated once per project with this many characters, then kept.
+    Generate(usize),
+}
+
+/// One service after its template, overrides and prefix are applied.
+/// Values may still hold `{{placeholders}}` for ports and secrets.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceSpec {
+    pub name: String,
+    pub template: String,
+    pub image: String,
+    pub ports: Vec<PortSpec>,
+    pub command: Option<Vec<String>>,
+    pub env: IndexMap<String, String>,
+    /// Container path kept in a named volume; `None` when not persisted.
+    pub data: Option<String>,
+    pub password: Option<Password>,
+    pub ready: Vec<ProbeSpec>,
+    pub s3: Option<S3Api>,
+    pub buckets: Vec<String>,
+    /// Final variable name (prefix applied) to value template.
+    pub exports: IndexMap<String, String>,
+    /// Final names of the exports an external `url` is written to.
+    pub url_exports: Vec<String>,
+    /// The prefix applied to exported names.
+    pub env_prefix: String,
+    /// Set when devsvc starts nothing for this service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external: Option<External>,
+}
+
+fn masked<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str("********")
+}
+
+fn masked_option<S: serde::Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(_) => serializer.serialize_str("********"),
+        None => serializer.serialize_none(),
+    }
+}
+
+fn masked_url<S: serde::Serializer>(
+    value: &Option<String>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(url) => serializer.serialize_str(&mask_url(url)),
+        None => serializer.serialize_none(),
+    }
+}
+
+/// A URL with its password replaced by `****`, for output.
+pub fn mask_url(text: &str) -> String {
+    match url::Url::parse(text) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("****"));
+            url.to_string()
+        }
+        _ => text.to_string(),
+    }
+}
+
+/// Where the settings came from, for loading.
+pub struct LoadOptions<'a> {
+    pub file: &'a Path,
+    pub project_name: Option<&'a str>,
+    pub image_prefix: Option<&'a str>,
+    pub profile: Option<&'a str>,
+}
+
+pub fn load(options: &LoadOptions) -> Result<Project> {
+    let path = options.file;
+    let source = std::fs::read_to_string(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::Usage(format!(
+                "no services file at {} (looked there because of {}); create one with `devsvc init` or pass -f FILE",
+                path.display(),
+                "-f/--file, DEVSVC_FILE or the default ./services.yaml"
+            ))
+        } else {
+            Error::io(path, e)
+        }
+    })?;
+    parse(&source, path, options)
+}
+
+/// Parses and resolves services.yaml text; `path` names it in errors and
+/// anchors relative paths.
+pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project> {
+    let file = path.display().to_string();
+    let at = |line: u64, column: u64, message: String, suggestion: Option<String>| Error::Config {
+        file: file.clone(),
+        line,
+        column,
+        message,
+        suggestion,
+    };
+    if let Some((line, column)) = find_tab_indent(source) {
+        return Err(at(
+            line,
+            column,
+            "a tab in indentation; YAML indents with spaces".into(),
+            Some("replace the tab with spaces".into()),
+        ));
+    }
+    let interpolated = interpolate(source, |name| std::env::var(name).ok()).map_err(|m| {
+        at(
+            m.line,
+            m.column,
+            format!("malformed interpolation `{}`", m.text),
+            Some("write ${NAME} or ${NAME:-default}; a literal $ is $$".into()),
+        )
+    })?;
+    let unset = |m: &Missing| {
+        at(
+            m.line,
+            m.column,
+            format!("environment variable `{}` is not set", m.name),
+            Some(format!(
+                "set {0}, or give a default: ${{{0}:-value}}",
+                m.name
+            )),
+        )
+    };
+    let raw: RawFile = serde_saphyr::from_str(&interpolated.text).map_err(|e| {
+        // A value that failed to parse because a variable was unset: say so.
+        let line = e.location().map(|l| l.line());
+        match interpolated.missing.iter().find(|m| Some(m.line) == line) {
+            Some(m) => unset(m),
+            None => yaml_error(&file, &e),
+        }
+    })?;
+
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = match (options.project_name, &raw.project) {
+        (Some(name), _) => validate_project_name(name).map_err(Error::Usage)?,
+        (None, Some(spanned)) => validate_project_name(&spanned.value).map_err(|m| {
+            at(
+                spanned.referenced.line(),
+                spanned.referenced.column(),
+                m,
+                None,
+            )
+        })?,
+        (None, None) => sanitize_project_name(dir),
+    };
+    let image_prefix = options
+        .image_prefix
+        .map(str::to_string)
+        .or(raw.image_prefix)
+        .unwrap_or_default();
+
+    let Some(services) = raw.services.filter(|s| !s.value.is_empty()) else {
+        return Err(at(
+            1,
+            1,
+            "no services: services.yaml needs a `services:` map with at least one service".into(),
+            Some("for example:\n    services:\n      redis: {}".into()),
+        ));
+    };
+    let entries = apply_profile(
+        services.value,
+        raw.profiles.unwrap_or_default(),
+        options.profile,
+    )?;
+    let mut specs = Vec::new();
+    for (service_name, (loc, raw)) in entries {
+        let active = raw
+            .profiles
+            .as_ref()
+            .is_none_or(|list| options.profile.is_some_and(|p| list.iter().any(|x| x == p)));
+        if !active {
+            continue;
+        }
+        let spec = resolve_service(&service_name, raw, &image_prefix).map_err(
+            |(l, message, suggestion)| {
+                let l = l.unwrap_or(loc);
+                at(l.line(), l.column(), message, suggestion)
+            },
+        )?;
+        specs.push((loc, spec));
+    }
+    if specs.is_empty() {
+        return Err(Error::Usage(format!(
+            "no service is active in {} under profile `{}`",
+            path.display(),
+            options.profile.unwrap_or("(none)")
+        )));
+    }
+    check_unique_exports(&specs).map_err(|(loc, m, s)| at(loc.line(), loc.column(), m, s))?;
+    let env_file = dir.join(raw.env_file.unwrap_or_else(|| ".env".into()));
+    let project = Project {
+        name,
+        file: path.to_path_buf(),
+        env_file,
+        network: raw.network.unwrap_or(true),
+        services: specs.into_iter().map(|(_, s)| s).collect(),
+    };
+    // Only now is it known which values are used: an unset variable in an
+    // unchosen profile is no error.
+    let used = serde_json::to_string(&project).expect("project serialises");
+    let used_secrets: String = project
+        .services
+        .iter()
+        .filter_map(|s| match (&s.password, &s.external) {
+            (Some(Password::Given(p)), _) => Some(p.clone()),
+            (_, Some(e)) => Some(format!("{:?}{:?}", e.url, e.password)),
+            _ => None,
+        })
+        .collect();
+    if let Some(m) = find_missing(&format!("{used}{used_secrets}"), &interpolated.missing) {
+        return Err(unset(m));
+    }
+    Ok(project)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(yaml: &str) -> Result<Project> {
+        parse(
+            yaml,
+            Path::new("/tmp/shop/services.yaml"),
+            &LoadOptions {
+                file: Path::new("x"),
+                project_name: None,
+                image_prefix: None,
+                profile: None,
+            },
+        )
+    }
+
+    #[test]
+    fn default_file_resolves_three_services() {
+        let p = parse_str(include_str!("../../services.yaml")).unwrap();
+        assert_eq!(p.name, "shop");
+        let names: Vec<_> = p.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["redis", "mailhog", "minio"]);
+        assert_eq!(p.services[2].buckets, ["uploads"]);
+        assert!(p.services[0].exports.contains_key("REDIS_URL"));
+    }
+
+    #[test]
+    fn prefix_template_and_pinned_ports() {
+        let p = parse_str(
+            "project: shop\nimage_prefix: m:5000/\nservices:\n  cache:\n    template: redis\n    env_prefix: CACHE_\n    ports: {6379: 16379}\n",
+        )
+        .unwrap();
+        let s = &p.services[0];
+        assert_eq!(s.image, "m:5000/redis:7.4-alpine");
+        assert_eq!(s.ports[0].host, Some(16379));
+        assert!(s.exports.contains_key("CACHE_REDIS_URL"));
+    }
+
+    #[test]
+    fn unknown_template_suggests() {
+        let e = parse_str("services:\n  cache:\n    template: redsi\n").unwrap_err();
+        assert_eq!(e.code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "/tmp/shop/services.yaml:3:15: unknown template `redsi`\n  help: did you mean `redis`?"
+        );
+    }
+
+    #[test]
+    fn duplicate_exports_name_both() {
+        let e = parse_str("services:\n  redis: {}\n  cache:\n    template: redis\n").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("services `redis` and `cache` both export `REDIS_URL`"),
+            "{text}"
+        );
+        assert!(text.contains("env_prefix"), "{text}");
+    }
+}
