@@ -411,8 +411,13 @@ impl Engine {
         Ok(removed)
     }
 
-    /// Removes the project's volumes; returns their names.
-    pub async fn remove_volumes(&self, project: &str) -> Result<Vec<String>> {
+    /// Removes the project's volumes (those named in `only`, when given);
+    /// returns their names.
+    pub async fn remove_volumes(
+        &self,
+        project: &str,
+        only: Option<&[String]>,
+    ) -> Result<Vec<String>> {
         let options = ListVolumesOptionsBuilder::default()
             .filters(&label_filter(project))
             .build();
@@ -422,7 +427,13 @@ impl Engine {
             .await
             .map_err(|e| Error::engine("listing volumes", e))?;
         let mut removed = Vec::new();
-        for volume in list.volumes.unwrap_or_default() {
+        let wanted = |name: &String| only.is_none_or(|names| names.contains(name));
+        for volume in list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| wanted(&v.name))
+        {
             let remove = RemoveVolumeOptionsBuilder::default().force(true).build();
             match self.docker.remove_volume(&volume.name, Some(remove)).await {
                 Ok(()) => removed.push(volume.name),

@@ -194,3 +194,29 @@ fn without_a_project_network_services_run_on_the_default_bridge() {
     );
     assert_eq!(app.code, 0, "{}", app.stderr);
 }
+
+#[test]
+fn down_of_named_services_removes_only_theirs() {
+    let project = TestProject::new(
+        "downone",
+        "services:\n  redis: {}\n  cache:\n    template: redis\n    env_prefix: CACHE_\n  mailhog: {}\n",
+    );
+    project.run(&["up"]).ok();
+    project.run(&["down", "--volumes", "redis"]).ok();
+    let ids = container_ids(&project.name);
+    assert_eq!(ids.keys().collect::<Vec<_>>(), ["cache", "mailhog"]);
+    let filter = format!("label=dev.devsvc.project={}", project.name);
+    let volumes = docker(&["volume", "ls", "--format", "{{.Name}}", "--filter", &filter]);
+    assert_eq!(
+        volumes.trim(),
+        format!("devsvc-{}-cache-data", project.name),
+        "only redis's volume went"
+    );
+    assert_eq!(
+        docker(&["network", "ls", "-q", "--filter", &filter])
+            .lines()
+            .count(),
+        1,
+        "network stays"
+    );
+}

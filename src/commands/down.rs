@@ -6,6 +6,7 @@ use futures_util::future::try_join_all;
 
 use super::{Context, select};
 use crate::error::Result;
+use crate::instance;
 
 pub async fn run(ctx: &Context, services: &[String], volumes: bool) -> Result<()> {
     let project = ctx.load_project()?;
@@ -33,11 +34,22 @@ pub async fn run(ctx: &Context, services: &[String], volumes: bool) -> Result<()
             ctx.ui
                 .event(&project.name, &format!("removed network {network}"));
         }
-        if volumes {
-            for volume in engine.remove_volumes(&project.name).await? {
-                ctx.ui
-                    .event(&project.name, &format!("removed volume {volume}"));
-            }
+    }
+    if volumes {
+        // Only volumes carrying this project's label; with services named,
+        // only theirs.
+        let only: Option<Vec<String>> = (!services.is_empty()).then(|| {
+            services
+                .iter()
+                .map(|s| instance::volume_name(&project.name, s))
+                .collect()
+        });
+        for volume in engine
+            .remove_volumes(&project.name, only.as_deref())
+            .await?
+        {
+            ctx.ui
+                .event(&project.name, &format!("removed volume {volume}"));
         }
     }
     if targets.is_empty() {
