@@ -73,7 +73,9 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
-    let mut delay = Duration::from_millis(20);
+    // Short first waits: most services answer within tens of milliseconds
+    // of starting; the cap keeps a slow one from being hammered.
+    let mut delay = Duration::from_millis(10);
     let mut last_alive_check = Instant::now();
     for probe in probes {
         loop {
@@ -89,7 +91,7 @@ where
                 last_alive_check = Instant::now();
             }
             tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
-            delay = (delay * 2).min(Duration::from_millis(250));
+            delay = (delay * 3 / 2).min(Duration::from_millis(200));
         }
     }
     Ok(())
