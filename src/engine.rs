@@ -356,7 +356,11 @@ impl Engine {
                     engine_message(&e),
                 )
             })?;
-        self.start(&created.id, &spec.name).await?;
+        if let Err(e) = self.start(&created.id, &spec.name).await {
+            // Leave no container that never ran (its ports may be retried).
+            let _ = self.remove_container(&created.id, 0).await;
+            return Err(e);
+        }
         Ok(created.id)
     }
 

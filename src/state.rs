@@ -98,6 +98,12 @@ impl State {
         self.data.ports.insert(format!("{service}/{port}"), host);
     }
 
+    /// Drops the service's remembered host ports, so new ones are chosen.
+    pub fn forget_ports(&mut self, service: &str) {
+        let prefix = format!("{service}/");
+        self.data.ports.retain(|key, _| !key.starts_with(&prefix));
+    }
+
     /// Writes the state if it changed (mode 0600: it holds secrets).
     pub fn save(&mut self) -> Result<()> {
         if self.data == self.saved {

@@ -42,7 +42,8 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     let observed = engine.project_containers(&project.name).await?;
     ctx.ui.phase("containers listed");
     let mut state = State::load(&project.name)?;
-    let instances = resolve_all(ctx, &project, &services, &observed, &engine, &mut state)?;
+    let (mut instances, mut reserved) =
+        resolve_all(ctx, &project, &services, &observed, &engine, &mut state)?;
     // Remember secrets and ports before creating anything, so an interrupted
     // run converges to the same values next time.
     state.save()?;
@@ -103,11 +104,56 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
     let deadline = Instant::now() + ctx.timeout();
     let host = engine.endpoint.service_host();
     // Every service runs to the end: one that fails does not stop the others.
-    let results =
+    let mut results =
         join_all(instances.iter().zip(&plan.steps).map(|(inst, step)| {
             bring_up(ctx, &engine, inst, &step.action, deadline, &host, &http)
         }))
         .await;
+    // An automatic host port can be taken between choosing and starting
+    // (by another program, or another project's `up`): choose again.
+    for _ in 0..3 {
+        let retry: Vec<usize> = (0..results.len())
+            .filter(|&i| {
+                port_taken(&results[i]) && services[i].ports.iter().any(|p| p.host.is_none())
+            })
+            .collect();
+        if retry.is_empty() {
+            break;
+        }
+        for &i in &retry {
+            state.forget_ports(&services[i].name);
+            instances[i] = resolve_one(
+                ctx,
+                &project,
+                services[i],
+                &[],
+                &engine,
+                &mut state,
+                &mut reserved,
+            )?;
+            ctx.ui.event(
+                &services[i].name,
+                "a host port was taken meanwhile; trying another",
+            );
+        }
+        state.save()?;
+        // A stopped container that could not start again is replaced; a
+        // new one that could not start was already removed.
+        let actions: Vec<Action> = retry
+            .iter()
+            .map(|&i| match &plan.steps[i].action {
+                Action::Start { id } => Action::Recreate { id: id.clone() },
+                _ => Action::Create,
+            })
+            .collect();
+        let retried = join_all(retry.iter().zip(&actions).map(|(&i, action)| {
+            bring_up(ctx, &engine, &instances[i], action, deadline, &host, &http)
+        }))
+        .await;
+        for (&i, result) in retry.iter().zip(retried) {
+            results[i] = result;
+        }
+    }
     ctx.ui.phase("all ready");
 
     let ready: Vec<Instance> = instances
@@ -240,6 +286,7 @@ async fn pull_missing(ctx: &Context, engine: &Engine, creating: &[&Instance]) ->
 }
 
 /// Gives every service its host ports and password, and renders it.
+/// Returns the host ports given out, so a retry can avoid them.
 fn resolve_all(
     ctx: &Context,
     project: &Project,
@@ -247,59 +294,77 @@ fn resolve_all(
     observed: &[Observed],
     engine: &Engine,
     state: &mut State,
-) -> Result<Vec<Instance>> {
-    let placement = ctx.placement(engine, project);
-    let local = engine.endpoint.is_local();
+) -> Result<(Vec<Instance>, HashSet<u16>)> {
     let mut reserved = HashSet::new();
-    let mut instances = Vec::new();
-    for spec in services {
-        let ours: HashSet<u16> = observed
-            .iter()
-            .filter(|c| c.service == spec.name)
-            .flat_map(|c| c.ports.iter().map(|(_, host)| *host))
-            .collect();
-        let mut host_ports = HashMap::new();
-        for port in &spec.ports {
-            let chosen = match port.host {
-                Some(pinned) => {
-                    if local && !ours.contains(&pinned) && !ports::bindable(pinned) {
-                        return Err(Error::Runtime(format!(
-                            "service `{}`: host port {pinned} (pinned for container port {}) is already in use; free it or change `ports:` in {}",
-                            spec.name,
-                            port.container,
-                            project.file.display()
-                        )));
-                    }
-                    pinned
+    let instances = services
+        .iter()
+        .map(|spec| resolve_one(ctx, project, spec, observed, engine, state, &mut reserved))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((instances, reserved))
+}
+
+fn resolve_one(
+    ctx: &Context,
+    project: &Project,
+    spec: &ServiceSpec,
+    observed: &[Observed],
+    engine: &Engine,
+    state: &mut State,
+    reserved: &mut HashSet<u16>,
+) -> Result<Instance> {
+    let local = engine.endpoint.is_local();
+    let ours: HashSet<u16> = observed
+        .iter()
+        .filter(|c| c.service == spec.name)
+        .flat_map(|c| c.ports.iter().map(|(_, host)| *host))
+        .collect();
+    let mut host_ports = HashMap::new();
+    for port in &spec.ports {
+        let chosen = match port.host {
+            Some(pinned) => {
+                if local && !ours.contains(&pinned) && !ports::bindable(pinned) {
+                    return Err(Error::Runtime(format!(
+                        "service `{}`: host port {pinned} (pinned for container port {}) is already in use; free it or change `ports:` in {}",
+                        spec.name,
+                        port.container,
+                        project.file.display()
+                    )));
                 }
-                None => {
-                    let key = format!("{}/{}/{}", project.name, spec.name, port.name);
-                    ports::choose(
-                        &key,
-                        state.port(&spec.name, &port.name),
-                        &ours,
-                        &reserved,
-                        local,
-                    )
-                    .ok_or_else(|| {
-                        Error::Runtime(format!("service `{}`: no free host port", spec.name))
-                    })?
-                }
-            };
-            reserved.insert(chosen);
-            state.set_port(&spec.name, &port.name, chosen);
-            host_ports.insert(port.name.clone(), chosen);
-        }
-        let password = current::password(state, spec);
-        instances.push(instance::resolve(
-            &project.name,
-            spec,
-            &host_ports,
-            password.as_deref(),
-            &placement,
-        )?);
+                pinned
+            }
+            None => {
+                let key = format!("{}/{}/{}", project.name, spec.name, port.name);
+                ports::choose(
+                    &key,
+                    state.port(&spec.name, &port.name),
+                    &ours,
+                    reserved,
+                    local,
+                )
+                .ok_or_else(|| {
+                    Error::Runtime(format!("service `{}`: no free host port", spec.name))
+                })?
+            }
+        };
+        reserved.insert(chosen);
+        state.set_port(&spec.name, &port.name, chosen);
+        host_ports.insert(port.name.clone(), chosen);
     }
-    Ok(instances)
+    let password = current::password(state, spec);
+    instance::resolve(
+        &project.name,
+        spec,
+        &host_ports,
+        password.as_deref(),
+        &ctx.placement(engine, project),
+    )
+}
+
+/// The engine refused a host port that was free when it was chosen:
+/// something else took it in between.
+fn port_taken(result: &Result<()>) -> bool {
+    matches!(result, Err(Error::Engine { message, .. })
+        if message.contains("port is already allocated") || message.contains("address already in use"))
 }
 
 /// Creates, starts or keeps one service, then waits for it and provisions it.
