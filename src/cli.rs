@@ -64,7 +64,7 @@ pub enum Command {
         #[arg(long, env = "DEVSVC_VOLUMES")]
         volumes: bool,
     },
-    /// One row per service: state, ports, image.
+    /// One row per service: state, readiness, ports, image.
     Status,
     /// The fully resolved configuration.
     Config,

@@ -1,0 +1,207 @@
+//! Containers: list this project's, create and start, stop and remove,
+//! logs and exit state.
+use bollard::models::{
+    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
+};
+use bollard::query_parameters::{
+    CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
+    RemoveContainerOptionsBuilder, StopContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+
+use super::*;
+
+impl Engine {
+    pub async fn project_containers(&self, project: &str) -> Result<Vec<Observed>> {
+        let filters = label_filter(project);
+        let options = ListContainersOptionsBuilder::default()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let list = self
+            .docker
+            .list_containers(Some(options))
+            .await
+            .map_err(|e| Error::engine("listing containers", e))?;
+        Ok(list
+            .into_iter()
+            .map(|c| {
+                let labels = c.labels.unwrap_or_default();
+                let state = c.state.map(|s| s.to_string()).unwrap_or_default();
+                let mut ports: Vec<(u16, u16)> = c
+                    .ports
+                    .unwrap_or_default()
+                    .iter()
+                    .filter_map(|p| Some((p.private_port, p.public_port?)))
+                    .collect();
+                ports.sort_unstable();
+                ports.dedup();
+                Observed {
+                    id: c.id.unwrap_or_default(),
+                    name: c
+                        .names
+                        .and_then(|n| n.first().cloned())
+                        .unwrap_or_default()
+                        .trim_start_matches('/')
+                        .to_string(),
+                    service: labels.get(LABEL_SERVICE).cloned().unwrap_or_default(),
+                    hash: labels.get(LABEL_HASH).cloned().unwrap_or_default(),
+                    running: state == "running",
+                    state,
+                    image: c.image.unwrap_or_default(),
+                    ports,
+                }
+            })
+            .collect())
+    }
+
+    pub async fn create_and_start(&self, spec: &ContainerSpec) -> Result<String> {
+        let port_bindings = spec
+            .ports
+            .iter()
+            .map(|(container, host)| {
+                let binding = PortBinding {
+                    host_ip: Some(spec.host_ip.clone()),
+                    host_port: Some(host.to_string()),
+                };
+                (format!("{container}/tcp"), Some(vec![binding]))
+            })
+            .collect();
+        let host_config = HostConfig {
+            init: Some(true),
+            port_bindings: Some(port_bindings),
+            binds: spec
+                .volume
+                .as_ref()
+                .map(|(name, path)| vec![format!("{name}:{path}")]),
+            network_mode: spec.network.clone(),
+            ..Default::default()
+        };
+        let endpoint = EndpointSettings {
+            aliases: Some(vec![spec.alias.clone()]),
+            ..Default::default()
+        };
+        let body = ContainerCreateBody {
+            image: Some(spec.image.clone()),
+            cmd: spec.cmd.clone(),
+            env: Some(spec.env.clone()),
+            labels: Some(spec.labels.clone()),
+            exposed_ports: Some(spec.ports.iter().map(|(c, _)| format!("{c}/tcp")).collect()),
+            stop_timeout: Some(spec.stop_grace_secs),
+            host_config: Some(host_config),
+            networking_config: spec.network.as_ref().map(|network| NetworkingConfig {
+                endpoints_config: Some([(network.clone(), endpoint)].into()),
+            }),
+            ..Default::default()
+        };
+        let options = CreateContainerOptionsBuilder::default()
+            .name(&spec.name)
+            .build();
+        let created = self
+            .docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(|e| {
+                Error::engine(
+                    format!("creating container {}", spec.name),
+                    engine_message(&e),
+                )
+            })?;
+        if let Err(e) = self.start(&created.id, &spec.name).await {
+            // Leave no container that never ran (its ports may be retried).
+            let _ = self.remove_container(&created.id, 0).await;
+            return Err(e);
+        }
+        Ok(created.id)
+    }
+
+    pub async fn start(&self, id: &str, name: &str) -> Result<()> {
+        self.docker
+            .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
+            .await
+            .map_err(|e| Error::engine(format!("starting container {name}"), engine_message(&e)))
+    }
+
+    /// Stops (SIGTERM, then SIGKILL after `grace_secs`) and removes a container.
+    pub async fn remove_container(&self, id: &str, grace_secs: i32) -> Result<()> {
+        let stop = StopContainerOptionsBuilder::default().t(grace_secs).build();
+        match self.docker.stop_container(id, Some(stop)).await {
+            Ok(()) => {}
+            Err(e) if is_not_found(&e) => return Ok(()),
+            Err(e) if is_not_modified(&e) => {}
+            Err(e) => return Err(Error::engine(format!("stopping container {id}"), e)),
+        }
+        // `v` also removes anonymous volumes the image declared; named
+        // volumes stay until `down --volumes`.
+        let remove = RemoveContainerOptionsBuilder::default()
+            .force(true)
+            .v(true)
+            .build();
+        match self.docker.remove_container(id, Some(remove)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) || is_conflict(&e) => Ok(()),
+            Err(e) => Err(Error::engine(format!("removing container {id}"), e)),
+        }
+    }
+
+    /// The last `lines` lines of a container's output.
+    pub async fn tail_logs(&self, id: &str, lines: usize) -> String {
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .tail(&lines.to_string())
+            .build();
+        let mut stream = self.docker.logs(id, Some(options));
+        let mut out = String::new();
+        while let Some(Ok(chunk)) = stream.next().await {
+            out.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+        }
+        out
+    }
+
+    /// Copies a container's output to stdout (and stderr), optionally following.
+    pub async fn stream_logs(&self, id: &str, follow: bool, tail: &str) -> Result<()> {
+        use std::io::Write;
+        let options = LogsOptionsBuilder::default()
+            .stdout(true)
+            .stderr(true)
+            .follow(follow)
+            .tail(tail)
+            .build();
+        let mut stream = self.docker.logs(id, Some(options));
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| Error::engine("reading logs", engine_message(&e)))?;
+            let is_err = matches!(chunk, bollard::container::LogOutput::StdErr { .. });
+            let bytes = chunk.into_bytes();
+            let written = if is_err {
+                std::io::stderr().write_all(&bytes)
+            } else {
+                std::io::stdout()
+                    .write_all(&bytes)
+                    .and_then(|()| std::io::stdout().flush())
+            };
+            if written.is_err() {
+                break; // the reader went away (e.g. `| head`)
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether the container is still running, and its exit code if not.
+    pub async fn exit_code(&self, id: &str) -> Option<i64> {
+        let inspect = self
+            .docker
+            .inspect_container(
+                id,
+                None::<bollard::query_parameters::InspectContainerOptions>,
+            )
+            .await
+            .ok()?;
+        let state = inspect.state?;
+        if state.running == Some(true) {
+            None
+        } else {
+            state.exit_code
+        }
+    }
+}

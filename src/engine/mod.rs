@@ -1,0 +1,194 @@
+//! The only code that talks to the container engine (Docker Engine API via
+//! bollard). It speaks in containers, images, networks and volumes, never in
+//! service kinds, and only ever lists or removes what carries devsvc labels.
+use std::collections::HashMap;
+use std::time::Duration;
+
+use bollard::Docker;
+use bollard::errors::Error as BollardError;
+
+use crate::discovery::Endpoint;
+use crate::error::{Error, Result};
+
+mod containers;
+mod images;
+mod resources;
+
+pub use images::split_image;
+
+pub const LABEL_PROJECT: &str = "dev.devsvc.project";
+pub const LABEL_SERVICE: &str = "dev.devsvc.service";
+pub const LABEL_HASH: &str = "dev.devsvc.config-hash";
+
+/// The oldest Engine API devsvc speaks (Docker 20.10); newer engines are
+/// negotiated up to what both sides know.
+const MIN_API: bollard::ClientVersion = bollard::ClientVersion {
+    major_version: 1,
+    minor_version: 41,
+};
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Engine {
+    docker: Docker,
+    pub endpoint: Endpoint,
+    /// The engine's own version, e.g. `20.10.24`.
+    pub version: String,
+    /// The API version both sides speak, e.g. `1.41`.
+    pub api_version: String,
+}
+
+/// A container of this project as the engine reports it.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub id: String,
+    pub name: String,
+    pub service: String,
+    pub hash: String,
+    pub running: bool,
+    pub state: String,
+    pub image: String,
+    /// (container port, host port) pairs that are published.
+    pub ports: Vec<(u16, u16)>,
+}
+
+/// Everything needed to create one container.
+#[derive(Debug, Clone)]
+pub struct ContainerSpec {
+    pub name: String,
+    pub image: String,
+    pub cmd: Option<Vec<String>>,
+    pub env: Vec<String>,
+    pub labels: HashMap<String, String>,
+    /// (container port, host port), published on `host_ip`.
+    pub ports: Vec<(u16, u16)>,
+    pub host_ip: String,
+    /// (volume name, container path).
+    pub volume: Option<(String, String)>,
+    /// A user-defined network to join under `alias`; `None` for the
+    /// engine's default bridge.
+    pub network: Option<String>,
+    pub alias: String,
+    pub stop_grace_secs: i64,
+}
+
+/// Progress of one image pull, summed over its layers.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PullProgress {
+    pub current: u64,
+    pub total: u64,
+}
+
+impl Engine {
+    pub async fn connect(endpoint: Endpoint) -> Result<Engine> {
+        let unreachable = |reason: String| Error::EngineUnreachable {
+            endpoint: endpoint.url.clone(),
+            chosen_by: endpoint.chosen_by.clone(),
+            reason,
+        };
+        let url = endpoint.url.as_str();
+        let connect = |api: &bollard::ClientVersion| {
+            if let Some(path) = url.strip_prefix("unix://") {
+                Docker::connect_with_unix(path, 120, api)
+            } else if url.starts_with("tcp://") || url.starts_with("http://") {
+                Docker::connect_with_http(url, 120, api)
+            } else {
+                Err(BollardError::UnsupportedURISchemeError {
+                    uri: url.to_string(),
+                })
+            }
+        };
+        let docker = connect(&MIN_API).map_err(|e| unreachable(error_chain(&e)))?;
+        // One round trip: the engine's version tells both its release and
+        // the newest API it speaks (what negotiate_version would ask again).
+        let server = tokio::time::timeout(CONNECT_TIMEOUT, docker.version())
+            .await
+            .map_err(|_| unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
+            .map_err(|e| unreachable(error_chain(&e)))?;
+        let api = server
+            .api_version
+            .as_deref()
+            .and_then(parse_api)
+            .map_or(MIN_API, |v| newest_common(v, bollard::API_DEFAULT_VERSION));
+        let docker = connect(&api).map_err(|e| unreachable(error_chain(&e)))?;
+        let version = server.version.unwrap_or_else(|| "unknown".into());
+        let api_version = format!("{}.{}", api.major_version, api.minor_version);
+        Ok(Engine {
+            docker,
+            endpoint,
+            version,
+            api_version,
+        })
+    }
+}
+
+/// `1.41` as a client version.
+fn parse_api(text: &str) -> Option<bollard::ClientVersion> {
+    let (major, minor) = text.split_once('.')?;
+    Some(bollard::ClientVersion {
+        major_version: major.parse().ok()?,
+        minor_version: minor.parse().ok()?,
+    })
+}
+
+fn newest_common(
+    server: bollard::ClientVersion,
+    client: &bollard::ClientVersion,
+) -> bollard::ClientVersion {
+    let key = |v: &bollard::ClientVersion| (v.major_version, v.minor_version);
+    if key(&server) <= key(client) {
+        server
+    } else {
+        *client
+    }
+}
+
+pub fn project_labels(project: &str) -> HashMap<String, String> {
+    [(LABEL_PROJECT.to_string(), project.to_string())].into()
+}
+
+fn label_filter(project: &str) -> HashMap<&'static str, Vec<String>> {
+    [("label", vec![format!("{LABEL_PROJECT}={project}")])].into()
+}
+
+fn status_code(e: &BollardError) -> Option<u16> {
+    match e {
+        BollardError::DockerResponseServerError { status_code, .. } => Some(*status_code),
+        _ => None,
+    }
+}
+
+fn is_not_found(e: &BollardError) -> bool {
+    status_code(e) == Some(404)
+}
+
+fn is_conflict(e: &BollardError) -> bool {
+    status_code(e) == Some(409)
+}
+
+fn is_not_modified(e: &BollardError) -> bool {
+    status_code(e) == Some(304)
+}
+
+/// An error and its causes, innermost last ("connection refused" is
+/// usually at the bottom of hyper's chain).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text = format!("{text}: {cause_text}");
+        }
+        source = cause.source();
+    }
+    text
+}
+
+/// The engine's own words, without bollard's wrapping.
+pub fn engine_message(e: &BollardError) -> String {
+    match e {
+        BollardError::DockerResponseServerError { message, .. } => message.clone(),
+        BollardError::DockerStreamError { error } => error.clone(),
+        other => other.to_string(),
+    }
+}

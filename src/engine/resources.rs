@@ -1,0 +1,147 @@
+//! Networks and volumes, and who owns a name devsvc wants to use.
+use std::collections::HashMap;
+
+use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
+use bollard::query_parameters::{
+    ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder,
+};
+
+use super::*;
+
+impl Engine {
+    /// Who owns an existing resource with this name, when it is not this
+    /// project: `None` when there is no such resource or it is ours.
+    pub async fn foreign_owner(
+        &self,
+        kind: &str,
+        name: &str,
+        project: &str,
+    ) -> Result<Option<String>> {
+        let labels = match kind {
+            "container" => self
+                .docker
+                .inspect_container(
+                    name,
+                    None::<bollard::query_parameters::InspectContainerOptions>,
+                )
+                .await
+                .map(|c| c.config.and_then(|c| c.labels)),
+            "network" => self
+                .docker
+                .inspect_network(
+                    name,
+                    None::<bollard::query_parameters::InspectNetworkOptions>,
+                )
+                .await
+                .map(|n| n.labels),
+            _ => self
+                .docker
+                .inspect_volume(name)
+                .await
+                .map(|v| Some(v.labels)),
+        };
+        let labels = match labels {
+            Ok(labels) => labels.unwrap_or_default(),
+            Err(e) if is_not_found(&e) => return Ok(None),
+            Err(e) => return Err(Error::engine(format!("inspecting {kind} {name}"), e)),
+        };
+        Ok(match labels.get(LABEL_PROJECT) {
+            Some(owner) if owner == project => None,
+            Some(owner) => Some(format!("it belongs to devsvc project `{owner}`")),
+            None => Some("it carries no devsvc label".into()),
+        })
+    }
+
+    pub async fn ensure_network(&self, name: &str, project: &str) -> Result<()> {
+        match self
+            .docker
+            .inspect_network(
+                name,
+                None::<bollard::query_parameters::InspectNetworkOptions>,
+            )
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) if is_not_found(&e) => {}
+            Err(e) => return Err(Error::engine(format!("inspecting network {name}"), e)),
+        }
+        let request = NetworkCreateRequest {
+            name: name.into(),
+            labels: Some(project_labels(project)),
+            ..Default::default()
+        };
+        match self.docker.create_network(request).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_conflict(&e) => Ok(()),
+            Err(e) => Err(Error::engine(format!("creating network {name}"), e)),
+        }
+    }
+
+    pub async fn ensure_volume(&self, name: &str, labels: HashMap<String, String>) -> Result<()> {
+        let request = VolumeCreateRequest {
+            name: Some(name.into()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        self.docker
+            .create_volume(request)
+            .await
+            .map(|_| ())
+            .map_err(|e| Error::engine(format!("creating volume {name}"), e))
+    }
+
+    /// Removes the project's networks; returns their names.
+    pub async fn remove_networks(&self, project: &str) -> Result<Vec<String>> {
+        let options = ListNetworksOptionsBuilder::default()
+            .filters(&label_filter(project))
+            .build();
+        let networks = self
+            .docker
+            .list_networks(Some(options))
+            .await
+            .map_err(|e| Error::engine("listing networks", e))?;
+        let mut removed = Vec::new();
+        for network in networks {
+            let name = network.name.unwrap_or_default();
+            match self.docker.remove_network(&name).await {
+                Ok(()) => removed.push(name),
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => return Err(Error::engine(format!("removing network {name}"), e)),
+            }
+        }
+        Ok(removed)
+    }
+
+    /// Removes the project's volumes (those named in `only`, when given);
+    /// returns their names.
+    pub async fn remove_volumes(
+        &self,
+        project: &str,
+        only: Option<&[String]>,
+    ) -> Result<Vec<String>> {
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&label_filter(project))
+            .build();
+        let list = self
+            .docker
+            .list_volumes(Some(options))
+            .await
+            .map_err(|e| Error::engine("listing volumes", e))?;
+        let mut removed = Vec::new();
+        let wanted = |name: &String| only.is_none_or(|names| names.contains(name));
+        for volume in list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|v| wanted(&v.name))
+        {
+            let remove = RemoveVolumeOptionsBuilder::default().force(true).build();
+            match self.docker.remove_volume(&volume.name, Some(remove)).await {
+                Ok(()) => removed.push(volume.name),
+                Err(e) if is_not_found(&e) => {}
+                Err(e) => return Err(Error::engine(format!("removing volume {}", volume.name), e)),
+            }
+        }
+        Ok(removed)
+    }
+}
