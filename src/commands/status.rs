@@ -90,15 +90,22 @@ pub async fn run(ctx: &Context) -> Result<()> {
             "ports": ports.iter().map(|(inner, outer)| serde_json::json!({"container": inner, "host": outer, "host_ip": host})).collect::<Vec<_>>(),
             "image": image,
         }));
-        let ports: Vec<String> = ports
-            .iter()
-            .map(|(inner, outer)| format!("{host}:{outer}->{inner}"))
-            .collect();
+        let (endpoint, image) = match &spec.external {
+            // Where an attached resource lives, with any password masked.
+            Some(ext) => (crate::external::describe(ext), "-".to_string()),
+            None => {
+                let ports: Vec<String> = ports
+                    .iter()
+                    .map(|(inner, outer)| format!("{host}:{outer}->{inner}"))
+                    .collect();
+                (ports.join(", "), image)
+            }
+        };
         rows.push(vec![
             spec.name.clone(),
             state,
             ready_text.into(),
-            ports.join(", "),
+            endpoint,
             image,
         ]);
     }
