@@ -305,6 +305,12 @@ fn doctor_reports_an_unreachable_external_resource_with_its_password_masked() {
     let config = project.run(&["config", "--json"]).ok();
     assert!(!config.stdout.contains("topsecret"), "{}", config.stdout);
     let status = project.run(&["status"]).ok();
-    assert!(status.stdout.contains(&format!("redis://:****@127.0.0.1:{port}/0")), "{}", status.stdout);
+    assert!(
+        status
+            .stdout
+            .contains(&format!("redis://:****@127.0.0.1:{port}/0")),
+        "{}",
+        status.stdout
+    );
     assert!(!status.stdout.contains("topsecret"), "{}", status.stdout);
 }

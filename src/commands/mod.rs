@@ -84,36 +84,36 @@ impl Context {
 pub async fn run(cli: Cli) -> Result<u8> {
     let ui = Ui::new(cli.quiet);
     let ctx = Context { cli, ui };
-    match &ctx.cli.command {
-        Command::Run { up, down, command } => return run_cmd::run(&ctx, *up, *down, command).await,
-        Command::Doctor => return doctor::run(&ctx).await,
-        _ => {}
+    if matches!(ctx.cli.command, Command::Run { .. }) {
+        return dispatch(&ctx).await;
     }
     tokio::select! {
-        result = dispatch(&ctx) => result.map(|()| 0),
+        result = dispatch(&ctx) => result,
         _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
     }
 }
 
-async fn dispatch(ctx: &Context) -> Result<()> {
+async fn dispatch(ctx: &Context) -> Result<u8> {
+    let done = |r: Result<()>| r.map(|()| 0);
     match &ctx.cli.command {
-        Command::Up { services } => up::run(ctx, services).await,
-        Command::Down { services, volumes } => down::run(ctx, services, *volumes).await,
-        Command::Status => status::run(ctx).await,
-        Command::Config => config_cmd::run(ctx),
-        Command::Init => init::run(ctx),
-        Command::Env { format, write } => env::run(ctx, *format, *write).await,
+        Command::Up { services } => done(up::run(ctx, services).await),
+        Command::Down { services, volumes } => done(down::run(ctx, services, *volumes).await),
+        Command::Status => done(status::run(ctx).await),
+        Command::Config => done(config_cmd::run(ctx)),
+        Command::Init => done(init::run(ctx)),
+        Command::Env { format, write } => done(env::run(ctx, *format, *write).await),
         Command::Logs {
             service,
             follow,
             tail,
-        } => logs::run(ctx, service, *follow, tail).await,
+        } => done(logs::run(ctx, service, *follow, tail).await),
+        Command::Run { up, down, command } => run_cmd::run(ctx, *up, *down, command).await,
+        Command::Doctor => doctor::run(ctx).await,
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(*shell, &mut cmd, "devsvc", &mut std::io::stdout());
-            Ok(())
+            Ok(0)
         }
-        Command::Run { .. } | Command::Doctor => unreachable!("handled in run()"),
     }
 }
 
