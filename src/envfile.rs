@@ -25,7 +25,7 @@ pub fn render_block(project: &str, vars: &IndexMap<String, String>, eol: &str) -
 }
 
 /// Double-quotes a value when a dotenv parser would otherwise misread it.
-fn quote(value: &str) -> String {
+pub fn quote(value: &str) -> String {
     let plain = value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "-_.:/@%+,=?&".contains(c));

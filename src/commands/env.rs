@@ -56,7 +56,7 @@ pub fn render(vars: &IndexMap<String, String>, format: EnvFormat) -> String {
         EnvFormat::Json => serde_json::to_string_pretty(vars).expect("strings serialise") + "\n",
         EnvFormat::Dotenv => vars
             .iter()
-            .map(|(k, v)| format!("{k}={}\n", dotenv_quote(v)))
+            .map(|(k, v)| format!("{k}={}\n", crate::envfile::quote(v)))
             .collect(),
         EnvFormat::Shell => vars
             .iter()
@@ -67,21 +67,6 @@ pub fn render(vars: &IndexMap<String, String>, format: EnvFormat) -> String {
 
 fn shell_quote(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
-}
-
-fn dotenv_quote(value: &str) -> String {
-    // The same quoting as the env file's block, so dotenvy reads it back.
-    let block = crate::envfile::render_block(
-        "x",
-        &[("V".to_string(), value.to_string())].into_iter().collect(),
-        "\n",
-    );
-    block
-        .lines()
-        .nth(1)
-        .and_then(|l| l.strip_prefix("V="))
-        .unwrap_or(value)
-        .to_string()
 }
 
 #[cfg(test)]

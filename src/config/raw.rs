@@ -91,7 +91,8 @@ pub(super) fn apply_profile(
     let Some(chosen) = chosen else {
         return Ok(entries);
     };
-    let Some(profile) = profiles.get(chosen) else {
+    let mut profiles = profiles;
+    let Some(profile) = profiles.shift_remove(chosen) else {
         let hint = closest(chosen, profiles.keys().map(String::as_str))
             .map(|c| format!("; did you mean `{c}`?"))
             .unwrap_or_else(|| {
@@ -106,19 +107,11 @@ pub(super) fn apply_profile(
             "unknown profile `{chosen}` (from --profile or DEVSVC_PROFILE){hint}"
         )));
     };
-    let _ = profile.referenced;
-    for (name, entry) in profiles
-        .into_iter()
-        .find(|(n, _)| n == chosen)
-        .map(|(_, p)| p.value.services)
-        .unwrap_or_default()
-    {
+    for (name, entry) in profile.value.services {
         let over = entry.value.unwrap_or_default();
-        match entries.shift_remove(&name) {
-            Some((loc, base)) => {
-                let merged = base.overlay(over);
-                entries.insert(name, (loc, merged));
-            }
+        // Laid over in place, so services keep their order in the file.
+        match entries.get_mut(&name) {
+            Some((_, base)) => *base = std::mem::take(base).overlay(over),
             None => {
                 entries.insert(name, (entry.referenced, over));
             }
