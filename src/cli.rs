@@ -43,11 +43,23 @@ pub struct Cli {
     /// Machine-readable output where the output is data.
     #[arg(long, env = "DEVSVC_JSON", global = true)]
     pub json: bool,
-    /// Seconds to wait for each service to become ready.
-    #[arg(long, env = "DEVSVC_TIMEOUT", global = true, default_value_t = 60)]
+    /// Seconds to wait for each service to become ready (1 to 86400).
+    #[arg(
+        long,
+        env = "DEVSVC_TIMEOUT",
+        global = true,
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
     pub timeout: u64,
-    /// Seconds a stopping service gets between SIGTERM and SIGKILL.
-    #[arg(long, env = "DEVSVC_STOP_GRACE", global = true, default_value_t = 3)]
+    /// Seconds a stopping service gets between SIGTERM and SIGKILL (0 to 3600).
+    #[arg(
+        long,
+        env = "DEVSVC_STOP_GRACE",
+        global = true,
+        default_value_t = 3,
+        value_parser = clap::value_parser!(u32).range(0..=MAX_STOP_GRACE_SECS)
+    )]
     pub stop_grace: u32,
     #[command(subcommand)]
     pub command: Command,
@@ -95,7 +107,7 @@ pub enum Command {
         #[arg(short = 'f', long, env = "DEVSVC_FOLLOW")]
         follow: bool,
         /// Number of lines from the end (default: all).
-        #[arg(long, env = "DEVSVC_TAIL", default_value = "all")]
+        #[arg(long, env = "DEVSVC_TAIL", default_value = "all", value_parser = parse_tail)]
         tail: String,
     },
     /// Write a commented starter services.yaml (never overwrites).
@@ -104,6 +116,21 @@ pub enum Command {
     Doctor,
     /// Shell completion script.
     Completions { shell: clap_complete::Shell },
+}
+
+/// A day: longer waits are mistakes, and a bound keeps deadline arithmetic
+/// far from overflow.
+pub const MAX_TIMEOUT_SECS: u64 = 86_400;
+/// An hour: a grace period, not a shutdown schedule.
+pub const MAX_STOP_GRACE_SECS: i64 = 3_600;
+
+/// `all`, or a number of lines.
+fn parse_tail(value: &str) -> Result<String, String> {
+    if value == "all" || value.parse::<u32>().is_ok() {
+        Ok(value.to_string())
+    } else {
+        Err(format!("expected `all` or a number of lines, got `{value}`"))
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]

@@ -1,5 +1,5 @@
 //! One error type for the whole tool: each variant carries the context a user
-//! needs to act, and maps to the exit code of SPEC section 3.
+//! needs to act, and maps to the exit code listed in the README (Exit codes).
 use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -51,8 +51,14 @@ pub enum Error {
     },
     #[error("{0}")]
     Runtime(String),
-    #[error("interrupted")]
+    #[error(
+        "interrupted; everything created so far carries the project's label: `devsvc up` carries on from there and `devsvc down` removes it"
+    )]
     Interrupted,
+    /// The reader of stdout went away (`devsvc status | head -1`): the end
+    /// of output, not a failure. Exits 0 and prints nothing.
+    #[error("stdout was closed")]
+    OutputClosed,
 }
 
 fn suggestion_suffix(suggestion: &Option<String>) -> String {
@@ -63,13 +69,14 @@ fn suggestion_suffix(suggestion: &Option<String>) -> String {
 }
 
 impl Error {
-    /// The process exit status for this error (SPEC section 3).
+    /// The process exit status for this error (README: Exit codes).
     pub fn code(&self) -> u8 {
         match self {
             Error::Config { .. } | Error::Usage(_) => 2,
             Error::EngineUnreachable { .. } => 3,
             Error::NotReady { .. } => 4,
             Error::Interrupted => 130,
+            Error::OutputClosed => 0,
             Error::Engine { .. }
             | Error::Pull { .. }
             | Error::Provision { .. }

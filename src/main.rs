@@ -1,5 +1,6 @@
 //! The `devsvc` binary: parse arguments, run the command, map the outcome to
-//! an exit code (SPEC section 3).
+//! an exit code (README: Exit codes).
+use std::io::Write;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -13,7 +14,7 @@ fn main() -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            let _ = writeln!(std::io::stderr(), "error: cannot start the async runtime: {e}");
             return ExitCode::from(1);
         }
     };
@@ -22,8 +23,10 @@ fn main() -> ExitCode {
     runtime.shutdown_background();
     match outcome {
         Ok(code) => ExitCode::from(code),
+        Err(devsvc::error::Error::OutputClosed) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // Nothing is left to tell if stderr is gone too.
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::from(e.code())
         }
     }

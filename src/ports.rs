@@ -1,13 +1,18 @@
 //! Host ports for services that do not pin one. A port is derived from the
 //! project, service and port name, remembered in the state, and kept while
 //! it is free, so URLs in the env file do not change between runs.
+//!
+//! The range, 20000 to 32767, lies below every common ephemeral range
+//! (Linux 32768-60999, BSD, macOS and Windows 49152-65535): outgoing
+//! connections and the engine's own random ports are taken from those, so
+//! they never race devsvc for a remembered port.
 use std::collections::HashSet;
 use std::net::TcpListener;
 
 use sha2::{Digest, Sha256};
 
 const RANGE_START: u16 = 20000;
-const RANGE_LEN: u16 = 20000;
+const RANGE_LEN: u16 = 12768;
 
 /// Picks the host port for one container port.
 ///
@@ -63,5 +68,22 @@ mod tests {
         assert_ne!(choose("k", Some(busy), &none, &none, true), Some(busy));
         let ours: HashSet<u16> = [busy].into();
         assert_eq!(choose("k", Some(busy), &ours, &none, true), Some(busy));
+    }
+
+    #[test]
+    fn automatic_ports_stay_below_the_ephemeral_ranges() {
+        let none = HashSet::new();
+        let mut lowest = u16::MAX;
+        let mut highest = 0;
+        for i in 0..5000 {
+            let p = choose(&format!("p{i}/s/port"), None, &none, &none, false).unwrap();
+            lowest = lowest.min(p);
+            highest = highest.max(p);
+        }
+        assert!(lowest >= 20000, "{lowest}");
+        assert!(highest < 32768, "{highest} is in Linux's ephemeral range");
+        // The wrap-around stays inside the range too.
+        let all: HashSet<u16> = (RANGE_START..RANGE_START + RANGE_LEN).collect();
+        assert_eq!(choose("k", None, &none, &all, false), None);
     }
 }

@@ -66,7 +66,15 @@ impl State {
 
     fn load_from(path: &Path) -> Result<State> {
         let data: Data = match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_default(),
+            // A damaged file is never replaced: it holds the secrets that
+            // data volumes were initialised with, and new ones would lock
+            // the user out of their own data.
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                Error::Runtime(format!(
+                    "{}: the state file is damaged ({e}); it holds this project's generated passwords and host ports, so devsvc leaves it as it is. Repair it, or move it away to start with new passwords (services whose data volume was initialised with the old ones will then refuse them)",
+                    path.display()
+                ))
+            })?,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Data::default(),
             Err(e) => return Err(Error::io(path, e)),
         };
@@ -152,5 +160,19 @@ mod tests {
             std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn a_damaged_state_file_is_refused_and_left_as_it_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.json");
+        let damaged = b"{\"secrets\": {\"redis\": \"kept\"";
+        std::fs::write(&path, damaged).unwrap();
+        let error = State::load_from(&path).err().expect("refused");
+        let message = error.to_string();
+        assert!(message.contains("p.json: the state file is damaged"), "{message}");
+        assert!(message.contains("Repair it, or move it away"), "{message}");
+        assert_eq!(error.code(), 1);
+        assert_eq!(std::fs::read(&path).unwrap(), damaged);
     }
 }

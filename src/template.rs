@@ -46,10 +46,25 @@ pub struct Template {
 #[serde(deny_unknown_fields)]
 pub struct PasswordRule {
     /// Length of the generated password.
+    #[serde(deserialize_with = "password_length")]
     pub generate: usize,
     /// Shortest password the server accepts.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "password_length")]
     pub min_length: usize,
+}
+
+/// The longest password devsvc generates or asks for: far beyond any
+/// server's need, and small enough that a typo cannot exhaust memory.
+pub const MAX_PASSWORD_LENGTH: usize = 1024;
+
+fn password_length<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
+    let length = u64::deserialize(deserializer)?;
+    match usize::try_from(length) {
+        Ok(n) if n <= MAX_PASSWORD_LENGTH => Ok(n),
+        _ => Err(serde::de::Error::custom(format!(
+            "a password length must be at most {MAX_PASSWORD_LENGTH}, got {length}"
+        ))),
+    }
 }
 
 /// How to tell, from the host, that a service really answers.

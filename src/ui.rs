@@ -2,8 +2,10 @@
 //! terminal, one plain line per event in CI and pipes (no escape codes, no
 //! carriage returns), nothing but errors with `-q`. Data goes to stdout;
 //! progress and events go to stderr.
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
+
+use crate::error::{Error, Result};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -67,9 +69,16 @@ impl Ui {
             Mode::Terminal(multi) => {
                 let _ = multi.println(line);
             }
-            Mode::Plain => eprintln!("{line}"),
+            Mode::Plain => stderr_line(&line),
             Mode::Quiet => {}
         }
+    }
+
+    /// Data for stdout (tables, JSON, env files). A reader that went away
+    /// (`devsvc status | head -1`) ends the output: `Error::OutputClosed`,
+    /// which exits 0 quietly, as `cat` or ripgrep do.
+    pub fn data(&self, text: &str) -> Result<()> {
+        write_stdout(text.as_bytes())
     }
 
     /// Shown even with `-q`.
@@ -84,7 +93,7 @@ impl Ui {
             Mode::Terminal(multi) => {
                 let _ = multi.println(line);
             }
-            _ => eprintln!("{line}"),
+            _ => stderr_line(&line),
         }
     }
 
@@ -122,7 +131,7 @@ impl Ui {
                 Some(bar)
             }
             Mode::Plain => {
-                eprintln!("{label}: {start_message}");
+                stderr_line(&format!("{label}: {start_message}"));
                 None
             }
             Mode::Quiet => None,
@@ -155,6 +164,22 @@ impl Task {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Writes bytes to stdout; a closed pipe becomes `Error::OutputClosed`.
+pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Err(Error::OutputClosed),
+        Err(e) => Err(Error::Runtime(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// One line on stderr. When stderr itself is gone there is nobody left to
+/// tell, so a failed write is ignored rather than a panic.
+fn stderr_line(line: &str) {
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
 
 /// A left-aligned text table for stdout.

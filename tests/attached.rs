@@ -7,8 +7,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::net::TcpListener;
-use std::process::Command;
 
 use common::*;
 
@@ -38,18 +36,12 @@ assert got == token
 print("app ok against", os.environ["REDIS_HOST"], os.environ["SMTP_PORT"], os.environ["AWS_ENDPOINT_URL_S3"])
 "#;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// Redis, a mail catcher and S3 started by the test itself, unlabelled:
-/// stand-ins for managed cloud services.
+/// Redis, a mail catcher and S3 started by the test itself, without
+/// devsvc's label: stand-ins for managed cloud services. Their guards
+/// remove them even when the test fails.
 struct Outside {
-    names: Vec<String>,
+    _containers: Vec<EngineGuard>,
+    _ports: Vec<PortGuard>,
     redis_port: u16,
     smtp_port: u16,
     http_port: u16,
@@ -63,71 +55,75 @@ impl Outside {
     fn start(tag: &str) -> Outside {
         let p = registry_prefix();
         let id = unique_name(tag);
-        let o = Outside {
-            names: vec![
-                format!("{id}-redis"),
-                format!("{id}-mail"),
-                format!("{id}-s3"),
-            ],
-            redis_port: free_port(),
-            smtp_port: free_port(),
-            http_port: free_port(),
-            s3_port: free_port(),
-            password: "managed-redis-secret".into(),
-            s3_key: "managedkey".into(),
-            s3_secret: "managed-s3-secret".into(),
-        };
-        docker(&[
-            "run",
-            "-d",
-            "--name",
-            &o.names[0],
-            "-p",
-            &format!("127.0.0.1:{}:6379", o.redis_port),
-            &format!("{p}redis:7.4-alpine"),
-            "redis-server",
-            "--requirepass",
-            &o.password,
-        ]);
-        docker(&[
-            "run",
-            "-d",
-            "--name",
-            &o.names[1],
-            "-p",
-            &format!("127.0.0.1:{}:1025", o.smtp_port),
-            "-p",
-            &format!("127.0.0.1:{}:8025", o.http_port),
-            &format!("{p}mailhog/mailhog:v1.0.1"),
-        ]);
-        docker(&[
-            "run",
-            "-d",
-            "--name",
-            &o.names[2],
-            "-p",
-            &format!("127.0.0.1:{}:9000", o.s3_port),
-            "-e",
-            &format!("MINIO_ROOT_USER={}", o.s3_key),
-            "-e",
-            &format!("MINIO_ROOT_PASSWORD={}", o.s3_secret),
-            &format!("{p}quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"),
-        ]);
-        // The managed bucket exists already; its owner made it.
+        let ports: Vec<PortGuard> = (0..4).map(|_| reserve_port()).collect();
+        let (redis_port, smtp_port, http_port, s3_port) =
+            (ports[0].port, ports[1].port, ports[2].port, ports[3].port);
+        let (password, s3_key, s3_secret) = ("managed-redis-secret", "managedkey", "managed-s3-secret");
+        let containers = vec![
+            EngineGuard::container(
+                &format!("{id}-redis"),
+                &[
+                    "-p",
+                    &format!("127.0.0.1:{redis_port}:6379"),
+                    &format!("{p}redis:7.4-alpine"),
+                    "redis-server",
+                    "--requirepass",
+                    password,
+                ],
+            ),
+            EngineGuard::container(
+                &format!("{id}-mail"),
+                &[
+                    "-p",
+                    &format!("127.0.0.1:{smtp_port}:1025"),
+                    "-p",
+                    &format!("127.0.0.1:{http_port}:8025"),
+                    &format!("{p}mailhog/mailhog:v1.0.1"),
+                ],
+            ),
+            EngineGuard::container(
+                &format!("{id}-s3"),
+                &[
+                    "-p",
+                    &format!("127.0.0.1:{s3_port}:9000"),
+                    "-e",
+                    &format!("MINIO_ROOT_USER={s3_key}"),
+                    "-e",
+                    &format!("MINIO_ROOT_PASSWORD={s3_secret}"),
+                    &format!("{p}quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z"),
+                ],
+            ),
+        ];
+        // The managed bucket exists already; its owner made it. The server
+        // needs a moment to start: retry, then fail with the last error.
         let make_bucket = format!(
             r#"
 import boto3, time
-s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:{}", aws_access_key_id="{}", aws_secret_access_key="{}", region_name="us-east-1")
-for _ in range(100):
+s3 = boto3.client("s3", endpoint_url="http://127.0.0.1:{s3_port}", aws_access_key_id="{s3_key}", aws_secret_access_key="{s3_secret}", region_name="us-east-1")
+for attempt in range(100):
     try:
-        s3.create_bucket(Bucket="uploads"); break
-    except Exception:
+        s3.create_bucket(Bucket="uploads")
+        break
+    except Exception as error:
+        if attempt == 99:
+            raise
         time.sleep(0.1)
-"#,
-            o.s3_port, o.s3_key, o.s3_secret
+assert "uploads" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
+"#
         );
-        assert_eq!(python(&make_bucket, &BTreeMap::new()).code, 0);
-        o
+        let made = python(&make_bucket, &BTreeMap::new());
+        assert_eq!(made.code, 0, "the managed bucket: {}", made.stderr);
+        Outside {
+            _containers: containers,
+            _ports: ports,
+            redis_port,
+            smtp_port,
+            http_port,
+            s3_port,
+            password: password.into(),
+            s3_key: s3_key.into(),
+            s3_secret: s3_secret.into(),
+        }
     }
 
     /// The variables a managed-cloud environment would provide.
@@ -135,7 +131,10 @@ for _ in range(100):
         [
             (
                 "MANAGED_REDIS_URL",
-                format!("redis://:{}@127.0.0.1:{}/0", self.password, self.redis_port),
+                format!(
+                    "redis://default:{}@127.0.0.1:{}/0",
+                    self.password, self.redis_port
+                ),
             ),
             ("MANAGED_SMTP_PORT", self.smtp_port.to_string()),
             ("MANAGED_MAIL_WEB_PORT", self.http_port.to_string()),
@@ -149,14 +148,6 @@ for _ in range(100):
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect()
-    }
-}
-
-impl Drop for Outside {
-    fn drop(&mut self) {
-        let mut args = vec!["rm", "-f"];
-        args.extend(self.names.iter().map(String::as_str));
-        let _ = Command::new("docker").args(&args).output();
     }
 }
 
@@ -176,9 +167,7 @@ const EXTERNAL_SERVICES: &str = r#"  redis:
 "#;
 
 fn local_services() -> String {
-    format!(
-        "services:\n  redis: {{}}\n  mailhog: {{}}\n  minio:\n    buckets: [uploads]\n{MINIO_STANDIN_READY}"
-    )
+    "services:\n  redis: {}\n  mailhog: {}\n  minio:\n    buckets: [uploads]\n".to_string()
 }
 
 fn run_app(project: &TestProject) -> String {
@@ -195,6 +184,10 @@ fn the_same_app_runs_against_containers_external_resources_and_a_profile() {
     let local = TestProject::new("attach-local", &local_services());
     local.run(&["up"]).ok();
     let first = run_app(&local);
+    assert!(
+        first.contains(&format!("app ok against 127.0.0.1 {}", local.dotenv()["SMTP_PORT"])),
+        "{first}"
+    );
 
     // 2. Resources started outside devsvc, given through `external:`.
     let mut ext = TestProject::new("attach-ext", &format!("services:\n{EXTERNAL_SERVICES}"));
@@ -248,7 +241,6 @@ fn the_same_app_runs_against_containers_external_resources_and_a_profile() {
         cloud.contains(&format!("127.0.0.1 {}", outside.smtp_port)),
         "{cloud}"
     );
-    assert!(!first.is_empty());
 }
 
 #[test]
@@ -285,7 +277,8 @@ fn env_for_an_all_external_profile_needs_no_engine() {
 
 #[test]
 fn doctor_reports_an_unreachable_external_resource_with_its_password_masked() {
-    let port = free_port();
+    let reserved = reserve_port();
+    let port = reserved.port;
     let project = TestProject::new(
         "doctor-ext",
         &format!(

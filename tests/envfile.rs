@@ -48,29 +48,32 @@ fn an_interrupted_write_never_leaves_an_empty_or_truncated_file() {
     devsvc::envfile::write(&path, "p", &big_vars("a")).unwrap();
     let a = std::fs::read_to_string(&path).unwrap();
     let b = devsvc::envfile::merge(&a, "p", &big_vars("b")).unwrap();
-    let mut kills = 0;
     let started = Instant::now();
+    // How often each whole version was seen: a writer that never ran would
+    // leave `b` unseen, and the test would prove nothing.
+    let (mut seen_a, mut seen_b) = (0u32, 0u32);
     for round in 0..25u64 {
-        let mut child = Command::new(std::env::current_exe().unwrap())
-            .args(["env_writer_child", "--exact", "--ignored", "--nocapture"])
-            .env(WRITER_ENV, &path)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = ChildGuard::new(
+            Command::new(std::env::current_exe().unwrap())
+                .args(["env_writer_child", "--exact", "--ignored", "--nocapture"])
+                .env(WRITER_ENV, &path)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
         // Read while it writes: every read sees one whole version.
         let until = Instant::now() + Duration::from_millis(20 + (round * 7) % 60);
         while Instant::now() < until {
             let seen = std::fs::read_to_string(&path).unwrap();
-            assert!(
-                seen == a || seen == b,
-                "a reader saw a partial file ({} bytes)",
-                seen.len()
-            );
+            match seen {
+                _ if seen == a => seen_a += 1,
+                _ if seen == b => seen_b += 1,
+                _ => panic!("a reader saw a partial file ({} bytes)", seen.len()),
+            }
         }
-        child.kill().unwrap(); // SIGKILL, wherever the writer is
-        child.wait().unwrap();
-        kills += 1;
+        child.child().kill().unwrap(); // SIGKILL, wherever the writer is
+        child.child().wait().unwrap();
         let after = std::fs::read_to_string(&path).unwrap();
         assert!(
             after == a || after == b,
@@ -79,13 +82,11 @@ fn an_interrupted_write_never_leaves_an_empty_or_truncated_file() {
         );
         assert!(after.starts_with(user));
     }
-    eprintln!("{kills} writers killed mid-run in {:?}", started.elapsed());
-    // Only temporary files of killed writers may remain, never in place of .env.
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name())
-        .collect();
-    assert!(leftovers.iter().any(|n| n == ".env"));
+    eprintln!(
+        "25 writers killed mid-run in {:?}; reads saw version a {seen_a} times, b {seen_b} times",
+        started.elapsed()
+    );
+    assert!(seen_a > 0 && seen_b > 0, "the writers never switched versions: a {seen_a}, b {seen_b}");
 }
 
 #[test]

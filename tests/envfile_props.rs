@@ -108,3 +108,51 @@ proptest! {
         prop_assert_eq!(parsed, v);
     }
 }
+
+/// The fuzz target's input space (fuzz/fuzz_targets/envfile_merge.rs):
+/// any text as the existing file, with devsvc's markers, lone `\r` and
+/// `\n` mixed in so the edge cases come up often, and any pairs of names
+/// and values.
+fn any_existing() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            any::<String>(),
+            Just("# >>> devsvc p\n".to_string()),
+            Just("# <<< devsvc\n".to_string()),
+            Just("# >>> devsvc".to_string()),
+            Just("\r".to_string()),
+            Just("\n".to_string()),
+            Just("\r\n".to_string()),
+            "[A-Z_]{1,4}=[^\n]{0,8}".prop_map(|s| s),
+        ],
+        0..10,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    /// What the fuzz target checks, kept running in every test run: never a
+    /// panic, idempotent, and the user's text kept as a prefix.
+    #[test]
+    fn merge_holds_for_any_input_like_the_fuzz_target(
+        existing in any_existing(),
+        pairs in prop::collection::vec((any::<String>(), any::<String>()), 0..5),
+        names in prop::collection::vec(("[A-Za-z0-9_]{1,8}", any::<String>()), 0..5),
+    ) {
+        let vars: IndexMap<String, String> = pairs
+            .into_iter()
+            .chain(names)
+            .filter(|(k, _)| !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .collect();
+        if let Ok(once) = merge(&existing, "p", &vars) {
+            let twice = merge(&once, "p", &vars).expect("a merged file merges again");
+            prop_assert_eq!(&once, &twice, "merge is idempotent");
+            if !existing.contains("# >>> devsvc") && !existing.contains("# <<< devsvc") {
+                let trimmed = existing.strip_suffix('\n').unwrap_or(&existing);
+                prop_assert!(once.starts_with(trimmed), "user text kept as a prefix");
+            }
+        }
+    }
+}

@@ -19,7 +19,7 @@ const SERVICES: &str = r#"services:
         - http: { port: web, path: /, status: 200 }
       exports:
         INBOX_SMTP: "{{host}}:{{port.smtp}}"
-        INBOX_API: "http://{{host}}:{{port.web}}/api/messages"
+        INBOX_API: "http://{{host}}:{{port.web}}/api/v2/messages"
 "#;
 
 const APP: &str = r#"
@@ -38,8 +38,8 @@ assert b.get("k").decode() == "sessions-" + token
 
 host, port = os.environ["INBOX_SMTP"].rsplit(":", 1)
 msg = EmailMessage()
-msg["From"] = "App <app@example.com>"
-msg["To"] = "User <user@example.com>"
+msg["From"] = "app@example.com"
+msg["To"] = "user@example.com"
 msg["Subject"] = "inline " + token
 msg.set_content(token)
 with smtplib.SMTP(host, int(port), timeout=10) as s:

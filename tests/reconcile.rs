@@ -122,7 +122,8 @@ fn run_exits_with_the_command_code_and_down_leaves_nothing() {
         "--",
         "sh",
         "-c",
-        "test -n \"$REDIS_URL\" && exit 7",
+        // The services' variables arrive; the test runner's do not.
+        "test -n \"$REDIS_URL\" && test -z \"$CARGO_MANIFEST_DIR\" && exit 7",
     ]);
     assert_eq!(run.code, 7, "{}", run.stderr);
     assert_eq!(labelled_resources(&project.name), Vec::<String>::new());
@@ -219,4 +220,59 @@ fn down_of_named_services_removes_only_theirs() {
         1,
         "network stays"
     );
+}
+
+/// `devsvc status | head -0` and the like: a reader that goes away ends
+/// the output; exit 0, no panic, whatever the command.
+#[test]
+fn a_closed_stdout_ends_output_quietly_for_every_command() {
+    let project = TestProject::new("pipe", TWO);
+    project.run(&["up"]).ok();
+    for args in [
+        &["status"][..],
+        &["status", "--json"],
+        &["env"],
+        &["env", "--format", "json"],
+        &["config"],
+        &["config", "--json"],
+        &["logs", "redis"],
+        &["doctor"],
+        &["up"],
+        &["completions", "bash"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader); // nobody reads: the first write meets a closed pipe
+        let out = project
+            .command(args)
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+    }
+}
+
+/// A damaged state file holds the secrets a data volume was initialised
+/// with: devsvc refuses, names the file, keeps it byte for byte, and
+/// creates nothing.
+#[test]
+fn a_damaged_state_file_is_refused_and_kept() {
+    let project = TestProject::new("badstate", TWO);
+    let path = project.state.path().join(format!("{}.json", project.name));
+    let damaged = "{\"secrets\": {\"redis\": \"the-old-secret\"}, \"ports\": {";
+    std::fs::write(&path, damaged).unwrap();
+    let run = project.run(&["up"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "{}: the state file is damaged",
+            path.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged);
+    assert_eq!(labelled_resources(&project.name), Vec::<String>::new());
 }

@@ -6,33 +6,41 @@ mod common;
 
 use common::*;
 
-/// The repository's services.yaml, with the MinIO stand-in's probe.
+/// The repository's services.yaml, unchanged: the shipped templates,
+/// probes included.
 fn default_services() -> String {
-    let repo = include_str!("../services.yaml");
-    format!("{repo}{MINIO_STANDIN_READY}")
+    include_str!("../services.yaml").to_string()
 }
 
 const APP: &str = r#"
-import os, smtplib, uuid, json, urllib.request
+import os, smtplib, subprocess, uuid, json, urllib.request
 from email.message import EmailMessage
 import redis, boto3
 
 token = uuid.uuid4().hex
+# The app sees the env file's variables and PATH, nothing of the runner's.
+assert "CARGO_MANIFEST_DIR" not in os.environ and "HOME" not in os.environ, sorted(os.environ)
 
 r = redis.from_url(os.environ["REDIS_URL"])
 r.set("greeting", token)
 assert r.get("greeting").decode() == token, "redis round trip"
+# The redis-cli that Debian and Ubuntu LTS ship (7.0) takes the URL as is.
+cli = subprocess.run(["redis-cli", "-u", os.environ["REDIS_URL"], "get", "greeting"],
+                     capture_output=True, text=True, timeout=10)
+assert cli.stdout.strip() == token, ("redis-cli", cli.stdout, cli.stderr)
 
 msg = EmailMessage()
-msg["From"] = "Shop App <app@example.com>"  # the stand-in (mailtutan) needs display names
-msg["To"] = "A User <user@example.com>"
+msg["From"] = "app@example.com"
+msg["To"] = "user@example.com"
 msg["Subject"] = "hello " + token
 msg.set_content("body " + token)
 with smtplib.SMTP(os.environ["SMTP_HOST"], int(os.environ["SMTP_PORT"]), timeout=10) as s:
     s.send_message(msg)
-with urllib.request.urlopen(os.environ["MAILHOG_URL"] + "/api/messages", timeout=10) as resp:
+# MailHog's own API: /api/v2/messages, {"total", "items": [{"Content": {"Headers": ...}}]}
+with urllib.request.urlopen(os.environ["MAILHOG_URL"] + "/api/v2/messages", timeout=10) as resp:
     messages = json.load(resp)
-assert any(token in json.dumps(m) for m in messages), "mail found through the API"
+subjects = [m["Content"]["Headers"]["Subject"][0] for m in messages["items"]]
+assert "hello " + token in subjects, ("mail found through MailHog's API", subjects)
 
 s3 = boto3.client("s3")
 bucket = os.environ["S3_BUCKET"]
@@ -97,6 +105,11 @@ fn up_serves_real_clients_through_the_env_file_and_down_removes_everything() {
         );
     }
     assert_eq!(vars["S3_BUCKET"], "uploads");
+    assert!(
+        vars["REDIS_URL"].starts_with("redis://default:"),
+        "a user name every client accepts: {}",
+        vars["REDIS_URL"]
+    );
     assert_ne!(vars["AWS_SECRET_ACCESS_KEY"], "minioadmin");
     assert!(vars["AWS_SECRET_ACCESS_KEY"].len() >= 8);
     let app = python(APP, &vars);
@@ -146,4 +159,72 @@ fn every_published_port_is_bound_to_loopback() {
         }
     }
     assert_eq!(bindings, 5, "redis 1 + mailhog 2 + minio 2");
+}
+
+/// Sends one mail with nodemailer (Node's most used mail client) to
+/// SMTP_HOST:SMTP_PORT, as an app given only the env file would.
+const NODEMAILER: &str = r#"
+const nodemailer = require(process.argv[1] + "/nodemailer");
+const transport = nodemailer.createTransport({
+  host: process.env.SMTP_HOST, port: Number(process.env.SMTP_PORT), secure: false,
+});
+transport.sendMail({
+  from: "Shop <shop@example.com>", to: "user@example.com",
+  subject: process.env.SUBJECT_PREFIX + " via nodemailer", text: "sent by nodemailer",
+}).then((info) => console.log("sent", info.response), (e) => { console.error(e); process.exit(1); });
+"#;
+
+/// Lists subjects at the real images' API paths: MailHog's /api/v2/messages
+/// and Mailpit's /api/v1/messages.
+const LIST_MAIL: &str = r#"
+import json, os, sys, urllib.request
+kind = sys.argv[1]
+if kind == "mailhog":
+    with urllib.request.urlopen(os.environ["MAILHOG_URL"] + "/api/v2/messages", timeout=10) as r:
+        body = json.load(r)
+    subjects = [m["Content"]["Headers"]["Subject"][0] for m in body["items"]]
+    assert body["total"] == len(subjects)
+else:
+    with urllib.request.urlopen(os.environ["MAILPIT_URL"] + "/api/v1/messages", timeout=10) as r:
+        body = json.load(r)
+    subjects = [m["Subject"] for m in body["messages"]]
+    assert body["messages_count"] == len(subjects)
+print("\n".join(subjects))
+"#;
+
+#[test]
+fn both_mail_catchers_take_mail_from_nodemailer_and_smtplib_and_list_it_at_their_real_api() {
+    let project = TestProject::new("mail", "services:\n  mailhog: {}\n  mailpit:\n    env_prefix: PIT_\n");
+    project.run(&["up"]).ok();
+    let vars = project.dotenv();
+    for (kind, prefix) in [("mailhog", ""), ("mailpit", "PIT_")] {
+        // The app's view of this one catcher, under the names it reads.
+        let mut env: std::collections::BTreeMap<String, String> = vars
+            .iter()
+            .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
+            .collect();
+        env.insert("SUBJECT_PREFIX".into(), format!("{kind} {}", project.name));
+        let sent = app(
+            std::process::Command::new("node").args(["-e", NODEMAILER, &node_modules()]),
+            &env,
+        );
+        assert_eq!(sent.code, 0, "nodemailer to {kind}: {}", sent.stderr);
+        let smtplib = python(
+            "import os, smtplib\nfrom email.message import EmailMessage\nm = EmailMessage()\nm['From'] = 'app@example.com'\nm['To'] = 'user@example.com'\nm['Subject'] = os.environ['SUBJECT_PREFIX'] + ' via smtplib'\nm.set_content('x')\nwith smtplib.SMTP(os.environ['SMTP_HOST'], int(os.environ['SMTP_PORT']), timeout=10) as s:\n    s.send_message(m)\n",
+            &env,
+        );
+        assert_eq!(smtplib.code, 0, "smtplib to {kind}: {}", smtplib.stderr);
+        let listed = app(
+            std::process::Command::new("python3").args(["-c", LIST_MAIL, kind]),
+            &env,
+        );
+        assert_eq!(listed.code, 0, "{kind} API: {}", listed.stderr);
+        let mut subjects: Vec<&str> = listed.stdout.lines().collect();
+        subjects.sort_unstable();
+        let want = [
+            format!("{kind} {} via nodemailer", project.name),
+            format!("{kind} {} via smtplib", project.name),
+        ];
+        assert_eq!(subjects, want, "each catcher holds exactly its own two mails");
+    }
 }

@@ -1,32 +1,32 @@
 //! `devsvc config`: the fully resolved configuration.
+use std::fmt::Write;
+
 use super::Context;
 use crate::error::Result;
 
 pub fn run(ctx: &Context) -> Result<()> {
     let project = ctx.load_project()?;
     if ctx.cli.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&project).expect("project serialises")
-        );
-        return Ok(());
+        let json = serde_json::to_string_pretty(&project).expect("project serialises");
+        return ctx.ui.data(&format!("{json}\n"));
     }
-    println!("project: {}", project.name);
-    println!("env_file: {}", project.env_file.display());
-    println!("services:");
+    let mut out = String::new();
+    let _ = writeln!(out, "project: {}", project.name);
+    let _ = writeln!(out, "env_file: {}", project.env_file.display());
+    let _ = writeln!(out, "services:");
     for s in &project.services {
-        println!("  {}:", s.name);
-        println!("    template: {}", s.template);
-        println!("    image: {}", s.image);
+        let _ = writeln!(out, "  {}:", s.name);
+        let _ = writeln!(out, "    template: {}", s.template);
+        let _ = writeln!(out, "    image: {}", s.image);
         for p in &s.ports {
             let host = p.host.map_or("auto".to_string(), |h| h.to_string());
-            println!("    port {}: {} -> 127.0.0.1:{host}", p.name, p.container);
+            let _ = writeln!(out, "    port {}: {} -> 127.0.0.1:{host}", p.name, p.container);
         }
         if !s.buckets.is_empty() {
-            println!("    buckets: {}", s.buckets.join(", "));
+            let _ = writeln!(out, "    buckets: {}", s.buckets.join(", "));
         }
         let vars: Vec<&str> = s.exports.keys().map(String::as_str).collect();
-        println!("    exports: {}", vars.join(", "));
+        let _ = writeln!(out, "    exports: {}", vars.join(", "));
     }
-    Ok(())
+    ctx.ui.data(&out)
 }

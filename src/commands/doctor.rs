@@ -13,9 +13,12 @@ use crate::ports;
 pub async fn run(ctx: &Context) -> Result<u8> {
     let endpoint = discovery::discover(&Inputs::real());
     let mut failed = false;
+    // A closed stdout ends the report; the checks still decide nothing more.
+    let mut closed = false;
     let mut report = |ok: bool, what: &str, detail: String| {
         failed |= !ok;
-        println!("{} {what}: {detail}", if ok { "ok  " } else { "FAIL" });
+        let line = format!("{} {what}: {detail}\n", if ok { "ok  " } else { "FAIL" });
+        closed = closed || ctx.ui.data(&line).is_err();
     };
     report(
         true,
@@ -127,6 +130,9 @@ pub async fn run(ctx: &Context) -> Result<u8> {
             "env file",
             format!("{} (not in a git work tree)", project.env_file.display()),
         ),
+    }
+    if closed {
+        return Err(Error::OutputClosed);
     }
     Ok(match (engine.is_some(), failed) {
         (false, _) => 3,

@@ -47,8 +47,7 @@ pub async fn run(ctx: &Context, format: EnvFormat, write: bool) -> Result<()> {
     } else {
         format
     };
-    print!("{}", render(&vars, format));
-    Ok(())
+    ctx.ui.data(&render(&vars, format))
 }
 
 pub fn render(vars: &IndexMap<String, String>, format: EnvFormat) -> String {

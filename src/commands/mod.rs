@@ -111,8 +111,10 @@ async fn dispatch(ctx: &Context) -> Result<u8> {
         Command::Doctor => doctor::run(ctx).await,
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(*shell, &mut cmd, "devsvc", &mut std::io::stdout());
-            Ok(0)
+            // Rendered first: clap_complete panics on a failed write.
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut cmd, "devsvc", &mut script);
+            crate::ui::write_stdout(&script).map(|()| 0)
         }
     }
 }

@@ -122,15 +122,12 @@ pub async fn run(ctx: &Context) -> Result<()> {
         ]);
     }
     if ctx.cli.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json).expect("status serialises")
-        );
+        let json = serde_json::to_string_pretty(&json).expect("status serialises");
+        ctx.ui.data(&format!("{json}\n"))
     } else {
-        print!(
-            "{}",
-            table(&["SERVICE", "STATE", "READY", "PORTS", "IMAGE"], &rows)
-        );
+        ctx.ui.data(&table(
+            &["SERVICE", "STATE", "READY", "PORTS", "IMAGE"],
+            &rows,
+        ))
     }
-    Ok(())
 }

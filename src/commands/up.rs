@@ -186,7 +186,8 @@ pub async fn run(ctx: &Context, names: &[String]) -> Result<()> {
         })
         .collect();
     if !ctx.cli.quiet {
-        print!("{}", table(&["SERVICE", "STATE", "ENDPOINTS"], &rows));
+        ctx.ui
+            .data(&table(&["SERVICE", "STATE", "ENDPOINTS"], &rows))?;
         ctx.ui.event(
             &project.name,
             &format!("ready in {:.1} s", started.elapsed().as_secs_f64()),

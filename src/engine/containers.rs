@@ -173,15 +173,11 @@ impl Engine {
             let chunk = chunk.map_err(|e| Error::engine("reading logs", engine_message(&e)))?;
             let is_err = matches!(chunk, bollard::container::LogOutput::StdErr { .. });
             let bytes = chunk.into_bytes();
-            let written = if is_err {
-                std::io::stderr().write_all(&bytes)
+            if is_err {
+                // Nobody is left to tell when stderr is gone.
+                let _ = std::io::stderr().write_all(&bytes);
             } else {
-                std::io::stdout()
-                    .write_all(&bytes)
-                    .and_then(|()| std::io::stdout().flush())
-            };
-            if written.is_err() {
-                break; // the reader went away (e.g. `| head`)
+                crate::ui::write_stdout(&bytes)?;
             }
         }
         Ok(())

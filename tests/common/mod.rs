@@ -1,14 +1,19 @@
 //! Test harness: runs the real `devsvc` binary in a temporary project folder
 //! against the real Docker engine that `scripts/test-env` prepared. Each
 //! project gets a unique name (leftovers from earlier runs never collide),
-//! its own state folder, and is torn down on drop. The tool's own variables
-//! are scrubbed so tests are hermetic.
+//! its own state folder and HOME, and is torn down on drop. devsvc and the
+//! apps under test start from an empty environment (plus PATH), so nothing
+//! of the runner's (AWS_*, REDIS_URL, DEVSVC_*, HOME, git's global
+//! excludes) leaks in. Whatever a test creates outside devsvc is held by a
+//! guard that removes it even when the test fails.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_devsvc");
 
@@ -27,10 +32,24 @@ pub fn unique_name(tag: &str) -> String {
     format!("t{}-{tag}-{n}-{:x}", std::process::id(), nanos % 0xffff)
 }
 
+/// The runner's PATH: the one variable devsvc and the apps inherit.
+pub fn runner_path() -> String {
+    std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into())
+}
+
+/// Where `scripts/test-env` installed nodemailer (and MailDev).
+pub fn node_modules() -> String {
+    std::env::var("DEVSVC_TEST_NODE_MODULES")
+        .unwrap_or_else(|_| "/var/cache/devsvc-standins/node/node_modules".into())
+}
+
 pub struct TestProject {
     pub dir: tempfile::TempDir,
     pub name: String,
     pub state: tempfile::TempDir,
+    /// HOME for devsvc: empty, so no docker config or git excludes of the
+    /// runner's are read.
+    pub home: tempfile::TempDir,
     pub env: BTreeMap<String, String>,
     torn_down: bool,
 }
@@ -63,11 +82,6 @@ impl Run {
     }
 }
 
-/// The stand-in MinIO (s3s-fs) answers 403 on /minio/health/live, so tests
-/// that use it probe that it answers HTTP at all (SPEC section 5).
-pub const MINIO_STANDIN_READY: &str =
-    "    ready:\n      - http: { port: s3, path: /minio/health/live, status: 403 }\n";
-
 impl TestProject {
     pub fn new(tag: &str, services_yaml: &str) -> TestProject {
         let dir = tempfile::tempdir().unwrap();
@@ -78,6 +92,7 @@ impl TestProject {
             dir,
             name: unique_name(tag),
             state: tempfile::tempdir().unwrap(),
+            home: tempfile::tempdir().unwrap(),
             env,
             torn_down: false,
         }
@@ -93,12 +108,11 @@ impl TestProject {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("DEVSVC_") {
-                cmd.env_remove(key);
-            }
-        }
-        cmd.current_dir(self.path())
+        cmd.env_clear()
+            .current_dir(self.path())
+            .env("PATH", runner_path())
+            .env("HOME", self.home.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
             .env("DEVSVC_PROJECT", &self.name)
             .env("DEVSVC_STATE_DIR", self.state.path())
             .env("DEVSVC_TIMEOUT", "60")
@@ -137,13 +151,142 @@ impl TestProject {
 impl Drop for TestProject {
     fn drop(&mut self) {
         if !self.torn_down {
-            let _ = self
+            let child = self
                 .command(&["down", "--volumes"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
-                .status();
+                .spawn();
+            // A teardown that hangs must not hang the test run.
+            if let Ok(child) = child {
+                let _ = ChildGuard::new(child).wait_for(Duration::from_secs(60));
+            }
         }
     }
+}
+
+/// A child process that is killed (and reaped) when the guard drops, so a
+/// failing test never leaves one running, holding a project's lock.
+pub struct ChildGuard(pub Option<Child>);
+
+impl ChildGuard {
+    pub fn new(child: Child) -> ChildGuard {
+        ChildGuard(Some(child))
+    }
+
+    pub fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("child still held")
+    }
+
+    /// Waits up to `limit`; kills the child when it takes longer.
+    pub fn wait_for(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let start = Instant::now();
+        while start.elapsed() < limit {
+            if let Ok(Some(status)) = self.child().try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let _ = self.child().kill();
+        let _ = self.child().wait();
+        None
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take()
+            && child.try_wait().ok().flatten().is_none()
+        {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// An engine resource a test made outside devsvc (a foreign container,
+/// network or volume, a stand-in for a managed service), removed on drop.
+/// It carries the label `dev.devsvc.test` so the sweep after the suite
+/// finds any that escaped.
+pub struct EngineGuard {
+    kind: &'static str,
+    pub name: String,
+}
+
+pub const TEST_LABEL: &str = "dev.devsvc.test=1";
+
+impl EngineGuard {
+    /// `docker run -d --name NAME --label dev.devsvc.test=1 ARGS...`
+    pub fn container(name: &str, args: &[&str]) -> EngineGuard {
+        let guard = EngineGuard {
+            kind: "container",
+            name: name.to_string(),
+        };
+        let mut full = vec!["run", "-d", "--name", name, "--label", TEST_LABEL];
+        full.extend(args);
+        docker(&full);
+        guard
+    }
+
+    pub fn network(name: &str) -> EngineGuard {
+        let guard = EngineGuard {
+            kind: "network",
+            name: name.to_string(),
+        };
+        docker(&["network", "create", "--label", TEST_LABEL, name]);
+        guard
+    }
+
+    pub fn volume(name: &str) -> EngineGuard {
+        let guard = EngineGuard {
+            kind: "volume",
+            name: name.to_string(),
+        };
+        docker(&["volume", "create", "--label", TEST_LABEL, name]);
+        guard
+    }
+}
+
+impl Drop for EngineGuard {
+    fn drop(&mut self) {
+        let args: &[&str] = match self.kind {
+            "container" => &["rm", "-f", "-v"],
+            "network" => &["network", "rm"],
+            _ => &["volume", "rm", "-f"],
+        };
+        let out = Command::new("docker").args(args).arg(&self.name).output();
+        if let Ok(out) = out
+            && !out.status.success()
+        {
+            // Logged, never a panic: a panic in drop would hide the failure.
+            eprintln!(
+                "cleanup: docker {args:?} {}: {}",
+                self.name,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
+
+/// A host port held for one test, outside both devsvc's automatic range
+/// (20000-32767) and Linux's ephemeral range (32768-60999), so neither
+/// devsvc nor an outgoing connection can take it. A lock file per port
+/// keeps parallel test processes apart; the port is free while the guard
+/// lives (nothing binds it) and released when it drops.
+pub struct PortGuard {
+    pub port: u16,
+    _lock: File,
+}
+
+pub fn reserve_port() -> PortGuard {
+    let dir = std::env::temp_dir().join("devsvc-test-ports");
+    std::fs::create_dir_all(&dir).unwrap();
+    for port in 61000..65535u16 {
+        let file = File::create(dir.join(format!("{port}.lock"))).unwrap();
+        if file.try_lock().is_ok() && std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return PortGuard { port, _lock: file };
+        }
+    }
+    panic!("no test port free in 61000-65534");
 }
 
 /// Runs `docker` (the CLI) and returns its stdout; used to look at the
@@ -177,17 +320,21 @@ pub fn labelled_resources(project: &str) -> Vec<String> {
     all
 }
 
-/// Runs a Python snippet with exactly the given environment added, as an
-/// application would see it.
+/// Runs a Python snippet as an application would: it sees the given
+/// variables (read from the env file) and PATH, nothing else.
 pub fn python(script: &str, env: &BTreeMap<String, String>) -> Run {
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(script)
+    app(Command::new("python3").arg("-c").arg(script), env)
+}
+
+/// Runs an app with only `env` and PATH in its environment.
+pub fn app(cmd: &mut Command, env: &BTreeMap<String, String>) -> Run {
+    let out = cmd
+        .env_clear()
+        .env("PATH", runner_path())
         .envs(env)
-        .env_remove("HTTP_PROXY")
-        .env_remove("http_proxy")
+        .stdin(Stdio::null())
         .output()
-        .expect("python3 runs");
+        .expect("the app runs");
     let run = Run::from(out);
     eprintln!("python -> {}\n{}{}", run.code, run.stdout, run.stderr);
     run
