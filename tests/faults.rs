@@ -273,8 +273,10 @@ fn a_pinned_port_in_use_is_refused_before_anything_is_created() {
 
 /// `up` refuses while a resource devsvc would create by this name exists
 /// without the project's label; `up` and `down --volumes` leave it exactly
-/// as it was (same ID, still running).
-fn assert_refused_and_untouched(project: &TestProject, kind: &str, name: &str, inspect: &[&str]) {
+/// as it was (same ID, still running). Takes the project by value, so even
+/// when an assertion fails it is torn down before the foreign resource's
+/// guard removes that.
+fn assert_refused_and_untouched(project: TestProject, kind: &str, name: &str, inspect: &[&str]) {
     let before = docker(inspect);
     let run = project.run(&["up"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -305,7 +307,7 @@ fn foreign_resources_with_our_names_are_never_touched() {
     let name = format!("devsvc-{}-redis", project.name);
     let _container = EngineGuard::container(&name, &[&image]);
     assert_refused_and_untouched(
-        &project,
+        project,
         "container",
         &name,
         &["inspect", "-f", "{{.Id}} {{.State.Running}}", &name],
@@ -315,7 +317,7 @@ fn foreign_resources_with_our_names_are_never_touched() {
     let name = format!("devsvc-{}", project.name);
     let _network = EngineGuard::network(&name);
     assert_refused_and_untouched(
-        &project,
+        project,
         "network",
         &name,
         &["network", "inspect", "-f", "{{.Id}} {{.Labels}}", &name],
@@ -325,7 +327,7 @@ fn foreign_resources_with_our_names_are_never_touched() {
     let name = format!("devsvc-{}-redis-data", project.name);
     let _volume = EngineGuard::volume(&name);
     assert_refused_and_untouched(
-        &project,
+        project,
         "volume",
         &name,
         &["volume", "inspect", "-f", "{{.CreatedAt}} {{.Labels}}", &name],
