@@ -55,15 +55,6 @@ pub struct Inputs {
     pub exists: Box<dyn Fn(&Path) -> bool>,
 }
 
-impl Inputs {
-    pub fn real() -> Inputs {
-        Inputs {
-            env: Box::new(|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
-            exists: Box::new(|p| p.exists()),
-        }
-    }
-}
-
 pub fn discover(inputs: &Inputs) -> Endpoint {
     let env = &inputs.env;
     if let Some(host) = env("DOCKER_HOST") {

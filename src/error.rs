@@ -2,6 +2,8 @@
 //! needs to act, and maps to the exit code listed in the README (Exit codes).
 use std::path::PathBuf;
 
+pub use crate::engine::{EngineError, Fault};
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[derive(Debug, thiserror::Error)]
@@ -27,8 +29,12 @@ pub enum Error {
         chosen_by: String,
         reason: String,
     },
-    #[error("{action}: {message}")]
-    Engine { action: String, message: String },
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// Several services failed; each is reported, the first decides the
+    /// exit code.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\nerror: "))]
+    Several(Vec<Error>),
     #[error("cannot pull image {image}: {message}")]
     Pull { image: String, message: String },
     #[error(
@@ -77,7 +83,8 @@ impl Error {
             Error::NotReady { .. } => 4,
             Error::Interrupted => 130,
             Error::OutputClosed => 0,
-            Error::Engine { .. }
+            Error::Several(errors) => errors.first().map_or(1, Error::code),
+            Error::Engine(_)
             | Error::Pull { .. }
             | Error::Provision { .. }
             | Error::Io { .. }
@@ -92,10 +99,16 @@ impl Error {
         }
     }
 
-    pub fn engine(action: impl Into<String>, err: impl std::fmt::Display) -> Self {
-        Error::Engine {
-            action: action.into(),
-            message: err.to_string(),
+    pub(crate) fn engine(action: impl Into<String>, err: bollard::errors::Error) -> Self {
+        Error::Engine(crate::engine::EngineError::new(action, err))
+    }
+
+    /// One error for all that failed: none (`Ok`), one as it is, or several.
+    pub(crate) fn all(mut errors: Vec<Error>) -> Result<()> {
+        match errors.len() {
+            0 => Ok(()),
+            1 => Err(errors.remove(0)),
+            _ => Err(Error::Several(errors)),
         }
     }
 }

@@ -11,12 +11,12 @@ use crate::error::{Error, Result};
 use crate::instance::{self, Endpoints};
 
 /// What the app and `doctor` need of an external resource.
-pub struct Resolved {
+pub struct Attached {
     pub host: String,
     pub endpoints: Endpoints,
 }
 
-pub fn resolve(project: &str, spec: &ServiceSpec, external: &External) -> Result<Resolved> {
+pub fn render(project: &str, spec: &ServiceSpec, external: &External) -> Result<Attached> {
     let url = external
         .url
         .as_deref()
@@ -68,10 +68,10 @@ pub fn resolve(project: &str, spec: &ServiceSpec, external: &External) -> Result
     for (name, value) in overrides {
         endpoints.exports.insert(name, value);
     }
-    Ok(Resolved { host, endpoints })
+    Ok(Attached { host, endpoints })
 }
 
-impl Resolved {
+impl Attached {
     /// One attempt of each of the template's probes against the resource.
     pub async fn check(&self, http: &reqwest::Client) -> std::result::Result<(), String> {
         for probe in &self.endpoints.probes {
@@ -138,6 +138,7 @@ mod tests {
             project_name: None,
             image_prefix: None,
             profile: None,
+            variables: &std::collections::HashMap::new(),
         };
         parse(yaml, path, &options).unwrap().services.remove(0)
     }
@@ -147,7 +148,7 @@ mod tests {
         let s = spec(
             "services:\n  redis:\n    external:\n      url: \"rediss://default:p%40ss@cache.example.com:6380/2\"\n",
         );
-        let r = resolve("p", &s, s.external.as_ref().unwrap()).unwrap();
+        let r = render("p", &s, s.external.as_ref().unwrap()).unwrap();
         let e = &r.endpoints.exports;
         assert_eq!(
             e["REDIS_URL"],
@@ -163,7 +164,7 @@ mod tests {
         let s = spec(
             "services:\n  files:\n    template: minio\n    env_prefix: FILES_\n    buckets: [docs]\n    external:\n      url: https://s3.eu-west-1.amazonaws.com\n      password: secret-key\n      env: { AWS_ACCESS_KEY_ID: AKIAEXAMPLE, AWS_REGION: eu-west-1 }\n",
         );
-        let r = resolve("p", &s, s.external.as_ref().unwrap()).unwrap();
+        let r = render("p", &s, s.external.as_ref().unwrap()).unwrap();
         let e = &r.endpoints.exports;
         assert_eq!(
             e["FILES_AWS_ENDPOINT_URL_S3"],

@@ -8,7 +8,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::ServiceSpec;
-use crate::engine::{self, ContainerSpec};
+use crate::engine::{self, ContainerSpec, PortMapping, VolumeMount};
 use crate::error::{Error, Result};
 use crate::probe::Probe;
 use crate::provision::S3Target;
@@ -24,8 +24,14 @@ pub struct Instance {
     pub s3: Option<S3Target>,
     pub buckets: Vec<String>,
     pub exports: IndexMap<String, String>,
-    /// (port name, host port) for the status table.
-    pub host_ports: Vec<(String, u16)>,
+    /// Where each named port is reached, for the summary table.
+    pub host_ports: Vec<NamedPort>,
+}
+
+/// A service's named port and the host port it is published on.
+pub(crate) struct NamedPort {
+    pub(crate) name: String,
+    pub(crate) host: u16,
 }
 
 pub fn container_name(project: &str, service: &str) -> String {
@@ -47,7 +53,7 @@ pub struct Placement {
     pub host: String,
     /// The host address ports are published on (127.0.0.1 unless asked).
     pub host_ip: String,
-    pub stop_grace_secs: i64,
+    pub stop_grace: std::time::Duration,
     /// The project network to join; `None` for the engine's default bridge.
     pub network: Option<String>,
 }
@@ -157,7 +163,7 @@ pub fn endpoints(
 
 /// Renders `spec` as a container with its host ports (by port name) and
 /// its password if it takes one.
-pub fn resolve(
+pub fn render(
     project: &str,
     spec: &ServiceSpec,
     host_ports: &HashMap<String, u16>,
@@ -166,10 +172,13 @@ pub fn resolve(
 ) -> Result<Instance> {
     let endpoints = endpoints(project, spec, &placement.host, host_ports, password)?;
     let render = |text: &str| endpoints.render(&spec.name, text);
-    let ports: Vec<(u16, u16)> = spec
+    let ports: Vec<PortMapping> = spec
         .ports
         .iter()
-        .map(|p| (p.container, host_ports[&p.name]))
+        .map(|p| PortMapping {
+            container: p.container,
+            host: host_ports[&p.name],
+        })
         .collect();
     let cmd = spec
         .command
@@ -181,19 +190,21 @@ pub fn resolve(
         .iter()
         .map(|(k, v)| Ok(format!("{k}={}", render(v)?)))
         .collect::<Result<Vec<_>>>()?;
-    let volume = spec
-        .data
-        .as_ref()
-        .map(|path| (volume_name(project, &spec.name), path.clone()));
+    let volume = spec.data.as_ref().map(|path| VolumeMount {
+        name: volume_name(project, &spec.name),
+        path: path.clone(),
+    });
 
+    // Pairs, as the hash has always been taken: a new shape here would
+    // recreate every existing container.
     let hash = config_hash(&HashInput {
         network: &placement.network,
         host_ip: &placement.host_ip,
         image: &spec.image,
         cmd: &cmd,
         env: &env,
-        ports: &ports,
-        volume: &volume,
+        ports: &ports.iter().map(|p| (p.container, p.host)).collect::<Vec<_>>(),
+        volume: &volume.as_ref().map(|v| (v.name.clone(), v.path.clone())),
     });
     let mut labels = engine::project_labels(project);
     labels.insert(engine::LABEL_SERVICE.into(), spec.name.clone());
@@ -212,7 +223,7 @@ pub fn resolve(
             volume,
             network: placement.network.clone(),
             alias: spec.name.clone(),
-            stop_grace_secs: placement.stop_grace_secs,
+            stop_grace: placement.stop_grace,
         },
         hash,
         probes: endpoints.probes,
@@ -222,7 +233,10 @@ pub fn resolve(
         host_ports: spec
             .ports
             .iter()
-            .map(|p| (p.name.clone(), host_ports[&p.name]))
+            .map(|p| NamedPort {
+                name: p.name.clone(),
+                host: host_ports[&p.name],
+            })
             .collect(),
     })
 }

@@ -1,27 +1,38 @@
 //! devsvc: backing services for local development, started from
 //! services.yaml through the Docker Engine API and attached through `.env`.
 //!
-//! The pipeline reads in one direction: config (parse, interpolate,
-//! templates) -> plan (pure) -> engine (the only Docker code) -> probes ->
-//! provisioning -> env file -> ui.
-pub mod atomic;
+//! The pipeline reads in one direction (README, "Architecture"):
+//! cli -> settings -> commands -> lifecycle (observe, plan, prepare, start,
+//! wait, provision, export) over config (parse, interpolate, templates),
+//! plan (pure), engine (the only Docker code), probes, provisioning, the
+//! env file, and ui (the one output channel).
+//!
+//! Only what the binary, the tests and the fuzz target use is public.
 pub mod cli;
 pub mod commands;
-pub mod config;
-pub mod current;
-pub mod discovery;
-pub mod engine;
 pub mod envfile;
 pub mod error;
-pub mod external;
-pub mod instance;
-pub mod interpolate;
-pub mod plan;
-pub mod ports;
-pub mod probe;
-pub mod provision;
-pub mod render;
-pub mod state;
-pub mod suggest;
-pub mod template;
-pub mod ui;
+
+mod atomic;
+mod config;
+mod context;
+mod discovery;
+mod engine;
+mod exports;
+mod external;
+mod gitignore;
+mod instance;
+mod interpolate;
+mod lifecycle;
+mod lock;
+mod plan;
+mod ports;
+mod probe;
+mod provision;
+mod render;
+mod settings;
+mod state;
+mod suggest;
+mod table;
+mod template;
+mod ui;

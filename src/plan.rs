@@ -22,18 +22,44 @@ pub struct Step {
 
 #[derive(Debug, Default, PartialEq)]
 pub struct Plan {
+    /// One step per desired service, in the order given.
     pub steps: Vec<Step>,
     /// Containers of this project that no wanted service owns (removed from
-    /// services.yaml, or duplicates): (id, name, service).
-    pub remove: Vec<(String, String, String)>,
+    /// services.yaml, or duplicates).
+    pub remove: Vec<Removal>,
 }
 
-/// `desired` holds (service, config hash) in services.yaml order. With
-/// `prune`, containers of services no longer configured are removed.
-pub fn plan(desired: &[(String, String)], observed: &[Observed], prune: bool) -> Plan {
+/// A service as services.yaml wants it: its configuration's hash.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Desired {
+    pub(crate) service: String,
+    pub(crate) hash: String,
+}
+
+/// A container to remove.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Removal {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) service: String,
+}
+
+impl Removal {
+    fn of(c: &Observed) -> Removal {
+        Removal {
+            id: c.id.clone(),
+            name: c.name.clone(),
+            service: c.service.clone(),
+        }
+    }
+}
+
+/// `desired` is in services.yaml order. With `prune`, containers of
+/// services no longer configured are removed.
+pub fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> Plan {
     let mut result = Plan::default();
     let mut claimed = vec![false; observed.len()];
-    for (service, hash) in desired {
+    for Desired { service, hash } in desired {
         let mine: Vec<usize> = (0..observed.len())
             .filter(|&i| observed[i].service == *service)
             .collect();
@@ -59,11 +85,7 @@ pub fn plan(desired: &[(String, String)], observed: &[Observed], prune: bool) ->
         for &i in &mine {
             if !claimed[i] {
                 claimed[i] = true;
-                result.remove.push((
-                    observed[i].id.clone(),
-                    observed[i].name.clone(),
-                    service.clone(),
-                ));
+                result.remove.push(Removal::of(&observed[i]));
             }
         }
         result.steps.push(Step {
@@ -74,9 +96,7 @@ pub fn plan(desired: &[(String, String)], observed: &[Observed], prune: bool) ->
     if prune {
         for (i, c) in observed.iter().enumerate() {
             if !claimed[i] {
-                result
-                    .remove
-                    .push((c.id.clone(), c.name.clone(), c.service.clone()));
+                result.remove.push(Removal::of(c));
             }
         }
     }
@@ -104,11 +124,22 @@ mod tests {
         }
     }
 
-    fn want(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn want(pairs: &[(&str, &str)]) -> Vec<Desired> {
         pairs
             .iter()
-            .map(|(s, h)| (s.to_string(), h.to_string()))
+            .map(|(s, h)| Desired {
+                service: s.to_string(),
+                hash: h.to_string(),
+            })
             .collect()
+    }
+
+    fn removal(id: &str, service: &str) -> Removal {
+        Removal {
+            id: id.into(),
+            name: format!("n-{id}"),
+            service: service.into(),
+        }
     }
 
     #[test]
@@ -139,7 +170,7 @@ mod tests {
                 Action::Create,
             ]
         );
-        assert_eq!(p.remove, vec![("4".into(), "n-4".into(), "gone".into())]);
+        assert_eq!(p.remove, vec![removal("4", "gone")]);
     }
 
     #[test]
@@ -151,6 +182,6 @@ mod tests {
         ];
         let p = plan(&want(&[("redis", "h")]), &obs, false);
         assert_eq!(p.steps[0].action, Action::Keep { id: "b".into() });
-        assert_eq!(p.remove, vec![("a".into(), "n-a".into(), "redis".into())]);
+        assert_eq!(p.remove, vec![removal("a", "redis")]);
     }
 }

@@ -1,9 +1,7 @@
 //! What devsvc remembers per project between runs: generated secrets and the
 //! host ports it chose, so the env file stays the same across `up` and
-//! `down`/`up`. Kept in the user's state folder, never in the project, plus a
-//! lock file that serialises concurrent runs on one project.
+//! `down`/`up`. Kept in the user's state folder, never in the project.
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use rand::RngExt;
@@ -26,42 +24,10 @@ pub struct State {
     saved: Data,
 }
 
-/// Held while a command changes a project; dropped, it releases the lock.
-pub struct ProjectLock {
-    _file: File,
-}
-
-pub fn state_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("DEVSVC_STATE_DIR") {
-        return PathBuf::from(dir);
-    }
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("devsvc")
-}
-
-impl ProjectLock {
-    /// Waits for other devsvc runs on the same project to finish.
-    pub fn acquire(project: &str) -> Result<ProjectLock> {
-        let dir = state_dir();
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        let path = dir.join(format!("{project}.lock"));
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        file.lock().map_err(|e| Error::io(&path, e))?;
-        Ok(ProjectLock { _file: file })
-    }
-}
-
 impl State {
-    pub fn load(project: &str) -> Result<State> {
-        Self::load_from(&state_dir().join(format!("{project}.json")))
+    /// The project's state in `state_dir` (empty when there is none yet).
+    pub(crate) fn load(state_dir: &Path, project: &str) -> Result<State> {
+        Self::load_from(&state_dir.join(format!("{project}.json")))
     }
 
     fn load_from(path: &Path) -> Result<State> {

@@ -1,4 +1,5 @@
-//! "Did you mean" for names a user mistyped.
+//! "Did you mean" for names a user mistyped: the one place that finds the
+//! closest name and words the suggestion.
 
 /// The candidate closest to `input`, if it is close enough to be a typo.
 pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -8,6 +9,14 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
         .filter(|(distance, c)| *distance <= (c.len().max(input.len()) / 3).max(1) + 1)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, c)| c)
+}
+
+/// `did you mean `NAME`?`, when a candidate is close enough.
+pub(crate) fn did_you_mean<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    closest(input, candidates).map(|c| format!("did you mean `{c}`?"))
 }
 
 #[cfg(test)]

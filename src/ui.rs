@@ -1,20 +1,23 @@
-//! What the user sees while commands run: progress bars and spinners on a
-//! terminal, one plain line per event in CI and pipes (no escape codes, no
-//! carriage returns), nothing but errors with `-q`. Data goes to stdout;
-//! progress and events go to stderr.
-use std::io::{IsTerminal, Write};
+//! The one output channel: data on stdout, and progress bars and spinners on
+//! a terminal, one plain line per event in CI and pipes (no escape codes, no
+//! carriage returns), nothing but warnings and errors with `-q`, on stderr.
+//! Only this module writes to either; it alone decides how, from the
+//! settings.
+use std::io::Write;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::settings::{OutputMode, Settings};
 
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 #[derive(Clone)]
-pub struct Ui {
+pub(crate) struct Ui {
     mode: Mode,
     /// With `DEVSVC_TIMINGS` set, events carry the time since start, and
     /// internal phases are reported too (for finding where time goes).
     timings: Option<std::time::Instant>,
+    color: bool,
 }
 
 #[derive(Clone)]
@@ -26,38 +29,43 @@ enum Mode {
 
 /// A progress display for one task: a bar or spinner on a terminal, start
 /// and finish lines otherwise.
-pub struct Task {
+pub(crate) struct Task {
     bar: Option<ProgressBar>,
     ui: Ui,
     label: String,
 }
 
 impl Ui {
-    pub fn new(quiet: bool) -> Ui {
-        let mode = if quiet {
-            Mode::Quiet
-        } else if std::io::stderr().is_terminal() && std::env::var_os("CI").is_none() {
-            Mode::Terminal(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
-        } else {
-            Mode::Plain
+    pub(crate) fn new(settings: &Settings) -> Ui {
+        let mode = match settings.output {
+            OutputMode::Quiet => Mode::Quiet,
+            OutputMode::Plain => Mode::Plain,
+            OutputMode::Terminal => {
+                Mode::Terminal(MultiProgress::with_draw_target(ProgressDrawTarget::stderr()))
+            }
         };
-        let timings = std::env::var_os("DEVSVC_TIMINGS").map(|_| std::time::Instant::now());
-        Ui { mode, timings }
+        let timings = settings.timings.then(std::time::Instant::now);
+        Ui {
+            mode,
+            timings,
+            color: settings.color,
+        }
+    }
+
+    /// False with `-q`: tables and summaries that are not data are skipped.
+    pub(crate) fn chatty(&self) -> bool {
+        !matches!(self.mode, Mode::Quiet)
     }
 
     /// A phase boundary, shown only with `DEVSVC_TIMINGS`.
-    pub fn phase(&self, name: &str) {
+    pub(crate) fn phase(&self, name: &str) {
         if self.timings.is_some() {
             self.event("timing", name);
         }
     }
 
-    pub fn color() -> bool {
-        std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
-    }
-
     /// One line about one thing that happened.
-    pub fn event(&self, subject: &str, message: &str) {
+    pub(crate) fn event(&self, subject: &str, message: &str) {
         let line = match self.timings {
             Some(start) => format!(
                 "[{:>7.3}s] {subject}: {message}",
@@ -77,33 +85,42 @@ impl Ui {
     /// Data for stdout (tables, JSON, env files). A reader that went away
     /// (`devsvc status | head -1`) ends the output: `Error::OutputClosed`,
     /// which exits 0 quietly, as `cat` or ripgrep do.
-    pub fn data(&self, text: &str) -> Result<()> {
+    pub(crate) fn data(&self, text: &str) -> Result<()> {
         write_stdout(text.as_bytes())
     }
 
+    /// An error that does not end the run by itself (one of several
+    /// services that failed); shown even with `-q`.
+    pub(crate) fn error(&self, message: &str) {
+        self.line_always(&format!("error: {message}"));
+    }
+
     /// Shown even with `-q`.
-    pub fn warn(&self, message: &str) {
-        let prefix = if Ui::color() {
+    pub(crate) fn warn(&self, message: &str) {
+        let prefix = if self.color {
             "\x1b[33mwarning\x1b[0m"
         } else {
             "warning"
         };
-        let line = format!("{prefix}: {message}");
+        self.line_always(&format!("{prefix}: {message}"));
+    }
+
+    fn line_always(&self, line: &str) {
         match &self.mode {
             Mode::Terminal(multi) => {
                 let _ = multi.println(line);
             }
-            _ => stderr_line(&line),
+            _ => stderr_line(line),
         }
     }
 
     /// A byte progress bar (image pulls).
-    pub fn bytes_task(&self, label: &str, start_message: &str) -> Task {
+    pub(crate) fn bytes_task(&self, label: &str, start_message: &str) -> Task {
         self.task(label, start_message, true)
     }
 
     /// A spinner (waiting for readiness).
-    pub fn spinner_task(&self, label: &str, start_message: &str) -> Task {
+    pub(crate) fn spinner_task(&self, label: &str, start_message: &str) -> Task {
         self.task(label, start_message, false)
     }
 
@@ -145,21 +162,21 @@ impl Ui {
 }
 
 impl Task {
-    pub fn progress(&self, current: u64, total: u64) {
+    pub(crate) fn progress(&self, current: u64, total: u64) {
         if let Some(bar) = &self.bar {
             bar.set_length(total);
             bar.set_position(current);
         }
     }
 
-    pub fn finish(self, message: &str) {
+    pub(crate) fn finish(self, message: &str) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
         }
         self.ui.event(&self.label, message);
     }
 
-    pub fn abandon(self) {
+    pub(crate) fn abandon(self) {
         if let Some(bar) = self.bar {
             bar.finish_and_clear();
         }
@@ -167,7 +184,7 @@ impl Task {
 }
 
 /// Writes bytes to stdout; a closed pipe becomes `Error::OutputClosed`.
-pub fn write_stdout(bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(bytes).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
@@ -182,25 +199,3 @@ fn stderr_line(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
-/// A left-aligned text table for stdout.
-pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<String>| {
-        let padded: Vec<String> = cells
-            .iter()
-            .enumerate()
-            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
-            .collect();
-        padded.join("  ").trim_end().to_string() + "\n"
-    };
-    let mut out = line(header.iter().map(|h| h.to_string()).collect());
-    for row in rows {
-        out.push_str(&line(row.clone()));
-    }
-    out
-}

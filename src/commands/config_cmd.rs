@@ -1,12 +1,12 @@
 //! `devsvc config`: the fully resolved configuration.
 use std::fmt::Write;
 
-use super::Context;
+use crate::context::Context;
 use crate::error::Result;
 
-pub fn run(ctx: &Context) -> Result<()> {
+pub(crate) fn run(ctx: &Context) -> Result<()> {
     let project = ctx.load_project()?;
-    if ctx.cli.json {
+    if ctx.settings.json {
         let json = serde_json::to_string_pretty(&project).expect("project serialises");
         return ctx.ui.data(&format!("{json}\n"));
     }

@@ -1,60 +1,46 @@
 //! `devsvc doctor`: is everything in place? The engine (which one, and why
-//! it was chosen), the services file, pinned host ports, and whether the env
-//! file is git-ignored. Exit 3 when the engine cannot be reached, 1 when
-//! another check fails.
-use super::Context;
-use crate::discovery::{self, Inputs};
-use crate::engine::Engine;
-use crate::envfile;
+//! it was chosen), the services file, pinned host ports, external
+//! resources, and whether the env file is git-ignored. Exit 3 when the
+//! engine cannot be reached, 1 when another check fails.
+use crate::config::Project;
+use crate::context::Context;
+use crate::engine::{Engine, Observed};
 use crate::error::{Error, Result};
 use crate::external;
+use crate::gitignore;
 use crate::ports;
 
-pub async fn run(ctx: &Context) -> Result<u8> {
-    let endpoint = discovery::discover(&Inputs::real());
-    let mut failed = false;
-    // A closed stdout ends the report; the checks still decide nothing more.
-    let mut closed = false;
-    let mut report = |ok: bool, what: &str, detail: String| {
-        failed |= !ok;
+/// The checks' lines, printed as they come, and whether any failed.
+struct Report<'a> {
+    ctx: &'a Context,
+    failed: bool,
+    /// Stdout was closed: the rest of the report goes unprinted.
+    closed: bool,
+}
+
+impl Report<'_> {
+    fn line(&mut self, ok: bool, what: &str, detail: String) {
+        self.failed |= !ok;
         let line = format!("{} {what}: {detail}\n", if ok { "ok  " } else { "FAIL" });
-        closed = closed || ctx.ui.data(&line).is_err();
+        self.closed = self.closed || self.ctx.ui.data(&line).is_err();
+    }
+}
+
+pub(crate) async fn run(ctx: &Context) -> Result<u8> {
+    let mut report = Report {
+        ctx,
+        failed: false,
+        closed: false,
     };
-    report(
-        true,
-        "engine endpoint",
-        format!("{} (chosen by {})", endpoint.url, endpoint.chosen_by),
-    );
-    let engine = match Engine::connect(endpoint).await {
-        Ok(engine) => {
-            report(
-                true,
-                "engine",
-                format!(
-                    "reachable, version {}, API {}",
-                    engine.version, engine.api_version
-                ),
-            );
-            Some(engine)
-        }
-        Err(e @ Error::EngineUnreachable { .. }) => {
-            report(
-                false,
-                "engine",
-                e.to_string().lines().next().unwrap_or_default().to_string(),
-            );
-            None
-        }
-        Err(e) => return Err(e),
-    };
+    let engine = check_engine(&mut report).await?;
     let project = match ctx.load_project() {
         Ok(project) => project,
         Err(e) => {
-            report(false, "services file", e.to_string());
+            report.line(false, "services file", e.to_string());
             return Ok(if engine.is_none() { 3 } else { 2 });
         }
     };
-    report(
+    report.line(
         true,
         "services file",
         format!(
@@ -68,12 +54,60 @@ pub async fn run(ctx: &Context) -> Result<u8> {
         Some(engine) => engine.project_containers(&project.name).await?,
         None => Vec::new(),
     };
+    check_pinned_ports(&mut report, &project, &observed);
+    check_externals(&mut report, &project).await?;
+    check_env_file(&mut report, &project);
+    if report.closed {
+        return Err(Error::OutputClosed);
+    }
+    Ok(match (engine.is_some(), report.failed) {
+        (false, _) => 3,
+        (true, true) => 1,
+        (true, false) => 0,
+    })
+}
+
+/// Which engine, why it was chosen, and whether it answers.
+async fn check_engine(report: &mut Report<'_>) -> Result<Option<Engine>> {
+    let endpoint = report.ctx.settings.endpoint.clone();
+    report.line(
+        true,
+        "engine endpoint",
+        format!("{} (chosen by {})", endpoint.url, endpoint.chosen_by),
+    );
+    match Engine::connect(endpoint).await {
+        Ok(engine) => {
+            report.line(
+                true,
+                "engine",
+                format!(
+                    "reachable, version {}, API {}",
+                    engine.version, engine.api_version
+                ),
+            );
+            Ok(Some(engine))
+        }
+        Err(e @ Error::EngineUnreachable { .. }) => {
+            report.line(
+                false,
+                "engine",
+                e.to_string().lines().next().unwrap_or_default().to_string(),
+            );
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Each pinned host port is free, or published by the service's own
+/// container.
+fn check_pinned_ports(report: &mut Report<'_>, project: &Project, observed: &[Observed]) {
     for spec in &project.services {
         for port in &spec.ports {
             let Some(pinned) = port.host else { continue };
             let ours = observed
                 .iter()
-                .any(|c| c.service == spec.name && c.ports.iter().any(|(_, h)| *h == pinned));
+                .any(|c| c.service == spec.name && c.ports.iter().any(|m| m.host == pinned));
             let free = ours || ports::bindable(pinned);
             let detail = if ours {
                 format!(
@@ -88,55 +122,38 @@ pub async fn run(ctx: &Context) -> Result<u8> {
                     spec.name
                 )
             };
-            report(free, "pinned port", detail);
+            report.line(free, "pinned port", detail);
         }
     }
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .map_err(|e| Error::Runtime(e.to_string()))?;
+}
+
+/// Every external resource answers its template's own readiness check.
+async fn check_externals(report: &mut Report<'_>, project: &Project) -> Result<()> {
     for spec in &project.services {
         let Some(ext) = &spec.external else { continue };
-        let resolved = external::resolve(&project.name, spec, ext)?;
-        match resolved.check(&http).await {
-            Ok(()) => report(
-                true,
-                &format!("external {}", spec.name),
-                format!("{} answers", external::describe(ext)),
-            ),
-            Err(e) => report(
+        let attached = external::render(&project.name, spec, ext)?;
+        let what = format!("external {}", spec.name);
+        match attached.check(&report.ctx.settings.http).await {
+            Ok(()) => report.line(true, &what, format!("{} answers", external::describe(ext))),
+            Err(e) => report.line(
                 false,
-                &format!("external {}", spec.name),
+                &what,
                 format!("{} does not answer: {e}", external::describe(ext)),
             ),
         }
     }
-    match envfile::git_ignored(&project.env_file) {
-        Some(true) => report(
-            true,
-            "env file",
-            format!("{} is git-ignored", project.env_file.display()),
-        ),
-        Some(false) => report(
+    Ok(())
+}
+
+fn check_env_file(report: &mut Report<'_>, project: &Project) {
+    let file = project.env_file.display();
+    match gitignore::ignored(&project.env_file) {
+        Some(true) => report.line(true, "env file", format!("{file} is git-ignored")),
+        Some(false) => report.line(
             false,
             "env file",
-            format!(
-                "{} is not git-ignored; add it to .gitignore (it holds secrets)",
-                project.env_file.display()
-            ),
+            format!("{file} is not git-ignored; add it to .gitignore (it holds secrets)"),
         ),
-        None => report(
-            true,
-            "env file",
-            format!("{} (not in a git work tree)", project.env_file.display()),
-        ),
+        None => report.line(true, "env file", format!("{file} (not in a git work tree)")),
     }
-    if closed {
-        return Err(Error::OutputClosed);
-    }
-    Ok(match (engine.is_some(), failed) {
-        (false, _) => 3,
-        (true, true) => 1,
-        (true, false) => 0,
-    })
 }

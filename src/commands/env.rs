@@ -3,46 +3,18 @@
 //! into the env file with `--write`. Starts nothing.
 use indexmap::IndexMap;
 
-use super::Context;
 use crate::cli::EnvFormat;
-use crate::current;
+use crate::context::Context;
 use crate::error::Result;
-use crate::state::State;
+use crate::lifecycle::{variables, write_env_file};
 
-/// The variables as `up` would write them, for the services as they run now.
-pub async fn collect(ctx: &Context) -> Result<(crate::config::Project, IndexMap<String, String>)> {
-    let project = ctx.load_project()?;
-    let mut state = State::load(&project.name)?;
-    // Attached resources only: no container engine is needed at all.
-    if project.services.iter().all(|s| s.external.is_some()) {
-        let placement = crate::instance::Placement {
-            host: String::new(),
-            host_ip: String::new(),
-            stop_grace_secs: 0,
-            network: None,
-        };
-        let vars = current::exports(&project, &[], &[], &mut state, &placement)?;
-        return Ok((project, vars));
-    }
-    let engine = ctx.engine().await?;
-    let observed = engine.project_containers(&project.name).await?;
-    let vars = current::exports(
-        &project,
-        &[],
-        &observed,
-        &mut state,
-        &ctx.placement(&engine, &project),
-    )?;
-    Ok((project, vars))
-}
-
-pub async fn run(ctx: &Context, format: EnvFormat, write: bool) -> Result<()> {
-    let (project, vars) = collect(ctx).await?;
+pub(crate) async fn run(ctx: &Context, format: EnvFormat, write: bool) -> Result<()> {
+    let (project, vars) = variables::collect(ctx).await?;
     if write {
         let _lock = ctx.lock(&project).await?;
-        return super::write_env_file(ctx, &project, &vars);
+        return write_env_file(ctx, &project, &vars);
     }
-    let format = if ctx.cli.json {
+    let format = if ctx.settings.json {
         EnvFormat::Json
     } else {
         format
@@ -50,7 +22,7 @@ pub async fn run(ctx: &Context, format: EnvFormat, write: bool) -> Result<()> {
     ctx.ui.data(&render(&vars, format))
 }
 
-pub fn render(vars: &IndexMap<String, String>, format: EnvFormat) -> String {
+pub(crate) fn render(vars: &IndexMap<String, String>, format: EnvFormat) -> String {
     match format {
         EnvFormat::Json => serde_json::to_string_pretty(vars).expect("strings serialise") + "\n",
         EnvFormat::Dotenv => vars

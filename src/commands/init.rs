@@ -1,6 +1,6 @@
 //! `devsvc init`: writes a commented starter services.yaml, never over an
 //! existing one.
-use super::Context;
+use crate::context::Context;
 use crate::error::{Error, Result};
 
 const STARTER: &str = r#"# services.yaml: the backing services this project needs.
@@ -36,8 +36,8 @@ services:
   #       DATABASE_URL: "postgres://postgres:{{password}}@{{host}}:{{port.pg}}/postgres"
 "#;
 
-pub fn run(ctx: &Context) -> Result<()> {
-    let path = &ctx.cli.file;
+pub(crate) fn run(ctx: &Context) -> Result<()> {
+    let path = &ctx.settings.file;
     if path.exists() {
         return Err(Error::Usage(format!(
             "{} already exists; devsvc init never overwrites it (edit it, or pass -f NEW_FILE)",
@@ -71,6 +71,7 @@ mod tests {
             project_name: None,
             image_prefix: None,
             profile: None,
+            variables: &std::collections::HashMap::new(),
         };
         let project = parse(super::STARTER, path, &options).unwrap();
         let names: Vec<_> = project.services.iter().map(|s| s.name.as_str()).collect();

@@ -1,8 +1,9 @@
 //! `devsvc logs SERVICE [-f]`: a service's container output.
-use super::{Context, select};
+use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::lifecycle::select;
 
-pub async fn run(ctx: &Context, service: &str, follow: bool, tail: &str) -> Result<()> {
+pub(crate) async fn run(ctx: &Context, service: &str, follow: bool, tail: &str) -> Result<()> {
     let project = ctx.load_project()?;
     select(&project, &[service.to_string()])?;
     let engine = ctx.engine().await?;

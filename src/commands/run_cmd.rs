@@ -4,20 +4,27 @@
 //! meant for throwaway environments such as CI jobs.
 use std::os::unix::process::ExitStatusExt;
 
-use super::{Context, down, env, up};
-use crate::error::Result;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::lifecycle::{down, up, variables};
+use crate::ui::Ui;
 
-pub async fn run(ctx: &Context, bring_up: bool, tear_down: bool, command: &[String]) -> Result<u8> {
+pub(crate) async fn run(
+    ctx: &Context,
+    bring_up: bool,
+    tear_down: bool,
+    command: &[String],
+) -> Result<u8> {
     let outcome = async {
         if bring_up {
-            up::run(ctx, &[]).await?;
+            up::up(ctx, &[]).await?;
         }
-        let (_, vars) = env::collect(ctx).await?;
-        spawn(command, &vars).await
+        let (_, vars) = variables::collect(ctx).await?;
+        spawn(&ctx.ui, command, &vars).await
     }
     .await;
     if tear_down {
-        let downed = down::run(ctx, &[], true).await;
+        let downed = down::down(ctx, &[], true).await;
         if let (Ok(_), Err(e)) = (&outcome, downed) {
             return Err(e);
         }
@@ -25,7 +32,7 @@ pub async fn run(ctx: &Context, bring_up: bool, tear_down: bool, command: &[Stri
     outcome
 }
 
-async fn spawn(command: &[String], vars: &indexmap::IndexMap<String, String>) -> Result<u8> {
+async fn spawn(ui: &Ui, command: &[String], vars: &indexmap::IndexMap<String, String>) -> Result<u8> {
     let mut child = match tokio::process::Command::new(&command[0])
         .args(&command[1..])
         .envs(vars)
@@ -33,7 +40,7 @@ async fn spawn(command: &[String], vars: &indexmap::IndexMap<String, String>) ->
     {
         Ok(child) => child,
         Err(e) => {
-            eprintln!("error: cannot run `{}`: {e}", command[0]);
+            ui.error(&format!("cannot run `{}`: {e}", command[0]));
             return Ok(if e.kind() == std::io::ErrorKind::NotFound {
                 127
             } else {
@@ -50,10 +57,11 @@ async fn spawn(command: &[String], vars: &indexmap::IndexMap<String, String>) ->
         }
     };
     let status = status
-        .map_err(|e| crate::error::Error::Runtime(format!("waiting for `{}`: {e}", command[0])))?;
+        .map_err(|e| Error::Runtime(format!("waiting for `{}`: {e}", command[0])))?;
+    // Exit codes are 0-255 on Unix; the low byte is what a shell sees.
     Ok(match (status.code(), status.signal()) {
-        (Some(code), _) => code as u8,
-        (None, Some(signal)) => 128 + signal as u8,
+        (Some(code), _) => (code & 0xff) as u8,
+        (None, Some(signal)) => (128 + (signal & 0x7f)) as u8,
         (None, None) => 1,
     })
 }

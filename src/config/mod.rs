@@ -15,7 +15,7 @@ mod resolve;
 mod yaml_error;
 
 use names::validate_project_name;
-pub use names::{sanitize_project_name, validate_bucket};
+pub use names::sanitize_project_name;
 use raw::{RawFile, apply_profile};
 use resolve::{check_unique_exports, resolve_service};
 use yaml_error::{find_tab_indent, yaml_error};
@@ -148,6 +148,8 @@ pub struct LoadOptions<'a> {
     pub project_name: Option<&'a str>,
     pub image_prefix: Option<&'a str>,
     pub profile: Option<&'a str>,
+    /// The environment `${VAR}` is filled from.
+    pub variables: &'a std::collections::HashMap<String, String>,
 }
 
 pub fn load(options: &LoadOptions) -> Result<Project> {
@@ -185,7 +187,7 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
             Some("replace the tab with spaces".into()),
         ));
     }
-    let interpolated = interpolate(source, |name| std::env::var(name).ok()).map_err(|m| {
+    let interpolated = interpolate(source, |name| options.variables.get(name).cloned()).map_err(|m| {
         at(
             m.line,
             m.column,
@@ -312,6 +314,7 @@ mod tests {
                 project_name: None,
                 image_prefix: None,
                 profile: None,
+                variables: &std::collections::HashMap::new(),
             },
         )
     }

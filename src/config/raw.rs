@@ -6,7 +6,7 @@ use serde_saphyr::Spanned;
 
 use super::External;
 use crate::error::{Error, Result};
-use crate::suggest::closest;
+use crate::suggest::did_you_mean;
 use crate::template::{ProbeSpec, Template};
 
 /// The services.yaml file as written.
@@ -93,8 +93,8 @@ pub(super) fn apply_profile(
     };
     let mut profiles = profiles;
     let Some(profile) = profiles.shift_remove(chosen) else {
-        let hint = closest(chosen, profiles.keys().map(String::as_str))
-            .map(|c| format!("; did you mean `{c}`?"))
+        let hint = did_you_mean(chosen, profiles.keys().map(String::as_str))
+            .map(|h| format!("; {h}"))
             .unwrap_or_else(|| {
                 let known: Vec<&str> = profiles.keys().map(String::as_str).collect();
                 if known.is_empty() {

@@ -6,7 +6,7 @@ use super::names::{is_env_name, validate_bucket, validate_name};
 use super::raw::RawService;
 use super::{External, Password, PortSpec, ServiceSpec, mask_url};
 use crate::render::placeholders;
-use crate::suggest::closest;
+use crate::suggest::{closest, did_you_mean};
 use crate::template::{self, PasswordRule, ProbeSpec, Template};
 
 type Located = (Option<serde_saphyr::Location>, String, Option<String>);
@@ -14,8 +14,7 @@ type Located = (Option<serde_saphyr::Location>, String, Option<String>);
 /// A built-in template by name, or a located "unknown template" error.
 fn builtin(name: &str, at: Option<serde_saphyr::Location>) -> Result<Template, Located> {
     let Some(source) = template::builtin_source(name) else {
-        let suggestion = closest(name, template::builtin_names())
-            .map(|s| format!("did you mean `{s}`?"))
+        let suggestion = did_you_mean(name, template::builtin_names())
             .unwrap_or_else(|| {
                 format!(
                     "known templates: {}; or define the service with `inline:`",
@@ -218,8 +217,7 @@ fn check_external(
     }
     for name in external.ports.keys() {
         if !template.ports.contains_key(name) {
-            let hint = closest(name, template.ports.keys().map(String::as_str))
-                .map(|c| format!("did you mean `{c}`?"));
+            let hint = did_you_mean(name, template.ports.keys().map(String::as_str));
             return Err((
                 format!("external port `{name}` is not a port of this template"),
                 hint,
@@ -228,8 +226,7 @@ fn check_external(
     }
     for name in external.env.keys() {
         if !template.exports.contains_key(name) {
-            let hint = closest(name, template.exports.keys().map(String::as_str))
-                .map(|c| format!("did you mean `{c}`?"));
+            let hint = did_you_mean(name, template.exports.keys().map(String::as_str));
             return Err((
                 format!("external env `{name}` is not a variable this template exports"),
                 hint,

@@ -1,7 +1,7 @@
 //! YAML and serde errors turned into located messages in a services.yaml
 //! author's words, with the closest valid name where there is one.
 use crate::error::Error;
-use crate::suggest::closest;
+use crate::suggest::did_you_mean;
 
 pub(super) fn find_tab_indent(source: &str) -> Option<(u64, u64)> {
     source.lines().enumerate().find_map(|(i, line)| {
@@ -77,5 +77,5 @@ fn unknown_name_suggestion(message: &str) -> Option<String> {
         .split(", ")
         .map(|c| c.trim_matches(|ch: char| ch == '`' || ch.is_whitespace()))
         .collect();
-    closest(field, candidates.iter().copied()).map(|c| format!("did you mean `{c}`?"))
+    did_you_mean(field, candidates.iter().copied())
 }

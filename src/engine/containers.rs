@@ -28,11 +28,16 @@ impl Engine {
             .map(|c| {
                 let labels = c.labels.unwrap_or_default();
                 let state = c.state.map(|s| s.to_string()).unwrap_or_default();
-                let mut ports: Vec<(u16, u16)> = c
+                let mut ports: Vec<PortMapping> = c
                     .ports
                     .unwrap_or_default()
                     .iter()
-                    .filter_map(|p| Some((p.private_port, p.public_port?)))
+                    .filter_map(|p| {
+                        Some(PortMapping {
+                            container: p.private_port,
+                            host: p.public_port?,
+                        })
+                    })
                     .collect();
                 ports.sort_unstable();
                 ports.dedup();
@@ -59,12 +64,12 @@ impl Engine {
         let port_bindings = spec
             .ports
             .iter()
-            .map(|(container, host)| {
+            .map(|port| {
                 let binding = PortBinding {
                     host_ip: Some(spec.host_ip.clone()),
-                    host_port: Some(host.to_string()),
+                    host_port: Some(port.host.to_string()),
                 };
-                (format!("{container}/tcp"), Some(vec![binding]))
+                (format!("{}/tcp", port.container), Some(vec![binding]))
             })
             .collect();
         let host_config = HostConfig {
@@ -73,7 +78,7 @@ impl Engine {
             binds: spec
                 .volume
                 .as_ref()
-                .map(|(name, path)| vec![format!("{name}:{path}")]),
+                .map(|v| vec![format!("{}:{}", v.name, v.path)]),
             network_mode: spec.network.clone(),
             ..Default::default()
         };
@@ -86,8 +91,13 @@ impl Engine {
             cmd: spec.cmd.clone(),
             env: Some(spec.env.clone()),
             labels: Some(spec.labels.clone()),
-            exposed_ports: Some(spec.ports.iter().map(|(c, _)| format!("{c}/tcp")).collect()),
-            stop_timeout: Some(spec.stop_grace_secs),
+            exposed_ports: Some(
+                spec.ports
+                    .iter()
+                    .map(|p| format!("{}/tcp", p.container))
+                    .collect(),
+            ),
+            stop_timeout: Some(whole_seconds(spec.stop_grace)),
             host_config: Some(host_config),
             networking_config: spec.network.as_ref().map(|network| NetworkingConfig {
                 endpoints_config: Some([(network.clone(), endpoint)].into()),
@@ -101,15 +111,12 @@ impl Engine {
             .docker
             .create_container(Some(options), body)
             .await
-            .map_err(|e| {
-                Error::engine(
-                    format!("creating container {}", spec.name),
-                    engine_message(&e),
-                )
-            })?;
+            .map_err(|e| Error::engine(format!("creating container {}", spec.name), e))?;
         if let Err(e) = self.start(&created.id, &spec.name).await {
             // Leave no container that never ran (its ports may be retried).
-            let _ = self.remove_container(&created.id, 0).await;
+            let _ = self
+                .remove_container(&created.id, std::time::Duration::ZERO)
+                .await;
             return Err(e);
         }
         Ok(created.id)
@@ -119,12 +126,13 @@ impl Engine {
         self.docker
             .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
             .await
-            .map_err(|e| Error::engine(format!("starting container {name}"), engine_message(&e)))
+            .map_err(|e| Error::engine(format!("starting container {name}"), e))
     }
 
-    /// Stops (SIGTERM, then SIGKILL after `grace_secs`) and removes a container.
-    pub async fn remove_container(&self, id: &str, grace_secs: i32) -> Result<()> {
-        let stop = StopContainerOptionsBuilder::default().t(grace_secs).build();
+    /// Stops (SIGTERM, then SIGKILL after `grace`) and removes a container.
+    pub(crate) async fn remove_container(&self, id: &str, grace: Duration) -> Result<()> {
+        let grace = i32::try_from(whole_seconds(grace)).unwrap_or(i32::MAX);
+        let stop = StopContainerOptionsBuilder::default().t(grace).build();
         match self.docker.stop_container(id, Some(stop)).await {
             Ok(()) => {}
             Err(e) if is_not_found(&e) => return Ok(()),
@@ -170,7 +178,7 @@ impl Engine {
             .build();
         let mut stream = self.docker.logs(id, Some(options));
         while let Some(chunk) = stream.next().await {
-            let chunk = chunk.map_err(|e| Error::engine("reading logs", engine_message(&e)))?;
+            let chunk = chunk.map_err(|e| Error::engine("reading logs", e))?;
             let is_err = matches!(chunk, bollard::container::LogOutput::StdErr { .. });
             let bytes = chunk.into_bytes();
             if is_err {
@@ -200,4 +208,9 @@ impl Engine {
             state.exit_code
         }
     }
+}
+
+/// A duration in whole seconds, as the engine's stop timeouts take it.
+fn whole_seconds(d: Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }

@@ -11,10 +11,12 @@ use crate::discovery::Endpoint;
 use crate::error::{Error, Result};
 
 mod containers;
+mod error;
 mod images;
 mod resources;
 
-pub use images::split_image;
+pub use error::{EngineError, Fault};
+use error::{engine_message, status_code};
 
 pub const LABEL_PROJECT: &str = "dev.devsvc.project";
 pub const LABEL_SERVICE: &str = "dev.devsvc.service";
@@ -47,8 +49,22 @@ pub struct Observed {
     pub running: bool,
     pub state: String,
     pub image: String,
-    /// (container port, host port) pairs that are published.
-    pub ports: Vec<(u16, u16)>,
+    /// The ports it publishes.
+    pub ports: Vec<PortMapping>,
+}
+
+/// A container port published on a host port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct PortMapping {
+    pub(crate) container: u16,
+    pub(crate) host: u16,
+}
+
+/// A named volume mounted at a path in the container.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct VolumeMount {
+    pub(crate) name: String,
+    pub(crate) path: String,
 }
 
 /// Everything needed to create one container.
@@ -59,16 +75,16 @@ pub struct ContainerSpec {
     pub cmd: Option<Vec<String>>,
     pub env: Vec<String>,
     pub labels: HashMap<String, String>,
-    /// (container port, host port), published on `host_ip`.
-    pub ports: Vec<(u16, u16)>,
+    /// Published on `host_ip`.
+    pub ports: Vec<PortMapping>,
     pub host_ip: String,
-    /// (volume name, container path).
-    pub volume: Option<(String, String)>,
+    pub volume: Option<VolumeMount>,
     /// A user-defined network to join under `alias`; `None` for the
     /// engine's default bridge.
     pub network: Option<String>,
     pub alias: String,
-    pub stop_grace_secs: i64,
+    /// Between SIGTERM and SIGKILL when the container stops.
+    pub stop_grace: Duration,
 }
 
 /// Progress of one image pull, summed over its layers.
@@ -150,13 +166,6 @@ fn label_filter(project: &str) -> HashMap<&'static str, Vec<String>> {
     [("label", vec![format!("{LABEL_PROJECT}={project}")])].into()
 }
 
-fn status_code(e: &BollardError) -> Option<u16> {
-    match e {
-        BollardError::DockerResponseServerError { status_code, .. } => Some(*status_code),
-        _ => None,
-    }
-}
-
 fn is_not_found(e: &BollardError) -> bool {
     status_code(e) == Some(404)
 }
@@ -182,13 +191,4 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-/// The engine's own words, without bollard's wrapping.
-pub fn engine_message(e: &BollardError) -> String {
-    match e {
-        BollardError::DockerResponseServerError { message, .. } => message.clone(),
-        BollardError::DockerStreamError { error } => error.clone(),
-        other => other.to_string(),
-    }
 }

@@ -1,7 +1,8 @@
-//! What the project looks like right now, without changing anything: each
-//! service rendered with the host ports its running container publishes (or,
-//! when it is not running, the ports pinned in services.yaml), so `env`,
-//! `status` and `run` report the same variables `up` wrote.
+//! The variables a project exports as it is right now, without changing
+//! anything: each service rendered with the host ports its running
+//! container publishes (or, when it is not running, the ports pinned in
+//! services.yaml), so `env`, `status` and `run` report the same variables
+//! `up` wrote.
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
@@ -39,8 +40,8 @@ fn host_ports(spec: &ServiceSpec, container: Option<&Observed>) -> Option<HashMa
             let published = container.and_then(|c| {
                 c.ports
                     .iter()
-                    .find(|(inner, _)| *inner == p.container)
-                    .map(|(_, outer)| *outer)
+                    .find(|m| m.container == p.container)
+                    .map(|m| m.host)
             });
             let host = if container.is_some() {
                 published
@@ -65,7 +66,7 @@ pub fn instance(
         return Ok(None);
     };
     let password = password(state, spec);
-    instance::resolve(&project.name, spec, &ports, password.as_deref(), placement).map(Some)
+    instance::render(&project.name, spec, &ports, password.as_deref(), placement).map(Some)
 }
 
 /// The variables of every service that runs now (or whose ports are
@@ -82,7 +83,7 @@ pub fn exports(
     for spec in &project.services {
         if let Some(ext) = &spec.external {
             all.extend(
-                external::resolve(&project.name, spec, ext)?
+                external::render(&project.name, spec, ext)?
                     .endpoints
                     .exports,
             );

@@ -1,0 +1,68 @@
+//! What every command works with: the resolved settings, the output
+//! channel, and the steps they all share to reach a project (load its
+//! configuration, connect to the engine, lock it, place its services).
+use crate::config::{self, LoadOptions, Project};
+use crate::engine::Engine;
+use crate::error::{Error, Result};
+use crate::instance::{self, Placement};
+use crate::lock::ProjectLock;
+use crate::settings::Settings;
+use crate::ui::Ui;
+
+pub(crate) struct Context {
+    pub(crate) settings: Settings,
+    pub(crate) ui: Ui,
+}
+
+impl Context {
+    pub(crate) fn new(settings: Settings) -> Context {
+        let ui = Ui::new(&settings);
+        Context { settings, ui }
+    }
+
+    pub(crate) fn load_project(&self) -> Result<Project> {
+        let s = &self.settings;
+        config::load(&LoadOptions {
+            file: &s.file,
+            project_name: s.project_name.as_deref(),
+            image_prefix: s.image_prefix.as_deref(),
+            profile: s.profile.as_deref(),
+            variables: &s.variables,
+        })
+    }
+
+    pub(crate) async fn engine(&self) -> Result<Engine> {
+        Engine::connect(self.settings.endpoint.clone()).await
+    }
+
+    /// Waits for other devsvc runs that change this project to finish.
+    pub(crate) async fn lock(&self, project: &Project) -> Result<ProjectLock> {
+        let name = project.name.clone();
+        let dir = self.settings.state_dir.clone();
+        tokio::task::spawn_blocking(move || ProjectLock::acquire(&dir, &name))
+            .await
+            .map_err(|e| Error::Runtime(e.to_string()))?
+    }
+
+    /// Where services are reached and published: loopback for a local
+    /// engine; a remote engine's own host, published on all its addresses
+    /// (loopback there would be unreachable from here) unless --host-ip says.
+    pub(crate) fn placement(&self, engine: &Engine, project: &Project) -> Placement {
+        let local = engine.endpoint.is_local();
+        let host_ip = self.settings.host_ip.clone().unwrap_or_else(|| {
+            if local {
+                "127.0.0.1".into()
+            } else {
+                "0.0.0.0".into()
+            }
+        });
+        Placement {
+            host: engine.endpoint.service_host(),
+            host_ip,
+            stop_grace: self.settings.stop_grace,
+            network: project
+                .network
+                .then(|| instance::network_name(&project.name)),
+        }
+    }
+}

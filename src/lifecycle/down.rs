@@ -1,0 +1,60 @@
+//! Taking a project down: stop and remove its containers (only those
+//! carrying its labels), then its network, and its volumes when asked.
+use futures_util::future::try_join_all;
+
+use super::select;
+use crate::context::Context;
+use crate::error::Result;
+use crate::instance;
+
+/// Removes the named services' containers (all when none, and then the
+/// network too), and their volumes with `volumes`.
+pub(crate) async fn down(ctx: &Context, services: &[String], volumes: bool) -> Result<()> {
+    let project = ctx.load_project()?;
+    if !services.is_empty() {
+        select(&project, services)?;
+    }
+    let engine = ctx.engine().await?;
+    let _lock = ctx.lock(&project).await?;
+    let observed = engine.project_containers(&project.name).await?;
+    let targets: Vec<_> = observed
+        .iter()
+        .filter(|c| services.is_empty() || services.contains(&c.service))
+        .collect();
+    let grace = ctx.settings.stop_grace;
+    let engine_ref = &engine;
+    try_join_all(targets.iter().map(|c| async move {
+        engine_ref.remove_container(&c.id, grace).await?;
+        ctx.ui
+            .event(&c.service, &format!("removed container {}", c.name));
+        Ok::<_, crate::error::Error>(())
+    }))
+    .await?;
+    if services.is_empty() {
+        for network in engine.remove_networks(&project.name).await? {
+            ctx.ui
+                .event(&project.name, &format!("removed network {network}"));
+        }
+    }
+    if volumes {
+        // Only volumes carrying this project's label; with services named,
+        // only theirs.
+        let only: Option<Vec<String>> = (!services.is_empty()).then(|| {
+            services
+                .iter()
+                .map(|s| instance::volume_name(&project.name, s))
+                .collect()
+        });
+        for volume in engine
+            .remove_volumes(&project.name, only.as_deref())
+            .await?
+        {
+            ctx.ui
+                .event(&project.name, &format!("removed volume {volume}"));
+        }
+    }
+    if targets.is_empty() {
+        ctx.ui.event(&project.name, "nothing to remove");
+    }
+    Ok(())
+}

@@ -1,0 +1,501 @@
+//! Bringing a project up, as named stages:
+//!
+//! observe (what runs, what was remembered) -> plan (pure) -> prepare
+//! (refuse foreign names, pull, remove what left, network and volumes) ->
+//! for each service at once: start -> wait (until it answers) -> provision
+//! (buckets) -> export (the env file).
+//!
+//! Everything that can fail before a resource exists fails in prepare,
+//! before anything is created. Services go through start, wait and
+//! provision independently: one that fails does not stop the others, and
+//! every failure is reported.
+use std::collections::{HashMap, HashSet};
+
+use futures_util::future::{join_all, try_join_all};
+use tokio::time::Instant;
+
+use super::{select, write_env_file};
+use crate::config::{Project, ServiceSpec};
+use crate::context::Context;
+use crate::engine::{Engine, Fault, Observed};
+use crate::error::{Error, Result};
+use crate::exports;
+use crate::instance::{self, Instance, Placement};
+use crate::plan::{Action, Desired, Removal, plan};
+use crate::ports;
+use crate::probe;
+use crate::provision;
+use crate::state::State;
+
+/// An automatic host port taken between choosing and starting is chosen
+/// again this many times.
+const PORT_RETRIES: usize = 3;
+
+/// What `up` brought up, for the summary table.
+pub(crate) struct Report {
+    pub(crate) project: String,
+    /// The host clients reach published ports on.
+    pub(crate) host: String,
+    pub(crate) ready: Vec<Instance>,
+    pub(crate) started: Instant,
+}
+
+/// One service on its way up.
+struct Unit<'a> {
+    spec: &'a ServiceSpec,
+    instance: Instance,
+    action: Action,
+    outcome: Result<()>,
+}
+
+/// What the stages share.
+struct Up<'a> {
+    ctx: &'a Context,
+    project: &'a Project,
+    engine: Engine,
+    placement: Placement,
+    state: State,
+    /// Host ports given out in this run.
+    reserved: HashSet<u16>,
+}
+
+/// Brings the services named (all when none) up; `None` when every one is
+/// external and nothing was started.
+pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>> {
+    let started = Instant::now();
+    let project = ctx.load_project()?;
+    let selected = select(&project, names)?;
+    for spec in selected.iter().filter(|s| s.external.is_some()) {
+        ctx.ui.event(&spec.name, "external: nothing to start");
+    }
+    let services: Vec<&ServiceSpec> = selected
+        .into_iter()
+        .filter(|s| s.external.is_none())
+        .collect();
+    if services.is_empty() {
+        attach_only(ctx, &project, names.is_empty()).await?;
+        return Ok(None);
+    }
+    ctx.ui.phase("config loaded");
+    let engine = ctx.engine().await?;
+    ctx.ui.phase("engine connected");
+    let _lock = ctx.lock(&project).await?;
+
+    // observe
+    let observed = engine.project_containers(&project.name).await?;
+    ctx.ui.phase("containers listed");
+    let mut up = Up {
+        ctx,
+        placement: ctx.placement(&engine, &project),
+        engine,
+        project: &project,
+        state: State::load(&ctx.settings.state_dir, &project.name)?,
+        reserved: HashSet::new(),
+    };
+    // plan
+    let (mut units, removals) = up.plan(&services, &observed, names.is_empty())?;
+    // prepare
+    up.prepare(&units, &removals).await?;
+    // start, wait, provision
+    let deadline = Instant::now() + ctx.settings.timeout;
+    up.bring_up_all(units.iter_mut().collect(), deadline).await;
+    up.retry_taken_ports(&mut units, deadline).await?;
+    ctx.ui.phase("all ready");
+    // export
+    let untouched: Vec<Observed> = observed
+        .into_iter()
+        .filter(|c| !services.iter().any(|s| s.name == c.service))
+        .collect();
+    let ready = up.export(units, &untouched)?;
+    Ok(Some(Report {
+        project: project.name.clone(),
+        host: up.placement.host.clone(),
+        ready,
+        started,
+    }))
+}
+
+impl Up<'_> {
+    /// Gives every service its host ports and password, renders it, and
+    /// decides what to do with it. Secrets and ports are remembered before
+    /// anything is created, so an interrupted run converges to the same
+    /// values next time.
+    fn plan<'s>(
+        &mut self,
+        services: &[&'s ServiceSpec],
+        observed: &[Observed],
+        prune: bool,
+    ) -> Result<(Vec<Unit<'s>>, Vec<Removal>)> {
+        let instances = services
+            .iter()
+            .map(|spec| self.instantiate(spec, observed))
+            .collect::<Result<Vec<_>>>()?;
+        self.state.save()?;
+        let desired: Vec<Desired> = instances
+            .iter()
+            .map(|i| Desired {
+                service: i.service.clone(),
+                hash: i.hash.clone(),
+            })
+            .collect();
+        let plan = plan(&desired, observed, prune);
+        let units = services
+            .iter()
+            .zip(instances)
+            .zip(plan.steps)
+            .map(|((spec, instance), step)| Unit {
+                spec,
+                instance,
+                action: step.action,
+                outcome: Ok(()),
+            })
+            .collect();
+        Ok((units, plan.remove))
+    }
+
+    /// Fails before anything is created when a name is taken by something
+    /// not ours or an image cannot be pulled; then removes what is no
+    /// longer wanted and creates the network and volumes.
+    async fn prepare(&self, units: &[Unit<'_>], removals: &[Removal]) -> Result<()> {
+        let creating: Vec<&Instance> = units
+            .iter()
+            .filter(|u| matches!(u.action, Action::Create | Action::Recreate { .. }))
+            .map(|u| &u.instance)
+            .collect();
+        self.refuse_foreign(&creating).await?;
+        self.pull_missing(&creating).await?;
+        self.ctx.ui.phase("images present");
+        try_join_all(removals.iter().map(|r| async move {
+            self.engine
+                .remove_container(&r.id, self.ctx.settings.stop_grace)
+                .await?;
+            self.ctx.ui.event(
+                &r.service,
+                &format!("removed container {} (no longer in services.yaml)", r.name),
+            );
+            Ok::<_, Error>(())
+        }))
+        .await?;
+        if units.iter().any(|u| !matches!(u.action, Action::Keep { .. })) {
+            self.create_network_and_volumes(&creating).await?;
+            self.ctx.ui.phase("network and volumes ready");
+        }
+        Ok(())
+    }
+
+    /// The network and the data volumes do not depend on each other.
+    async fn create_network_and_volumes(&self, creating: &[&Instance]) -> Result<()> {
+        let network = async {
+            match &self.placement.network {
+                Some(name) => self.engine.ensure_network(name, &self.project.name).await,
+                None => Ok(()),
+            }
+        };
+        let volumes = try_join_all(creating.iter().filter_map(|inst| {
+            let volume = inst.container.volume.as_ref()?;
+            Some(
+                self.engine
+                    .ensure_volume(&volume.name, inst.container.labels.clone()),
+            )
+        }));
+        tokio::try_join!(network, volumes)?;
+        Ok(())
+    }
+
+    /// Refuses when a container, network or volume devsvc would create
+    /// already exists without this project's label: it belongs to someone
+    /// else and devsvc never touches it.
+    async fn refuse_foreign(&self, creating: &[&Instance]) -> Result<()> {
+        if creating.is_empty() {
+            return Ok(());
+        }
+        let mut names: Vec<(&str, &str)> = Vec::new();
+        if let Some(network) = &self.placement.network {
+            names.push(("network", network));
+        }
+        for inst in creating {
+            names.push(("container", &inst.container.name));
+            if let Some(volume) = &inst.container.volume {
+                names.push(("volume", &volume.name));
+            }
+        }
+        let project = &self.project.name;
+        let owners = try_join_all(
+            names
+                .iter()
+                .map(|(kind, name)| self.engine.foreign_owner(kind, name, project)),
+        )
+        .await?;
+        for ((kind, name), owner) in names.iter().zip(owners) {
+            if let Some(owner) = owner {
+                return Err(Error::Runtime(format!(
+                    "a {kind} named `{name}` already exists and was not created by devsvc for project `{project}` ({owner}); devsvc leaves it alone. Remove or rename it, or choose another project name with -p"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Pulls every missing image, in parallel, before any container exists.
+    async fn pull_missing(&self, creating: &[&Instance]) -> Result<()> {
+        let mut images: Vec<(&str, &str)> = Vec::new();
+        for inst in creating {
+            if !images.iter().any(|(image, _)| *image == inst.container.image) {
+                images.push((&inst.container.image, &inst.service));
+            }
+        }
+        try_join_all(
+            images
+                .into_iter()
+                .map(|(image, service)| self.pull(image, service)),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn pull(&self, image: &str, service: &str) -> Result<()> {
+        if self.engine.image_present(image).await? {
+            return Ok(());
+        }
+        let task = self.ctx.ui.bytes_task(service, &format!("pulling {image}"));
+        let mut total = 0;
+        let pulled = self
+            .engine
+            .pull(image, |p| {
+                total = p.total;
+                task.progress(p.current, p.total);
+            })
+            .await;
+        match pulled {
+            Ok(()) => task.finish(&pull_summary(image, total)),
+            Err(e) => {
+                task.abandon();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Start, wait and provision, for every unit at once.
+    async fn bring_up_all(&self, units: Vec<&mut Unit<'_>>, deadline: Instant) {
+        let outcomes = join_all(
+            units
+                .iter()
+                .map(|u| self.bring_up(&u.instance, &u.action, deadline)),
+        )
+        .await;
+        for (unit, outcome) in units.into_iter().zip(outcomes) {
+            unit.outcome = outcome;
+        }
+    }
+
+    /// An automatic host port can be taken between choosing and starting
+    /// (by another program, or another project's `up`): choose again.
+    async fn retry_taken_ports(&mut self, units: &mut [Unit<'_>], deadline: Instant) -> Result<()> {
+        for _ in 0..PORT_RETRIES {
+            let mut retry: Vec<&mut Unit> = units
+                .iter_mut()
+                .filter(|u| port_taken(&u.outcome) && u.spec.ports.iter().any(|p| p.host.is_none()))
+                .collect();
+            if retry.is_empty() {
+                break;
+            }
+            for unit in &mut retry {
+                self.state.forget_ports(&unit.spec.name);
+                unit.instance = self.instantiate(unit.spec, &[])?;
+                // A stopped container that could not start again is
+                // replaced; a new one that could not start was removed.
+                unit.action = match &unit.action {
+                    Action::Start { id } => Action::Recreate { id: id.clone() },
+                    _ => Action::Create,
+                };
+                self.ctx.ui.event(
+                    &unit.spec.name,
+                    "a host port was taken meanwhile; trying another",
+                );
+            }
+            self.state.save()?;
+            self.bring_up_all(retry, deadline).await;
+        }
+        Ok(())
+    }
+
+    /// Creates, starts or keeps one service, waits until it answers, and
+    /// provisions it.
+    async fn bring_up(&self, inst: &Instance, action: &Action, deadline: Instant) -> Result<()> {
+        let id = self.start(inst, action).await?;
+        self.wait(inst, action, &id, deadline).await?;
+        self.provision(inst).await
+    }
+
+    async fn start(&self, inst: &Instance, action: &Action) -> Result<String> {
+        let ui = &self.ctx.ui;
+        let spec = &inst.container;
+        Ok(match action {
+            Action::Keep { id } => id.clone(),
+            Action::Start { id } => {
+                self.engine.start(id, &spec.name).await?;
+                ui.event(&inst.service, "started");
+                id.clone()
+            }
+            Action::Create | Action::Recreate { .. } => {
+                if let Action::Recreate { id } = action {
+                    self.engine
+                        .remove_container(id, self.ctx.settings.stop_grace)
+                        .await?;
+                    ui.event(&inst.service, "configuration changed: recreating");
+                }
+                let id = self.engine.create_and_start(spec).await?;
+                ui.event(&inst.service, &format!("started container {}", spec.name));
+                id
+            }
+        })
+    }
+
+    async fn wait(&self, inst: &Instance, action: &Action, id: &str, deadline: Instant) -> Result<()> {
+        let task = self.ctx.ui.spinner_task(&inst.service, "waiting until ready");
+        let waited = Instant::now();
+        let http = &self.ctx.settings.http;
+        let result = probe::wait_all(&inst.probes, &self.placement.host, deadline, http, || async {
+            match self.engine.exit_code(id).await {
+                Some(code) => Err(format!("the container exited with code {code}")),
+                None => Ok(()),
+            }
+        })
+        .await;
+        if let Err(last_error) = result {
+            task.abandon();
+            return Err(Error::NotReady {
+                service: inst.service.clone(),
+                container: inst.container.name.clone(),
+                timeout_secs: self.ctx.settings.timeout.as_secs(),
+                last_error,
+                logs: self.engine.tail_logs(id, 20).await,
+            });
+        }
+        if matches!(action, Action::Keep { .. }) {
+            task.abandon();
+        } else {
+            task.finish(&format!("ready after {:.2} s", waited.elapsed().as_secs_f64()));
+        }
+        Ok(())
+    }
+
+    async fn provision(&self, inst: &Instance) -> Result<()> {
+        let (Some(target), false) = (&inst.s3, inst.buckets.is_empty()) else {
+            return Ok(());
+        };
+        let created = provision::ensure_buckets(target, &inst.buckets, &self.ctx.settings.http)
+            .await
+            .map_err(|message| Error::Provision {
+                service: inst.service.clone(),
+                message,
+            })?;
+        for bucket in created {
+            self.ctx.ui.event(&inst.service, &format!("created bucket {bucket}"));
+        }
+        Ok(())
+    }
+
+    /// Writes the variables of every service that answers (and of those
+    /// left untouched); then reports every service that failed.
+    fn export(&mut self, units: Vec<Unit<'_>>, untouched: &[Observed]) -> Result<Vec<Instance>> {
+        let mut ready = Vec::new();
+        let mut failed = Vec::new();
+        for unit in units {
+            match unit.outcome {
+                Ok(()) => ready.push(unit.instance),
+                Err(e) => failed.push(e),
+            }
+        }
+        let vars = exports::exports(self.project, &ready, untouched, &mut self.state, &self.placement)?;
+        write_env_file(self.ctx, self.project, &vars)?;
+        Error::all(failed)?;
+        Ok(ready)
+    }
+
+    /// Renders one service with its host ports and password.
+    fn instantiate(&mut self, spec: &ServiceSpec, observed: &[Observed]) -> Result<Instance> {
+        let ours: HashSet<u16> = observed
+            .iter()
+            .filter(|c| c.service == spec.name)
+            .flat_map(|c| c.ports.iter().map(|m| m.host))
+            .collect();
+        let mut host_ports = HashMap::new();
+        for port in &spec.ports {
+            let chosen = match port.host {
+                Some(pinned) => self.check_pinned(spec, port.container, pinned, &ours)?,
+                None => self.choose_port(spec, &port.name, &ours)?,
+            };
+            self.reserved.insert(chosen);
+            self.state.set_port(&spec.name, &port.name, chosen);
+            host_ports.insert(port.name.clone(), chosen);
+        }
+        let password = exports::password(&mut self.state, spec);
+        instance::render(
+            &self.project.name,
+            spec,
+            &host_ports,
+            password.as_deref(),
+            &self.placement,
+        )
+    }
+
+    fn check_pinned(&self, spec: &ServiceSpec, container: u16, pinned: u16, ours: &HashSet<u16>) -> Result<u16> {
+        let local = self.engine.endpoint.is_local();
+        if local && !ours.contains(&pinned) && !ports::bindable(pinned) {
+            return Err(Error::Runtime(format!(
+                "service `{}`: host port {pinned} (pinned for container port {container}) is already in use; free it or change `ports:` in {}",
+                spec.name,
+                self.project.file.display()
+            )));
+        }
+        Ok(pinned)
+    }
+
+    fn choose_port(&self, spec: &ServiceSpec, port: &str, ours: &HashSet<u16>) -> Result<u16> {
+        let key = format!("{}/{}/{port}", self.project.name, spec.name);
+        ports::choose(
+            &key,
+            self.state.port(&spec.name, port),
+            ours,
+            &self.reserved,
+            self.engine.endpoint.is_local(),
+        )
+        .ok_or_else(|| Error::Runtime(format!("service `{}`: no free host port", spec.name)))
+    }
+}
+
+/// Every service is external: nothing to start, and no engine needed. When
+/// one is reachable, containers left from before (say, the laptop profile's)
+/// are removed, as `up` removes any service that is no longer wanted.
+async fn attach_only(ctx: &Context, project: &Project, prune: bool) -> Result<()> {
+    let _lock = ctx.lock(project).await?;
+    if prune && let Ok(engine) = ctx.engine().await {
+        for c in engine.project_containers(&project.name).await? {
+            engine
+                .remove_container(&c.id, ctx.settings.stop_grace)
+                .await?;
+            ctx.ui.event(
+                &c.service,
+                &format!("removed container {} (now attached, not started)", c.name),
+            );
+        }
+    }
+    let (_, vars) = super::variables::collect(ctx).await?;
+    write_env_file(ctx, project, &vars)
+}
+
+/// The engine refused a host port that was free when it was chosen:
+/// something else took it in between.
+fn port_taken(outcome: &Result<()>) -> bool {
+    matches!(outcome, Err(Error::Engine(e)) if e.fault() == Fault::PortTaken)
+}
+
+fn pull_summary(image: &str, bytes: u64) -> String {
+    if bytes == 0 {
+        format!("pulled {image} (all layers already present)")
+    } else {
+        format!("pulled {image} ({:.1} MB)", bytes as f64 / 1e6)
+    }
+}

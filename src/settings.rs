@@ -1,0 +1,104 @@
+//! Arguments and the environment resolved once into the settings every
+//! command receives: flag > environment (clap reads each `DEVSVC_*`
+//! variable beside its flag) > services.yaml > template. This is the only
+//! place that reads the process environment; everything below gets values.
+use std::collections::HashMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::Cli;
+use crate::discovery::{self, Endpoint, Inputs};
+use crate::error::{Error, Result};
+
+/// How events reach the user on stderr.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum OutputMode {
+    /// Progress bars and spinners: stderr is a terminal and not in CI.
+    Terminal,
+    /// One plain line per event: pipes, files and CI logs.
+    Plain,
+    /// Only warnings and errors (`-q`).
+    Quiet,
+}
+
+pub(crate) struct Settings {
+    /// The services file.
+    pub(crate) file: PathBuf,
+    pub(crate) project_name: Option<String>,
+    pub(crate) image_prefix: Option<String>,
+    pub(crate) profile: Option<String>,
+    /// Where ports are published; `None`: loopback, or all addresses of a
+    /// remote engine.
+    pub(crate) host_ip: Option<String>,
+    pub(crate) output: OutputMode,
+    /// Data as JSON where the output is data.
+    pub(crate) json: bool,
+    /// Colour in warnings (a terminal, and `NO_COLOR` unset).
+    pub(crate) color: bool,
+    /// `DEVSVC_TIMINGS`: timestamps on events, and internal phases.
+    pub(crate) timings: bool,
+    /// How long each service may take to become ready.
+    pub(crate) timeout: Duration,
+    /// Between SIGTERM and SIGKILL when a container stops.
+    pub(crate) stop_grace: Duration,
+    /// Remembered secrets and ports, and the project locks.
+    pub(crate) state_dir: PathBuf,
+    /// The engine to talk to, and why it was chosen.
+    pub(crate) endpoint: Endpoint,
+    /// The process environment, for `${VAR}` in services.yaml.
+    pub(crate) variables: HashMap<String, String>,
+    /// One HTTP client for probes, buckets and external checks (no proxy:
+    /// services are reached directly).
+    pub(crate) http: reqwest::Client,
+}
+
+impl Settings {
+    pub(crate) fn resolve(cli: &Cli) -> Result<Settings> {
+        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+        let output = if cli.quiet {
+            OutputMode::Quiet
+        } else if std::io::stderr().is_terminal() && var("CI").is_none() {
+            OutputMode::Terminal
+        } else {
+            OutputMode::Plain
+        };
+        let http = reqwest::Client::builder()
+            .no_proxy()
+            .build()
+            .map_err(|e| Error::Runtime(format!("cannot set up HTTP: {e}")))?;
+        Ok(Settings {
+            file: cli.file.clone(),
+            project_name: cli.project_name.clone(),
+            image_prefix: cli.image_prefix.clone(),
+            profile: cli.profile.clone(),
+            host_ip: cli.host_ip.clone(),
+            output,
+            json: cli.json,
+            color: var("NO_COLOR").is_none() && std::io::stderr().is_terminal(),
+            timings: std::env::var_os("DEVSVC_TIMINGS").is_some(),
+            timeout: Duration::from_secs(cli.timeout),
+            stop_grace: Duration::from_secs(u64::from(cli.stop_grace)),
+            state_dir: state_dir(&var),
+            endpoint: discovery::discover(&Inputs {
+                env: Box::new(|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
+                exists: Box::new(|p| p.exists()),
+            }),
+            variables: std::env::vars().collect(),
+            http,
+        })
+    }
+}
+
+/// `DEVSVC_STATE_DIR`, else `$XDG_STATE_HOME/devsvc`, else
+/// `~/.local/state/devsvc`: per user, never inside the project.
+fn state_dir(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+    if let Some(dir) = var("DEVSVC_STATE_DIR") {
+        return PathBuf::from(dir);
+    }
+    let base = var("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("devsvc")
+}
