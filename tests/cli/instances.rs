@@ -1,8 +1,7 @@
 //! Several instances of one template and an inline service start together;
 //! their variables do not collide and each answers through its own URL.
-mod common;
 
-use common::*;
+use crate::common::*;
 
 const SERVICES: &str = r#"services:
   redis: {}

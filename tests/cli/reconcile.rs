@@ -1,12 +1,11 @@
 //! Reconciliation end to end: `up` is idempotent, recreates only what
 //! changed, removes what left services.yaml, and keeps host ports stable;
 //! `run`, `env`, `status` and `config` behave for scripts and CI.
-mod common;
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::MetadataExt;
 
-use common::*;
+use crate::common::*;
 
 const TWO: &str = "services:\n  redis: {}\n  mailhog: {}\n";
 
@@ -38,7 +37,12 @@ fn second_up_changes_nothing_and_keeps_the_env_file_byte_identical() {
     let before = std::fs::read(project.env_file()).unwrap();
     let meta = std::fs::metadata(project.env_file()).unwrap();
 
-    let again = project.run(&["up"]).ok();
+    project
+        .cli(&["up"])
+        // nothing started, nothing written
+        .stderr_lacks("started")
+        .stderr_lacks("wrote")
+        .run();
     assert_eq!(container_ids(&project.name), ids, "containers kept");
     assert_eq!(
         std::fs::read(project.env_file()).unwrap(),
@@ -51,12 +55,6 @@ fn second_up_changes_nothing_and_keeps_the_env_file_byte_identical() {
         (meta2.ino(), meta2.mtime_nsec()),
         "env file not rewritten"
     );
-    assert!(
-        !again.stderr.contains("started"),
-        "nothing started:\n{}",
-        again.stderr
-    );
-    assert!(!again.stderr.contains("wrote"), "{}", again.stderr);
 }
 
 #[test]
@@ -74,22 +72,15 @@ fn a_changed_service_is_recreated_alone_and_a_removed_one_is_removed() {
         "services:\n  redis:\n    env: { TZ: UTC }\n  mailhog: {}\n",
     )
     .unwrap();
-    let up = project.run(&["up"]).ok();
+    project
+        .cli(&["up"])
+        .stderr_contains("cache: removed container")
+        .stderr_contains("redis: configuration changed: recreating")
+        .run();
     let now = container_ids(&project.name);
     assert_ne!(now["redis"], ids["redis"], "redis recreated");
     assert_eq!(now["mailhog"], ids["mailhog"], "mailhog kept");
     assert!(!now.contains_key("cache"), "cache removed: {now:?}");
-    assert!(
-        up.stderr.contains("cache: removed container"),
-        "{}",
-        up.stderr
-    );
-    assert!(
-        up.stderr
-            .contains("redis: configuration changed: recreating"),
-        "{}",
-        up.stderr
-    );
     let vars = project.dotenv();
     assert!(
         !vars.contains_key("CACHE_REDIS_URL"),
@@ -115,18 +106,20 @@ fn host_ports_survive_down_and_up() {
 #[test]
 fn run_exits_with_the_command_code_and_down_leaves_nothing() {
     let project = TestProject::new("run", TWO);
-    let run = project.run(&[
-        "run",
-        "--up",
-        "--down",
-        "--",
-        "sh",
-        "-c",
-        // The services' variables arrive; the test runner's do not.
-        "test -n \"$REDIS_URL\" && test -z \"$CARGO_MANIFEST_DIR\" && exit 7",
-    ]);
-    assert_eq!(run.code, 7, "{}", run.stderr);
-    assert_eq!(labelled_resources(&project.name), Vec::<String>::new());
+    project
+        .cli(&[
+            "run",
+            "--up",
+            "--down",
+            "--",
+            "sh",
+            "-c",
+            // The services' variables arrive; the test runner's do not.
+            "test -n \"$REDIS_URL\" && test -z \"$CARGO_MANIFEST_DIR\" && exit 7",
+        ])
+        .status(7)
+        .run();
+    assert_eq!(labelled_resources(&project.name), []);
 }
 
 #[test]
@@ -166,12 +159,10 @@ fn json_outputs_parse_and_piped_output_is_plain() {
     );
     assert_eq!(config["services"][0]["ports"][0]["container"], 6379);
     assert!(config["services"][0]["exports"].get("REDIS_URL").is_some());
-    let logs = project.run(&["logs", "redis", "--tail", "50"]).ok();
-    assert!(
-        logs.stdout.contains("Ready to accept connections"),
-        "{}",
-        logs.stdout
-    );
+    project
+        .cli(&["logs", "redis", "--tail", "50"])
+        .stdout_contains("Ready to accept connections")
+        .run();
     let shell = project.run(&["env", "--format", "shell"]).ok().stdout;
     assert!(shell.lines().all(|l| l.starts_with("export ")), "{shell}");
 }
@@ -180,12 +171,12 @@ fn json_outputs_parse_and_piped_output_is_plain() {
 fn without_a_project_network_services_run_on_the_default_bridge() {
     let project = TestProject::new("nonet", "network: false\nservices:\n  redis: {}\n");
     project.run(&["up"]).ok();
+    let networks: Vec<Leftover> = labelled_resources(&project.name)
+        .into_iter()
+        .filter(|left| left.kind == "network")
+        .collect();
+    assert_eq!(networks, [], "no project network");
     let filter = format!("label=dev.devsvc.project={}", project.name);
-    assert_eq!(
-        docker(&["network", "ls", "-q", "--filter", &filter]).trim(),
-        "",
-        "no project network"
-    );
     let id = docker(&["ps", "-q", "--filter", &filter]);
     let mode = docker(&["inspect", "-f", "{{.HostConfig.NetworkMode}}", id.trim()]);
     assert_eq!(mode.trim(), "default");
@@ -206,20 +197,20 @@ fn down_of_named_services_removes_only_theirs() {
     project.run(&["down", "--volumes", "redis"]).ok();
     let ids = container_ids(&project.name);
     assert_eq!(ids.keys().collect::<Vec<_>>(), ["cache", "mailhog"]);
-    let filter = format!("label=dev.devsvc.project={}", project.name);
-    let volumes = docker(&["volume", "ls", "--format", "{{.Name}}", "--filter", &filter]);
+    let labelled = labelled_resources(&project.name);
+    let of_kind = |kind: &str| -> Vec<&str> {
+        labelled
+            .iter()
+            .filter(|left| left.kind == kind)
+            .map(|left| left.name.as_str())
+            .collect()
+    };
     assert_eq!(
-        volumes.trim(),
-        format!("devsvc-{}-cache-data", project.name),
+        of_kind("volume"),
+        [format!("devsvc-{}-cache-data", project.name)],
         "only redis's volume went"
     );
-    assert_eq!(
-        docker(&["network", "ls", "-q", "--filter", &filter])
-            .lines()
-            .count(),
-        1,
-        "network stays"
-    );
+    assert_eq!(of_kind("network").len(), 1, "network stays");
 }
 
 /// `devsvc status | head -0` and the like: a reader that goes away ends
@@ -263,16 +254,11 @@ fn a_damaged_state_file_is_refused_and_kept() {
     let path = project.state.path().join(format!("{}.json", project.name));
     let damaged = "{\"secrets\": {\"redis\": \"the-old-secret\"}, \"ports\": {";
     std::fs::write(&path, damaged).unwrap();
-    let run = project.run(&["up"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!(
-            "{}: the state file is damaged",
-            path.display()
-        )),
-        "{}",
-        run.stderr
-    );
+    project
+        .cli(&["up"])
+        .status(1)
+        .stderr_contains(&format!("{}: the state file is damaged", path.display()))
+        .run();
     assert_eq!(std::fs::read_to_string(&path).unwrap(), damaged);
-    assert_eq!(labelled_resources(&project.name), Vec::<String>::new());
+    assert_eq!(labelled_resources(&project.name), []);
 }

@@ -3,7 +3,6 @@
 //! clashing ports and names, unpullable images, and engine discovery
 //! through contexts and a remote tcp endpoint. devsvc must leave nothing
 //! unlabelled behind and never touch what is not its own.
-mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -11,40 +10,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 
 const THREE: &str = "services:\n  redis: {}\n  mailhog: {}\n  minio:\n    buckets: [uploads]\n";
-
-/// Every engine resource named for this project, and whether it carries
-/// the project's label.
-fn named_resources(project: &str) -> Vec<(String, bool)> {
-    let prefix = format!("devsvc-{project}");
-    let mut out = Vec::new();
-    for (args, fmt) in [
-        (
-            vec!["ps", "-a"],
-            "{{.Names}} {{.Label \"dev.devsvc.project\"}}",
-        ),
-        (
-            vec!["network", "ls"],
-            "{{.Name}} {{.Label \"dev.devsvc.project\"}}",
-        ),
-        (
-            vec!["volume", "ls"],
-            "{{.Name}} {{.Label \"dev.devsvc.project\"}}",
-        ),
-    ] {
-        let mut args = args.clone();
-        args.extend(["--format", fmt]);
-        for line in docker(&args).lines() {
-            let (name, label) = line.split_once(' ').unwrap_or((line, ""));
-            if name.starts_with(&prefix) {
-                out.push((name.to_string(), label.trim() == project));
-            }
-        }
-    }
-    out
-}
 
 fn signal(child: &mut ChildGuard, sig: &str) {
     let ok = Command::new("kill")
@@ -108,13 +76,13 @@ fn wait_exit(child: &mut ChildGuard, limit: Duration) -> (Option<i32>, Duration)
 /// After a fault: every resource carries the label, the next `up`
 /// converges, and the next `down --volumes` removes everything.
 fn assert_converges(project: &TestProject, good_yaml: &str) {
-    for (name, labelled) in named_resources(&project.name) {
-        assert!(labelled, "{name} was left without devsvc's label");
+    for left in named_resources(&project.name) {
+        assert!(left.labelled, "{left:?} was left without devsvc's label");
     }
     std::fs::write(project.path().join("services.yaml"), good_yaml).unwrap();
     project.run(&["up"]).ok();
     project.run(&["down", "--volumes"]).ok();
-    assert_eq!(named_resources(&project.name), Vec::<(String, bool)>::new());
+    assert_eq!(named_resources(&project.name), []);
 }
 
 #[test]
@@ -179,7 +147,7 @@ fn sigkill_during_up_then_down_removes_everything_and_up_succeeds() {
     signal(&mut child, "-KILL");
     child.child().wait().unwrap();
     project.run(&["down", "--volumes"]).ok();
-    assert_eq!(named_resources(&project.name), Vec::<(String, bool)>::new());
+    assert_eq!(named_resources(&project.name), []);
     project.run(&["up"]).ok();
     project.run(&["down", "--volumes"]).ok();
 }
@@ -189,23 +157,18 @@ fn an_unreachable_engine_exits_3_within_5_s_naming_the_endpoint() {
     let project = TestProject::new("noengine", THREE);
     for host in ["unix:///nonexistent/docker.sock", "tcp://127.0.0.1:1"] {
         let start = Instant::now();
-        let out = project
-            .command(&["up"])
+        project
+            .cli(&["up"])
             .env("DOCKER_HOST", host)
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(3), "{stderr}");
+            .status(3)
+            .stderr_contains(&format!(
+                "cannot reach the container engine at {host} (chosen from DOCKER_HOST)"
+            ))
+            .run();
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "{:?}",
             start.elapsed()
-        );
-        assert!(
-            stderr.contains(&format!(
-                "cannot reach the container engine at {host} (chosen from DOCKER_HOST)"
-            )),
-            "{stderr}"
         );
     }
 }
@@ -217,25 +180,15 @@ fn a_service_that_never_gets_ready_exits_4_with_its_logs_and_spares_the_others()
         "services:\n  redis:\n    ready:\n      - http: { port: redis, path: /, status: 200 }\n  mailhog: {}\n",
     );
     let start = Instant::now();
-    let run = project.run(&["up", "--timeout", "3"]);
-    assert_eq!(run.code, 4, "{}", run.stderr);
+    project
+        .cli(&["up", "--timeout", "3"])
+        .status(4)
+        .stderr_contains("service `redis` did not become ready within 3 s")
+        .stderr_contains("last log lines of devsvc-")
+        // redis's own log line
+        .stderr_contains("Ready to accept connections")
+        .run();
     assert!(start.elapsed() >= Duration::from_secs(3));
-    assert!(
-        run.stderr
-            .contains("service `redis` did not become ready within 3 s"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("last log lines of devsvc-"),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stderr.contains("Ready to accept connections"),
-        "redis's own log line:\n{}",
-        run.stderr
-    );
     let status: serde_json::Value =
         serde_json::from_str(&project.run(&["status", "--json"]).ok().stdout).unwrap();
     let mailhog = status
@@ -259,16 +212,14 @@ fn a_pinned_port_in_use_is_refused_before_anything_is_created() {
         "busyport",
         &format!("services:\n  mailhog: {{}}\n  redis:\n    ports: {{ 6379: {port} }}\n"),
     );
-    let run = project.run(&["up"]);
-    assert_eq!(run.code, 1);
-    assert!(
-        run.stderr.contains(&format!(
+    project
+        .cli(&["up"])
+        .status(1)
+        .stderr_contains(&format!(
             "service `redis`: host port {port} (pinned for container port 6379) is already in use"
-        )),
-        "{}",
-        run.stderr
-    );
-    assert_eq!(named_resources(&project.name), Vec::<(String, bool)>::new());
+        ))
+        .run();
+    assert_eq!(named_resources(&project.name), []);
 }
 
 /// `up` refuses while a resource devsvc would create by this name exists
@@ -278,24 +229,20 @@ fn a_pinned_port_in_use_is_refused_before_anything_is_created() {
 /// guard removes that.
 fn assert_refused_and_untouched(project: TestProject, kind: &str, name: &str, inspect: &[&str]) {
     let before = docker(inspect);
-    let run = project.run(&["up"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains(&format!(
+    project
+        .cli(&["up"])
+        .status(1)
+        .stderr_contains(&format!(
             "a {kind} named `{name}` already exists and was not created by devsvc for project `{}` (it carries no devsvc label)",
             project.name
-        )),
-        "{}",
-        run.stderr
-    );
+        ))
+        .run();
     project.run(&["down", "--volumes"]).ok();
     assert_eq!(docker(inspect), before, "the foreign {kind} is untouched");
+    let named = named_resources(&project.name);
     assert!(
-        named_resources(&project.name)
-            .iter()
-            .all(|(n, labelled)| n == name && !labelled),
-        "nothing half-created: {:?}",
-        named_resources(&project.name)
+        named.iter().all(|left| left.name == name && !left.labelled),
+        "nothing half-created: {named:?}"
     );
 }
 
@@ -340,23 +287,21 @@ fn an_image_that_cannot_be_pulled_is_named_with_the_registry_answer() {
         "nopull",
         "services:\n  redis: {}\n  mail:\n    template: mailhog\n    image: nosuch/mailcatcher:9.9\n",
     );
-    let run = project.run(&["up"]);
-    assert_eq!(run.code, 1, "{}", run.stderr);
     let wanted = format!(
         "cannot pull image {}nosuch/mailcatcher:9.9: ",
         registry_prefix()
     );
-    assert!(run.stderr.contains(&wanted), "{}", run.stderr);
+    let run = project
+        .cli(&["up"])
+        .status(1)
+        .stderr_contains(&wanted)
+        .run();
     assert!(
         run.stderr.contains("manifest unknown") || run.stderr.contains("not found"),
         "{}",
         run.stderr
     );
-    assert_eq!(
-        named_resources(&project.name),
-        Vec::<(String, bool)>::new(),
-        "nothing half-created"
-    );
+    assert_eq!(named_resources(&project.name), [], "nothing half-created");
 }
 
 #[test]
@@ -394,18 +339,12 @@ fn a_docker_context_in_a_temporary_home_is_used_and_doctor_says_why() {
         "{text}"
     );
     assert!(text.contains("ok   engine: reachable"), "{text}");
-    let up = project
-        .command(&["up"])
+    project
+        .cli(&["up"])
         .env("HOME", home_str)
-        .env_remove("DOCKER_HOST")
-        .env_remove("DOCKER_CONTEXT")
-        .output()
-        .unwrap();
-    assert!(
-        up.status.success(),
-        "{}",
-        String::from_utf8_lossy(&up.stderr)
-    );
+        .without("DOCKER_HOST")
+        .without("DOCKER_CONTEXT")
+        .run();
 }
 
 /// A tcp endpoint for the engine on 127.0.0.2, forwarding to its socket.
@@ -491,13 +430,10 @@ fn an_automatic_port_taken_between_choosing_and_starting_is_chosen_again() {
     let state = format!(r#"{{"ports":{{"redis/redis":{}}}}}"#, taken.port);
     std::fs::write(project.state.path().join(format!("{}.json", project.name)), state).unwrap();
 
-    let up = project.run(&["up"]).ok();
-    assert!(
-        up.stderr
-            .contains("redis: a host port was taken meanwhile; trying another"),
-        "{}",
-        up.stderr
-    );
+    project
+        .cli(&["up"])
+        .stderr_contains("redis: a host port was taken meanwhile; trying another")
+        .run();
     let url = project.dotenv()["REDIS_URL"].clone();
     assert!(!url.contains(&format!(":{}/", taken.port)), "{url}");
     let app = python(

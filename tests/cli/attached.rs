@@ -4,11 +4,10 @@
 //! `external:`, and by switching a profile. `env` for an all-external
 //! profile needs no engine; `doctor` checks external resources and never
 //! prints their passwords.
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::*;
+use crate::common::*;
 
 /// The app: Redis, SMTP and S3 through the environment only.
 const APP: &str = r#"
@@ -192,17 +191,10 @@ fn the_same_app_runs_against_containers_external_resources_and_a_profile() {
     // 2. Resources started outside devsvc, given through `external:`.
     let mut ext = TestProject::new("attach-ext", &format!("services:\n{EXTERNAL_SERVICES}"));
     ext.env.extend(outside.env());
-    let up = ext.run(&["up"]).ok();
-    assert!(
-        up.stderr.contains("redis: external: nothing to start"),
-        "{}",
-        up.stderr
-    );
-    assert_eq!(
-        labelled_resources(&ext.name),
-        Vec::<String>::new(),
-        "nothing started"
-    );
+    ext.cli(&["up"])
+        .stderr_contains("redis: external: nothing to start")
+        .run();
+    assert_eq!(labelled_resources(&ext.name), [], "nothing started");
     let second = run_app(&ext);
     assert!(
         second.contains(&format!("127.0.0.1 {}", outside.smtp_port)),
@@ -230,12 +222,11 @@ fn the_same_app_runs_against_containers_external_resources_and_a_profile() {
     let laptop = run_app(&profiled);
     assert!(!laptop.contains(&outside.smtp_port.to_string()), "{laptop}");
     profiled.env.insert("DEVSVC_PROFILE".into(), "cloud".into());
-    let up = profiled.run(&["up"]).ok();
-    assert!(
-        up.stderr.contains("removed container"),
-        "local containers go when the profile attaches managed ones:\n{}",
-        up.stderr
-    );
+    // Local containers go when the profile attaches managed ones.
+    profiled
+        .cli(&["up"])
+        .stderr_contains("removed container")
+        .run();
     let cloud = run_app(&profiled);
     assert!(
         cloud.contains(&format!("127.0.0.1 {}", outside.smtp_port)),
@@ -245,16 +236,14 @@ fn the_same_app_runs_against_containers_external_resources_and_a_profile() {
 
 #[test]
 fn env_for_an_all_external_profile_needs_no_engine() {
-    let mut project = TestProject::new(
+    let project = TestProject::new(
         "noengine-env",
         "services:\n  redis: {}\nprofiles:\n  cloud:\n    services:\n      redis:\n        external: { url: \"rediss://:s3cret@cache.example.com:6380/0\" }\n",
     );
-    project
-        .env
-        .insert("DOCKER_HOST".into(), "tcp://127.0.0.1:1".into());
     let run = project
-        .run(&["--profile", "cloud", "env", "--format", "json"])
-        .ok();
+        .cli(&["--profile", "cloud", "env", "--format", "json"])
+        .no_engine()
+        .run();
     let vars: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(
         vars["REDIS_URL"],
@@ -263,16 +252,15 @@ fn env_for_an_all_external_profile_needs_no_engine() {
     assert_eq!(vars["REDIS_HOST"], "cache.example.com");
     assert_eq!(vars["REDIS_PORT"], "6380");
     // Without the profile, the engine is needed and its absence is exit 3.
-    assert_eq!(project.run(&["env"]).code, 3);
+    project.cli(&["env"]).no_engine().status(3).run();
     // A profile that does not exist is a usage error with a suggestion.
-    let wrong = project.run(&["--profile", "clod", "env"]);
-    assert_eq!(wrong.code, 2);
-    assert!(
-        wrong.stderr.contains("unknown profile `clod`")
-            && wrong.stderr.contains("did you mean `cloud`?"),
-        "{}",
-        wrong.stderr
-    );
+    project
+        .cli(&["--profile", "clod", "env"])
+        .no_engine()
+        .status(2)
+        .stderr_contains("unknown profile `clod`")
+        .stderr_contains("did you mean `cloud`?")
+        .run();
 }
 
 #[test]
@@ -285,25 +273,21 @@ fn doctor_reports_an_unreachable_external_resource_with_its_password_masked() {
             "services:\n  redis:\n    external:\n      url: \"redis://:topsecret@127.0.0.1:{port}/0\"\n"
         ),
     );
-    let out = project.command(&["doctor"]).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{stdout}");
-    assert!(
-        stdout.contains(&format!(
+    project
+        .cli(&["doctor"])
+        .status(1)
+        .stdout_contains(&format!(
             "FAIL external redis: redis://:****@127.0.0.1:{port}/0 does not answer"
-        )),
-        "{stdout}"
-    );
-    assert!(!stdout.contains("topsecret"), "{stdout}");
-    let config = project.run(&["config", "--json"]).ok();
-    assert!(!config.stdout.contains("topsecret"), "{}", config.stdout);
-    let status = project.run(&["status"]).ok();
-    assert!(
-        status
-            .stdout
-            .contains(&format!("redis://:****@127.0.0.1:{port}/0")),
-        "{}",
-        status.stdout
-    );
-    assert!(!status.stdout.contains("topsecret"), "{}", status.stdout);
+        ))
+        .stdout_lacks("topsecret")
+        .run();
+    project
+        .cli(&["config", "--json"])
+        .stdout_lacks("topsecret")
+        .run();
+    project
+        .cli(&["status"])
+        .stdout_contains(&format!("redis://:****@127.0.0.1:{port}/0"))
+        .stdout_lacks("topsecret")
+        .run();
 }

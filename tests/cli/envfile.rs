@@ -2,13 +2,12 @@
 //! leaves empty or truncated, 0600 for a new file and the old mode kept for
 //! an existing one, the git-ignore warning in both directions, user lines
 //! that shadow devsvc's variables named, and concurrent `up` runs serialised.
-mod common;
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use indexmap::IndexMap;
 
 const WRITER_ENV: &str = "DEVSVC_TEST_ENV_WRITER";
@@ -55,7 +54,13 @@ fn an_interrupted_write_never_leaves_an_empty_or_truncated_file() {
     for round in 0..25u64 {
         let mut child = ChildGuard::new(
             Command::new(std::env::current_exe().unwrap())
-                .args(["env_writer_child", "--exact", "--ignored", "--nocapture"])
+                // The child's full name in this binary, so --exact matches.
+                .args([
+                    "envfile::env_writer_child",
+                    "--exact",
+                    "--ignored",
+                    "--nocapture",
+                ])
                 .env(WRITER_ENV, &path)
                 .stdout(std::process::Stdio::null())
                 .stderr(std::process::Stdio::null())
@@ -133,19 +138,19 @@ const PINNED: &str = "services:\n  redis:\n    ports: { redis: 16999 }\n";
 fn git_ignore_warning_in_both_directions() {
     let project = TestProject::new("gitignore", PINNED);
     git(project.path(), &["init", "-q"]);
-    let run = project.run(&["env", "--write"]).ok();
-    assert!(
-        run.stderr.contains("warning: ./.env is not git-ignored"),
-        "{}",
-        run.stderr
-    );
+    project
+        .cli(&["env", "--write"])
+        .stderr_contains("warning: ./.env is not git-ignored")
+        .run();
     std::fs::write(project.path().join(".gitignore"), ".env\n").unwrap();
-    let run = project.run(&["env", "--write"]).ok();
-    assert!(!run.stderr.contains("git-ignored"), "{}", run.stderr);
+    project
+        .cli(&["env", "--write"])
+        .stderr_lacks("git-ignored")
+        .run();
     assert!(project.dotenv()["REDIS_URL"].contains(":16999/"));
     assert_eq!(
         labelled_resources(&project.name),
-        Vec::<String>::new(),
+        [],
         "env --write starts nothing"
     );
 }
@@ -158,13 +163,10 @@ fn a_user_line_setting_our_variable_is_named() {
         "# mine\nREDIS_URL=redis://managed:6379\n",
     )
     .unwrap();
-    let run = project.run(&["env", "--write"]).ok();
-    assert!(
-        run.stderr
-            .contains("./.env:2 sets REDIS_URL, which devsvc also writes"),
-        "{}",
-        run.stderr
-    );
+    project
+        .cli(&["env", "--write"])
+        .stderr_contains("./.env:2 sets REDIS_URL, which devsvc also writes")
+        .run();
     assert!(
         std::fs::read_to_string(project.env_file())
             .unwrap()

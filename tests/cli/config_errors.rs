@@ -2,9 +2,8 @@
 //! line and column, what was expected, and the closest valid name. These
 //! need no container engine; each message is the contract and is asserted
 //! whole.
-mod common;
 
-use common::*;
+use crate::common::*;
 
 /// (services.yaml, the whole stderr expected).
 const CASES: &[(&str, &str)] = &[
@@ -127,24 +126,18 @@ fn invalid_services_files_exit_2_with_located_messages() {
     let mut failures = Vec::new();
     for (yaml, expected) in CASES {
         let project = TestProject::new("cfg", yaml);
-        // DEVSVC_PROJECT would win over the file's `project:` key.
-        let output = project
-            .command(&["config"])
-            .env_remove("DEVSVC_PROJECT")
-            .output()
-            .unwrap();
-        let run = Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into(),
-            stderr: String::from_utf8_lossy(&output.stderr).into(),
-        };
-        if run.code != 2 || run.stderr != *expected {
-            failures.push(format!(
-                "--- input:\n{yaml}--- expected (exit 2):\n{expected}--- got (exit {}):\n{}",
-                run.code, run.stderr
-            ));
+        let checked = project
+            .cli(&["config"])
+            .no_engine()
+            // DEVSVC_PROJECT would win over the file's `project:` key.
+            .without("DEVSVC_PROJECT")
+            .status(2)
+            .stderr(expected)
+            .stderr_lacks("panicked")
+            .check();
+        if let Err(report) = checked {
+            failures.push(format!("--- input:\n{yaml}{report}"));
         }
-        assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
     }
     assert!(
         failures.is_empty(),
@@ -158,12 +151,12 @@ fn invalid_services_files_exit_2_with_located_messages() {
 #[test]
 fn a_missing_services_file_names_the_path_looked_for() {
     let project = TestProject::new("nofile", "services: {}\n");
-    let run = project.run(&["-f", "nowhere/services.yaml", "up"]);
-    assert_eq!(run.code, 2);
-    assert_eq!(
-        run.stderr,
-        "error: no services file at nowhere/services.yaml (looked there because of -f/--file, DEVSVC_FILE or the default ./services.yaml); create one with `devsvc init` or pass -f FILE\n"
-    );
+    project
+        .cli(&["-f", "nowhere/services.yaml", "up"])
+        .no_engine()
+        .status(2)
+        .stderr("error: no services file at nowhere/services.yaml (looked there because of -f/--file, DEVSVC_FILE or the default ./services.yaml); create one with `devsvc init` or pass -f FILE\n")
+        .run();
 }
 
 #[test]
@@ -172,23 +165,26 @@ fn missing_variable_is_named_with_its_position() {
         "interp",
         "services:\n  redis:\n    env:\n      TZ: ${DEVSVC_TEST_SURELY_UNSET}\n",
     );
-    let run = project.run(&["config"]);
-    assert_eq!(run.code, 2);
-    assert_eq!(
-        run.stderr,
-        "error: services.yaml:4:11: environment variable `DEVSVC_TEST_SURELY_UNSET` is not set\n  help: set DEVSVC_TEST_SURELY_UNSET, or give a default: ${DEVSVC_TEST_SURELY_UNSET:-value}\n"
-    );
+    project
+        .cli(&["config"])
+        .no_engine()
+        .status(2)
+        .stderr("error: services.yaml:4:11: environment variable `DEVSVC_TEST_SURELY_UNSET` is not set\n  help: set DEVSVC_TEST_SURELY_UNSET, or give a default: ${DEVSVC_TEST_SURELY_UNSET:-value}\n")
+        .run();
 }
 
 #[test]
 fn interpolation_fills_values_from_the_environment_and_defaults() {
-    let mut project = TestProject::new(
+    let project = TestProject::new(
         "interp2",
         "image_prefix: ${MIRROR:-}\nservices:\n  cache:\n    template: redis\n    env_prefix: ${PREFIX:-CACHE_}\n    ports: { redis: ${CACHE_PORT} }\n",
     );
-    project.env.insert("CACHE_PORT".into(), "16380".into());
-    project.env.remove("DEVSVC_IMAGE_PREFIX");
-    let run = project.run(&["config", "--json"]).ok();
+    let run = project
+        .cli(&["config", "--json"])
+        .no_engine()
+        .env("CACHE_PORT", "16380")
+        .without("DEVSVC_IMAGE_PREFIX")
+        .run();
     let config: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let service = &config["services"][0];
     assert_eq!(service["image"], "redis:7.4-alpine");
@@ -203,13 +199,16 @@ fn interpolation_fills_values_from_the_environment_and_defaults() {
 fn init_writes_a_valid_starter_and_never_overwrites() {
     let project = TestProject::new("init", "services: {}\n");
     std::fs::remove_file(project.path().join("services.yaml")).unwrap();
-    project.run(&["init"]).ok();
+    project.cli(&["init"]).no_engine().run();
     let written = std::fs::read_to_string(project.path().join("services.yaml")).unwrap();
     assert!(written.starts_with("# services.yaml"));
-    project.run(&["config"]).ok();
-    let again = project.run(&["init"]);
-    assert_eq!(again.code, 2);
-    assert!(again.stderr.contains("already exists"), "{}", again.stderr);
+    project.cli(&["config"]).no_engine().run();
+    project
+        .cli(&["init"])
+        .no_engine()
+        .status(2)
+        .stderr_contains("already exists")
+        .run();
     assert_eq!(
         std::fs::read_to_string(project.path().join("services.yaml")).unwrap(),
         written
@@ -230,10 +229,13 @@ fn numbers_out_of_range_are_usage_errors_not_panics() {
         (&["logs", "redis", "--tail", "lots"], &[], "expected `all` or a number of lines, got `lots`"),
     ];
     for (args, env, expected) in cases {
-        let out = project.command(args).envs(env.iter().copied()).output().unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
-        assert!(stderr.contains(expected), "{args:?}: {stderr}");
-        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        let mut cli = project.cli(args).no_engine();
+        for (key, value) in env.iter() {
+            cli = cli.env(key, value);
+        }
+        cli.status(2)
+            .stderr_contains(expected)
+            .stderr_lacks("panicked")
+            .run();
     }
 }

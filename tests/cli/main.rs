@@ -1,0 +1,37 @@
+//! devsvc's integration tests, as one test binary (`cli`): each module runs
+//! the real `devsvc` binary through the harness in `common` (hermetic
+//! projects, the `Cli` builder, guards, `leftovers`). Config-only tests run
+//! with `.no_engine()` and so prove they never touch the engine; the rest
+//! use the real engine that `scripts/test-env` prepared.
+//!
+//! - `attached`: one app runs unchanged against devsvc's containers,
+//!   external resources and a profile; `env` for an all-external profile
+//!   needs no engine; `doctor` masks external passwords.
+//! - `config_errors`: services.yaml mistakes exit 2 with the exact located
+//!   message; numbers out of range; interpolation; `init`. No engine.
+//! - `envfile`: atomic env file writes under SIGKILL, file modes, the
+//!   git-ignore warning, user lines shadowing ours, concurrent `up`.
+//! - `envfile_props`: property tests of the env file merge, one over the
+//!   fuzz target's whole input space.
+//! - `faults`: interrupts, a killed devsvc, no engine, a service never
+//!   ready, clashing ports and names, unpullable images, contexts, a remote
+//!   engine; nothing left unlabelled, nothing foreign touched.
+//! - `instances`: several instances of one template and an inline service
+//!   side by side.
+//! - `reconcile`: idempotent `up`, recreate only what changed, prune,
+//!   stable ports, `run`, JSON, `logs`, a closed stdout, a damaged state
+//!   file.
+//! - `up_down`: the repository's services.yaml end to end with real
+//!   clients; `down --volumes` leaves nothing; loopback-only ports; both
+//!   mail catchers.
+
+mod common;
+
+mod attached;
+mod config_errors;
+mod envfile;
+mod envfile_props;
+mod faults;
+mod instances;
+mod reconcile;
+mod up_down;
