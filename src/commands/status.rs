@@ -61,10 +61,10 @@ async fn readiness(
     let mut targets: Vec<Target> = Vec::new();
     for spec in &project.services {
         targets.push(match &spec.external {
-            Some(ext) => Target::Attached(external::render(&project.name, spec, ext)?),
+            Some(ext) => Target::Attached(Box::new(external::render(&project.name, spec, ext)?)),
             None if exports::running(spec, observed).is_some() => {
                 match exports::instance(project, spec, observed, &mut state, &placement)? {
-                    Some(inst) => Target::Container(inst),
+                    Some(inst) => Target::Container(Box::new(inst)),
                     None => Target::Nothing,
                 }
             }
@@ -91,8 +91,8 @@ async fn readiness(
 }
 
 enum Target {
-    Attached(Attached),
-    Container(Instance),
+    Attached(Box<Attached>),
+    Container(Box<Instance>),
     Nothing,
 }
 
