@@ -9,11 +9,13 @@ use crate::error::{Error, Result};
 use crate::interpolate::{Missing, find_missing, interpolate};
 use crate::template::{ProbeSpec, S3Api};
 
+mod mistake;
 mod names;
 mod raw;
 mod resolve;
 mod yaml_error;
 
+use mistake::Mistake;
 use names::validate_project_name;
 pub use names::sanitize_project_name;
 use raw::{RawFile, apply_profile};
@@ -172,101 +174,48 @@ pub fn load(options: &LoadOptions) -> Result<Project> {
 /// anchors relative paths.
 pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project> {
     let file = path.display().to_string();
-    let at = |line: u64, column: u64, message: String, suggestion: Option<String>| Error::Config {
-        file: file.clone(),
-        line,
-        column,
-        message,
-        suggestion,
-    };
     if let Some((line, column)) = find_tab_indent(source) {
-        return Err(at(
-            line,
-            column,
-            "a tab in indentation; YAML indents with spaces".into(),
-            Some("replace the tab with spaces".into()),
-        ));
+        return Err(Mistake::new("a tab in indentation; YAML indents with spaces")
+            .help("replace the tab with spaces")
+            .place_at(&file, line, column));
     }
-    let interpolated = interpolate(source, |name| options.variables.get(name).cloned()).map_err(|m| {
-        at(
-            m.line,
-            m.column,
-            format!("malformed interpolation `{}`", m.text),
-            Some("write ${NAME} or ${NAME:-default}; a literal $ is $$".into()),
-        )
-    })?;
-    let unset = |m: &Missing| {
-        at(
-            m.line,
-            m.column,
-            format!("environment variable `{}` is not set", m.name),
-            Some(format!(
-                "set {0}, or give a default: ${{{0}:-value}}",
-                m.name
-            )),
-        )
-    };
+    let interpolated =
+        interpolate(source, |name| options.variables.get(name).cloned()).map_err(|m| {
+            Mistake::new(format!("malformed interpolation `{}`", m.text))
+                .help("write ${NAME} or ${NAME:-default}; a literal $ is $$")
+                .place_at(&file, m.line, m.column)
+        })?;
     let raw: RawFile = serde_saphyr::from_str(&interpolated.text).map_err(|e| {
         // A value that failed to parse because a variable was unset: say so.
         let line = e.location().map(|l| l.line());
         match interpolated.missing.iter().find(|m| Some(m.line) == line) {
-            Some(m) => unset(m),
+            Some(m) => unset(&file, m),
             None => yaml_error(&file, &e),
         }
     })?;
-
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = match (options.project_name, &raw.project) {
-        (Some(name), _) => validate_project_name(name).map_err(Error::Usage)?,
-        (None, Some(spanned)) => validate_project_name(&spanned.value).map_err(|m| {
-            at(
-                spanned.referenced.line(),
-                spanned.referenced.column(),
-                m,
-                None,
-            )
-        })?,
-        (None, None) => sanitize_project_name(dir),
-    };
+    let name = project_name(&file, dir, options.project_name, raw.project.as_ref())?;
     let image_prefix = options
         .image_prefix
         .map(str::to_string)
         .or(raw.image_prefix)
         .unwrap_or_default();
-
     let Some(services) = raw.services.filter(|s| !s.value.is_empty()) else {
-        return Err(at(
-            1,
-            1,
-            "no services: services.yaml needs a `services:` map with at least one service".into(),
-            Some("for example:\n    services:\n      redis: {}".into()),
-        ));
+        return Err(Mistake::new(
+            "no services: services.yaml needs a `services:` map with at least one service",
+        )
+        .help("for example:\n    services:\n      redis: {}")
+        .place_at(&file, 1, 1));
     };
     let entries = apply_profile(
         services.value,
         raw.profiles.unwrap_or_default(),
         options.profile,
     )?;
-    let mut specs = Vec::new();
-    for (service_name, (loc, raw)) in entries {
-        let active = raw
-            .profiles
-            .as_ref()
-            .is_none_or(|list| options.profile.is_some_and(|p| list.iter().any(|x| x == p)));
-        if !active {
-            continue;
-        }
-        let spec = resolve_service(&service_name, raw, &image_prefix).map_err(
-            |(l, message, suggestion)| {
-                let l = l.unwrap_or(loc);
-                at(l.line(), l.column(), message, suggestion)
-            },
-        )?;
-        specs.push((loc, spec));
-    }
+    let specs = active_services(&file, entries, &image_prefix, options.profile)?;
     if specs.is_empty() {
         return Err(Error::Usage(format!(
             "no service is active in {} under profile `{}`",
@@ -274,18 +223,60 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
             options.profile.unwrap_or("(none)")
         )));
     }
-    check_unique_exports(&specs).map_err(|(loc, m, s)| at(loc.line(), loc.column(), m, s))?;
-    let env_file = dir.join(raw.env_file.unwrap_or_else(|| ".env".into()));
+    check_unique_exports(&specs).map_err(|m| m.place(&file, specs[0].0))?;
     let project = Project {
         name,
         file: path.to_path_buf(),
-        env_file,
+        env_file: dir.join(raw.env_file.unwrap_or_else(|| ".env".into())),
         network: raw.network.unwrap_or(true),
         services: specs.into_iter().map(|(_, s)| s).collect(),
     };
-    // Only now is it known which values are used: an unset variable in an
-    // unchosen profile is no error.
-    let used = serde_json::to_string(&project).expect("project serialises");
+    check_used_variables(&file, &project, &interpolated.missing)?;
+    Ok(project)
+}
+
+/// `-p` wins over `project:`, which wins over the folder's name.
+fn project_name(
+    file: &str,
+    dir: &Path,
+    given: Option<&str>,
+    in_file: Option<&serde_saphyr::Spanned<String>>,
+) -> Result<String> {
+    match (given, in_file) {
+        (Some(name), _) => validate_project_name(name).map_err(Error::Usage),
+        (None, Some(spanned)) => validate_project_name(&spanned.value)
+            .map_err(|m| Mistake::new(m).place(file, spanned.referenced)),
+        (None, None) => Ok(sanitize_project_name(dir)),
+    }
+}
+
+/// The services active under the chosen profile, each made whole, with
+/// the position of its key (for mistakes found later).
+fn active_services(
+    file: &str,
+    entries: IndexMap<String, (serde_saphyr::Location, raw::RawService)>,
+    image_prefix: &str,
+    profile: Option<&str>,
+) -> Result<Vec<(serde_saphyr::Location, ServiceSpec)>> {
+    let mut specs = Vec::new();
+    for (service_name, (loc, raw)) in entries {
+        let active = raw
+            .profiles
+            .as_ref()
+            .is_none_or(|list| profile.is_some_and(|p| list.iter().any(|x| x == p)));
+        if active {
+            let spec = resolve_service(&service_name, raw, image_prefix)
+                .map_err(|m| m.place(file, loc))?;
+            specs.push((loc, spec));
+        }
+    }
+    Ok(specs)
+}
+
+/// An unset variable is an error only where its value is used: one in a
+/// profile that was not chosen is none.
+fn check_used_variables(file: &str, project: &Project, missing: &[Missing]) -> Result<()> {
+    let used = serde_json::to_string(project).expect("project serialises");
     let used_secrets: String = project
         .services
         .iter()
@@ -295,10 +286,16 @@ pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project
             _ => None,
         })
         .collect();
-    if let Some(m) = find_missing(&format!("{used}{used_secrets}"), &interpolated.missing) {
-        return Err(unset(m));
+    match find_missing(&format!("{used}{used_secrets}"), missing) {
+        Some(m) => Err(unset(file, m)),
+        None => Ok(()),
     }
-    Ok(project)
+}
+
+fn unset(file: &str, m: &Missing) -> Error {
+    Mistake::new(format!("environment variable `{}` is not set", m.name))
+        .help(format!("set {0}, or give a default: ${{{0}:-value}}", m.name))
+        .place_at(file, m.line, m.column)
 }
 
 #[cfg(test)]

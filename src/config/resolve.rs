@@ -2,6 +2,9 @@
 //! overrides checked against it, placeholders and exports validated.
 use indexmap::IndexMap;
 
+use serde_saphyr::{Location, Spanned};
+
+use super::mistake::Mistake;
 use super::names::{is_env_name, validate_bucket, validate_name};
 use super::raw::RawService;
 use super::{External, Password, PortSpec, ServiceSpec, mask_url};
@@ -9,175 +12,64 @@ use crate::render::placeholders;
 use crate::suggest::{closest, did_you_mean};
 use crate::template::{self, PasswordRule, ProbeSpec, Template};
 
-type Located = (Option<serde_saphyr::Location>, String, Option<String>);
-
-/// A built-in template by name, or a located "unknown template" error.
-fn builtin(name: &str, at: Option<serde_saphyr::Location>) -> Result<Template, Located> {
+/// A built-in template by name, or an "unknown template" mistake.
+fn builtin(name: &str, at: Option<Location>) -> Result<Template, Mistake> {
+    let place = |m: Mistake| match at {
+        Some(at) => m.at(at),
+        None => m,
+    };
     let Some(source) = template::builtin_source(name) else {
-        let suggestion = did_you_mean(name, template::builtin_names())
-            .unwrap_or_else(|| {
-                format!(
-                    "known templates: {}; or define the service with `inline:`",
-                    template::builtin_names().collect::<Vec<_>>().join(", ")
-                )
-            });
-        return Err((at, format!("unknown template `{name}`"), Some(suggestion)));
+        let suggestion = did_you_mean(name, template::builtin_names()).unwrap_or_else(|| {
+            format!(
+                "known templates: {}; or define the service with `inline:`",
+                template::builtin_names().collect::<Vec<_>>().join(", ")
+            )
+        });
+        return Err(place(Mistake::new(format!("unknown template `{name}`")).help(suggestion)));
     };
     serde_saphyr::from_str(source).map_err(|e| {
-        (
-            at,
-            format!("built-in template `{name}` is invalid: {e}"),
-            None,
-        )
+        place(Mistake::new(format!("built-in template `{name}` is invalid: {e}")))
     })
 }
 
+/// One service entry made whole: its template applied, each override
+/// checked against it, placeholders and exports validated.
 pub(super) fn resolve_service(
     name: &str,
     mut raw: RawService,
     image_prefix: &str,
-) -> Result<ServiceSpec, Located> {
-    if let Err(m) = validate_name(name) {
-        return Err((None, format!("invalid service name `{name}`: {m}"), None));
-    }
-    let (template_name, template) = match (raw.template.as_ref(), raw.inline.take()) {
-        (Some(t), Some(_)) => {
-            return Err((
-                Some(t.referenced),
-                format!("service `{name}` has both `template` and `inline`"),
-                Some(
-                    "keep one: `template:` names a built-in template, `inline:` defines one".into(),
-                ),
-            ));
-        }
-        (None, Some(inline)) => ("inline".to_string(), inline.value),
-        (t, None) => {
-            let template_name = t.map_or(name, |t| t.value.as_str()).to_string();
-            (
-                template_name.clone(),
-                builtin(&template_name, t.map(|t| t.referenced))?,
-            )
-        }
-    };
-    let template_name = template_name.as_str();
-
-    let mut ports: Vec<PortSpec> = template
-        .ports
-        .iter()
-        .map(|(n, p)| PortSpec {
-            name: n.clone(),
-            container: *p,
-            host: None,
-        })
-        .collect();
-    if let Some(pinned) = raw.ports {
-        for (key, host) in pinned.value {
-            let port = ports
-                .iter_mut()
-                .find(|p| p.name == key || p.container.to_string() == key);
-            let Some(port) = port else {
-                let known: Vec<String> = template
-                    .ports
-                    .iter()
-                    .map(|(n, p)| format!("{p} ({n})"))
-                    .collect();
-                return Err((
-                    Some(pinned.referenced),
-                    format!("`{template_name}` has no container port `{key}`"),
-                    Some(format!("container ports: {}", known.join(", "))),
-                ));
-            };
-            if host == 0 {
-                return Err((
-                    Some(pinned.referenced),
-                    format!("host port for `{key}` must be between 1 and 65535"),
-                    None,
-                ));
-            }
-            port.host = Some(host);
-        }
-    }
-
-    let password = match (raw.password, &template.password) {
-        (Some(given), Some(rule)) => {
-            check_password(&given.value, rule).map_err(|m| (Some(given.referenced), m, None))?;
-            Some(Password::Given(given.value))
-        }
-        (Some(given), None) => {
-            return Err((
-                Some(given.referenced),
-                format!("template `{template_name}` takes no password"),
-                None,
-            ));
-        }
-        (None, Some(rule)) => Some(Password::Generate(rule.generate.max(rule.min_length))),
-        (None, None) => None,
-    };
-
-    let buckets = match (raw.buckets, &template.s3) {
-        (Some(buckets), Some(_)) => {
-            for b in &buckets {
-                validate_bucket(&b.value).map_err(|m| (Some(b.referenced), m, None))?;
-            }
-            buckets.into_iter().map(|b| b.value).collect()
-        }
-        (Some(buckets), None) => {
-            return Err((
-                buckets.first().map(|b| b.referenced),
-                format!("template `{template_name}` has no S3 API, so it takes no `buckets`"),
-                None,
-            ));
-        }
-        (None, _) => Vec::new(),
-    };
-
-    let prefix = match raw.env_prefix {
-        Some(p) if !p.value.is_empty() && !is_env_name(&p.value) => {
-            return Err((
-                Some(p.referenced),
-                format!(
-                    "env_prefix `{}` is not a valid variable name prefix",
-                    p.value
-                ),
-                Some("use capitals, digits and `_`, e.g. SESSIONS_".into()),
-            ));
-        }
-        Some(p) => p.value,
-        None => String::new(),
-    };
-    let exports = template
-        .exports
-        .iter()
-        .map(|(k, v)| (format!("{prefix}{k}"), v.clone()))
-        .collect();
-
-    let external = match raw.external {
+) -> Result<ServiceSpec, Mistake> {
+    validate_name(name).map_err(|m| Mistake::new(format!("invalid service name `{name}`: {m}")))?;
+    let (template_name, template) = choose_template(name, &mut raw)?;
+    let ports = pin_ports(&template_name, &template, raw.ports.take())?;
+    let password = password(&template_name, &template, raw.password.take())?;
+    let buckets = buckets(&template_name, &template, raw.buckets.take())?;
+    let prefix = env_prefix(raw.env_prefix.take())?;
+    let external = match raw.external.take() {
         Some(e) => {
-            check_external(&e.value, &template)
-                .map_err(|(m, hint)| (Some(e.referenced), m, hint))?;
+            check_external(&e.value, &template).map_err(|m| m.at(e.referenced))?;
             Some(e.value)
         }
         None => None,
     };
-    let url_exports = template
-        .url_exports
-        .iter()
-        .map(|k| format!("{prefix}{k}"))
+    let prefixed = |names: &mut dyn Iterator<Item = &String>| -> Vec<String> {
+        names.map(|k| format!("{prefix}{k}")).collect()
+    };
+    let exports = prefixed(&mut template.exports.keys())
+        .into_iter()
+        .zip(template.exports.values().cloned())
         .collect();
+    let url_exports = prefixed(&mut template.url_exports.iter());
     let mut env = template.env.clone();
     env.extend(raw.env);
     let spec = ServiceSpec {
         name: name.to_string(),
-        template: template_name.to_string(),
+        template: template_name,
         image: format!("{image_prefix}{}", raw.image.unwrap_or(template.image)),
         ports,
         command: raw.command.or(template.command),
         env,
-        data: if raw.volume.unwrap_or(true) {
-            template.data
-        } else {
-            None
-        },
+        data: template.data.filter(|_| raw.volume.unwrap_or(true)),
         password,
         ready: raw.ready.unwrap_or(template.ready),
         s3: template.s3,
@@ -187,57 +79,168 @@ pub(super) fn resolve_service(
         env_prefix: prefix,
         external,
     };
-    check_placeholders(&spec).map_err(|(m, hint)| (None, m, hint))?;
+    check_placeholders(&spec)?;
     Ok(spec)
 }
 
-/// An external resource must say where it is, in terms the template knows.
-fn check_external(
-    external: &External,
+/// The built-in template the service names (or is named after), or its
+/// inline one; the name is `inline` for the latter.
+fn choose_template(name: &str, raw: &mut RawService) -> Result<(String, Template), Mistake> {
+    match (raw.template.as_ref(), raw.inline.take()) {
+        (Some(t), Some(_)) => Err(Mistake::new(format!(
+            "service `{name}` has both `template` and `inline`"
+        ))
+        .at(t.referenced)
+        .help("keep one: `template:` names a built-in template, `inline:` defines one")),
+        (None, Some(inline)) => Ok(("inline".to_string(), inline.value)),
+        (t, None) => {
+            let template_name = t.map_or(name, |t| t.value.as_str()).to_string();
+            let template = builtin(&template_name, t.map(|t| t.referenced))?;
+            Ok((template_name, template))
+        }
+    }
+}
+
+/// The template's container ports, with the host ports services.yaml pins.
+fn pin_ports(
+    template_name: &str,
     template: &Template,
-) -> Result<(), (String, Option<String>)> {
+    pinned: Option<Spanned<IndexMap<String, u16>>>,
+) -> Result<Vec<PortSpec>, Mistake> {
+    let mut ports: Vec<PortSpec> = template
+        .ports
+        .iter()
+        .map(|(n, p)| PortSpec {
+            name: n.clone(),
+            container: *p,
+            host: None,
+        })
+        .collect();
+    let Some(pinned) = pinned else {
+        return Ok(ports);
+    };
+    for (key, host) in pinned.value {
+        let port = ports
+            .iter_mut()
+            .find(|p| p.name == key || p.container.to_string() == key);
+        let Some(port) = port else {
+            let known: Vec<String> = template
+                .ports
+                .iter()
+                .map(|(n, p)| format!("{p} ({n})"))
+                .collect();
+            return Err(
+                Mistake::new(format!("`{template_name}` has no container port `{key}`"))
+                    .at(pinned.referenced)
+                    .help(format!("container ports: {}", known.join(", "))),
+            );
+        };
+        if host == 0 {
+            return Err(
+                Mistake::new(format!("host port for `{key}` must be between 1 and 65535"))
+                    .at(pinned.referenced),
+            );
+        }
+        port.host = Some(host);
+    }
+    Ok(ports)
+}
+
+fn password(
+    template_name: &str,
+    template: &Template,
+    given: Option<Spanned<String>>,
+) -> Result<Option<Password>, Mistake> {
+    match (given, &template.password) {
+        (Some(given), Some(rule)) => {
+            check_password(&given.value, rule).map_err(|m| Mistake::new(m).at(given.referenced))?;
+            Ok(Some(Password::Given(given.value)))
+        }
+        (Some(given), None) => Err(Mistake::new(format!(
+            "template `{template_name}` takes no password"
+        ))
+        .at(given.referenced)),
+        (None, Some(rule)) => Ok(Some(Password::Generate(rule.generate.max(rule.min_length)))),
+        (None, None) => Ok(None),
+    }
+}
+
+fn buckets(
+    template_name: &str,
+    template: &Template,
+    buckets: Option<Vec<Spanned<String>>>,
+) -> Result<Vec<String>, Mistake> {
+    match (buckets, &template.s3) {
+        (Some(buckets), Some(_)) => {
+            for b in &buckets {
+                validate_bucket(&b.value).map_err(|m| Mistake::new(m).at(b.referenced))?;
+            }
+            Ok(buckets.into_iter().map(|b| b.value).collect())
+        }
+        (Some(buckets), None) => {
+            let mistake = Mistake::new(format!(
+                "template `{template_name}` has no S3 API, so it takes no `buckets`"
+            ));
+            Err(match buckets.first() {
+                Some(b) => mistake.at(b.referenced),
+                None => mistake,
+            })
+        }
+        (None, _) => Ok(Vec::new()),
+    }
+}
+
+fn env_prefix(prefix: Option<Spanned<String>>) -> Result<String, Mistake> {
+    match prefix {
+        Some(p) if !p.value.is_empty() && !is_env_name(&p.value) => Err(Mistake::new(format!(
+            "env_prefix `{}` is not a valid variable name prefix",
+            p.value
+        ))
+        .at(p.referenced)
+        .help("use capitals, digits and `_`, e.g. SESSIONS_")),
+        Some(p) => Ok(p.value),
+        None => Ok(String::new()),
+    }
+}
+
+/// An external resource must say where it is, in terms the template knows.
+fn check_external(external: &External, template: &Template) -> Result<(), Mistake> {
     if let Some(text) = &external.url {
         let url = url::Url::parse(text).map_err(|e| {
-            (
-                format!("external url `{}` is not a URL: {e}", mask_url(text)),
-                Some("e.g. redis://:password@host:6379/0".into()),
-            )
+            Mistake::new(format!("external url `{}` is not a URL: {e}", mask_url(text)))
+                .help("e.g. redis://default:password@host:6379/0")
         })?;
         if url.host_str().is_none_or(str::is_empty) {
-            return Err((
-                format!("external url `{}` names no host", mask_url(text)),
-                None,
-            ));
+            return Err(Mistake::new(format!(
+                "external url `{}` names no host",
+                mask_url(text)
+            )));
         }
     } else if external.host.is_none() {
-        return Err((
-            "an external service needs `url:` or `host:`".into(),
-            Some("e.g. external: { url: \"${MANAGED_REDIS_URL}\" }".into()),
-        ));
+        return Err(Mistake::new("an external service needs `url:` or `host:`")
+            .help("e.g. external: { url: \"${MANAGED_REDIS_URL}\" }"));
     }
     for name in external.ports.keys() {
         if !template.ports.contains_key(name) {
-            let hint = did_you_mean(name, template.ports.keys().map(String::as_str));
-            return Err((
-                format!("external port `{name}` is not a port of this template"),
-                hint,
-            ));
+            return Err(Mistake::new(format!(
+                "external port `{name}` is not a port of this template"
+            ))
+            .maybe_help(did_you_mean(name, template.ports.keys().map(String::as_str))));
         }
     }
     for name in external.env.keys() {
         if !template.exports.contains_key(name) {
-            let hint = did_you_mean(name, template.exports.keys().map(String::as_str));
-            return Err((
-                format!("external env `{name}` is not a variable this template exports"),
-                hint,
-            ));
+            return Err(Mistake::new(format!(
+                "external env `{name}` is not a variable this template exports"
+            ))
+            .maybe_help(did_you_mean(name, template.exports.keys().map(String::as_str))));
         }
     }
     Ok(())
 }
 
 /// Every `{{name}}` a service uses must be one devsvc can fill in.
-fn check_placeholders(spec: &ServiceSpec) -> Result<(), (String, Option<String>)> {
+fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
     let mut texts: Vec<&str> = spec.env.values().map(String::as_str).collect();
     texts.extend(spec.exports.values().map(String::as_str));
     texts.extend(spec.command.iter().flatten().map(String::as_str));
@@ -278,47 +281,42 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), (String, Option<String>)
             let hint = closest(&name, valid.iter().map(String::as_str))
                 .map(|c| format!("did you mean `{{{{{c}}}}}`?"))
                 .unwrap_or_else(|| format!("placeholders here: {}", valid.join(", ")));
-            return Err((
-                format!(
-                    "service `{}` uses unknown placeholder `{{{{{name}}}}}`",
-                    spec.name
-                ),
-                Some(hint),
-            ));
+            return Err(Mistake::new(format!(
+                "service `{}` uses unknown placeholder `{{{{{name}}}}}`",
+                spec.name
+            ))
+            .help(hint));
         }
     }
     for probe in &spec.ready {
         if !spec.ports.iter().any(|p| p.name == probe.port()) {
             let ports: Vec<&str> = spec.ports.iter().map(|p| p.name.as_str()).collect();
-            return Err((
-                format!(
-                    "readiness probe of `{}` names port `{}`, which the service does not have",
-                    spec.name,
-                    probe.port()
-                ),
-                Some(format!("its ports: {}", ports.join(", "))),
-            ));
+            return Err(Mistake::new(format!(
+                "readiness probe of `{}` names port `{}`, which the service does not have",
+                spec.name,
+                probe.port()
+            ))
+            .help(format!("its ports: {}", ports.join(", "))));
         }
     }
     Ok(())
 }
 
-pub(super) fn check_unique_exports(
-    specs: &[(serde_saphyr::Location, ServiceSpec)],
-) -> Result<(), (serde_saphyr::Location, String, Option<String>)> {
+pub(super) fn check_unique_exports(specs: &[(Location, ServiceSpec)]) -> Result<(), Mistake> {
     let mut seen: IndexMap<&str, &str> = IndexMap::new();
     for (loc, spec) in specs {
         for var in spec.exports.keys() {
             if let Some(first) = seen.insert(var, &spec.name) {
-                return Err((
-                    *loc,
-                    format!("services `{first}` and `{}` both export `{var}`", spec.name),
-                    Some(format!(
-                        "give `{}` an env_prefix, e.g. `env_prefix: {}_`",
-                        spec.name,
-                        spec.name.to_uppercase().replace('-', "_")
-                    )),
-                ));
+                return Err(Mistake::new(format!(
+                    "services `{first}` and `{}` both export `{var}`",
+                    spec.name
+                ))
+                .at(*loc)
+                .help(format!(
+                    "give `{}` an env_prefix, e.g. `env_prefix: {}_`",
+                    spec.name,
+                    spec.name.to_uppercase().replace('-', "_")
+                )));
             }
         }
     }
