@@ -13,7 +13,7 @@ fn main() {
         .collect();
     entries.sort();
     let mut out = String::from(
-        "/// Built-in templates: (name, YAML source).\npub static BUILTIN: &[(&str, &str)] = &[\n",
+        "/// Built-in templates: (name, YAML source).\npub(crate) static BUILTIN: &[(&str, &str)] = &[\n",
     );
     for path in entries {
         println!("cargo:rerun-if-changed={}", path.display());

@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` atomically. An existing file keeps its mode; a
 /// new one gets `new_mode` (0600 for files that hold secrets).
-pub fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
+pub(crate) fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

@@ -129,7 +129,9 @@ fn parse_tail(value: &str) -> Result<String, String> {
     if value == "all" || value.parse::<u32>().is_ok() {
         Ok(value.to_string())
     } else {
-        Err(format!("expected `all` or a number of lines, got `{value}`"))
+        Err(format!(
+            "expected `all` or a number of lines, got `{value}`"
+        ))
     }
 }
 

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 /// An engine address and the reason it was chosen (shown by `doctor` and in
 /// connection errors).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Endpoint {
+pub(crate) struct Endpoint {
     /// `unix:///path` or `tcp://host:port`.
     pub url: String,
     pub chosen_by: String,
@@ -18,7 +18,7 @@ pub struct Endpoint {
 impl Endpoint {
     /// The host that published ports are reached on: loopback for a local
     /// socket, the engine's own host for a remote tcp engine.
-    pub fn service_host(&self) -> String {
+    pub(crate) fn service_host(&self) -> String {
         match self
             .url
             .strip_prefix("tcp://")
@@ -41,21 +41,21 @@ impl Endpoint {
         }
     }
 
-    pub fn is_local(&self) -> bool {
+    pub(crate) fn is_local(&self) -> bool {
         self.service_host() == "127.0.0.1"
     }
 }
 
-pub type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
+pub(crate) type EnvLookup = Box<dyn Fn(&str) -> Option<String>>;
 
 /// Everything discovery reads, so it can be tested without touching the
 /// real environment.
-pub struct Inputs {
+pub(crate) struct Inputs {
     pub env: EnvLookup,
     pub exists: Box<dyn Fn(&Path) -> bool>,
 }
 
-pub fn discover(inputs: &Inputs) -> Endpoint {
+pub(crate) fn discover(inputs: &Inputs) -> Endpoint {
     let env = &inputs.env;
     if let Some(host) = env("DOCKER_HOST") {
         return Endpoint {

@@ -16,7 +16,7 @@ use crate::state::State;
 
 /// The password a service runs with: the given one, or the project's
 /// generated secret for it (created on first use).
-pub fn password(state: &mut State, spec: &ServiceSpec) -> Option<String> {
+pub(crate) fn password(state: &mut State, spec: &ServiceSpec) -> Option<String> {
     match &spec.password {
         Some(Password::Given(p)) => Some(p.clone()),
         Some(Password::Generate(len)) => Some(state.secret(&spec.name, *len)),
@@ -25,7 +25,7 @@ pub fn password(state: &mut State, spec: &ServiceSpec) -> Option<String> {
 }
 
 /// The service's running container, if any.
-pub fn running<'a>(spec: &ServiceSpec, observed: &'a [Observed]) -> Option<&'a Observed> {
+pub(crate) fn running<'a>(spec: &ServiceSpec, observed: &'a [Observed]) -> Option<&'a Observed> {
     observed
         .iter()
         .find(|c| c.service == spec.name && c.running)
@@ -55,7 +55,7 @@ fn host_ports(spec: &ServiceSpec, container: Option<&Observed>) -> Option<HashMa
 
 /// The service as it is now, or `None` when it is not running and its
 /// ports are not all pinned.
-pub fn instance(
+pub(crate) fn instance(
     project: &Project,
     spec: &ServiceSpec,
     observed: &[Observed],
@@ -72,7 +72,7 @@ pub fn instance(
 /// The variables of every service that runs now (or whose ports are
 /// pinned) and of every external one, in services.yaml order; `fresh`
 /// instances take precedence.
-pub fn exports(
+pub(crate) fn exports(
     project: &Project,
     fresh: &[Instance],
     observed: &[Observed],

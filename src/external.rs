@@ -11,12 +11,12 @@ use crate::error::{Error, Result};
 use crate::instance::{self, Endpoints};
 
 /// What the app and `doctor` need of an external resource.
-pub struct Attached {
+pub(crate) struct Attached {
     pub host: String,
     pub endpoints: Endpoints,
 }
 
-pub fn render(project: &str, spec: &ServiceSpec, external: &External) -> Result<Attached> {
+pub(crate) fn render(project: &str, spec: &ServiceSpec, external: &External) -> Result<Attached> {
     let url = external
         .url
         .as_deref()
@@ -73,7 +73,7 @@ pub fn render(project: &str, spec: &ServiceSpec, external: &External) -> Result<
 
 impl Attached {
     /// One attempt of each of the template's probes against the resource.
-    pub async fn check(&self, http: &reqwest::Client) -> std::result::Result<(), String> {
+    pub(crate) async fn check(&self, http: &reqwest::Client) -> std::result::Result<(), String> {
         for probe in &self.endpoints.probes {
             probe
                 .check(&self.host, http)
@@ -85,7 +85,7 @@ impl Attached {
 }
 
 /// How to name an external resource in output, with any password masked.
-pub fn describe(external: &External) -> String {
+pub(crate) fn describe(external: &External) -> String {
     match (&external.url, &external.host) {
         (Some(url), _) => crate::config::mask_url(url),
         (None, Some(host)) => {

@@ -15,7 +15,7 @@ use crate::provision::S3Target;
 use crate::render::Values;
 use crate::template::ProbeSpec;
 
-pub struct Instance {
+pub(crate) struct Instance {
     pub service: String,
     pub container: ContainerSpec,
     /// Identifies the container's configuration; a change means recreate.
@@ -34,21 +34,21 @@ pub(crate) struct NamedPort {
     pub(crate) host: u16,
 }
 
-pub fn container_name(project: &str, service: &str) -> String {
+pub(crate) fn container_name(project: &str, service: &str) -> String {
     format!("devsvc-{project}-{service}")
 }
 
-pub fn network_name(project: &str) -> String {
+pub(crate) fn network_name(project: &str) -> String {
     format!("devsvc-{project}")
 }
 
-pub fn volume_name(project: &str, service: &str) -> String {
+pub(crate) fn volume_name(project: &str, service: &str) -> String {
     format!("devsvc-{project}-{service}-data")
 }
 
 /// Where a project's containers run and how they are reached.
 #[derive(Debug, Clone)]
-pub struct Placement {
+pub(crate) struct Placement {
     /// The host clients use to reach published ports.
     pub host: String,
     /// The host address ports are published on (127.0.0.1 unless asked).
@@ -61,7 +61,7 @@ pub struct Placement {
 /// What clients see of a service: the variables it exports, how to tell it
 /// answers, and its S3 API if it has one. Shared by containers and external
 /// resources.
-pub struct Endpoints {
+pub(crate) struct Endpoints {
     pub exports: IndexMap<String, String>,
     pub probes: Vec<Probe>,
     pub s3: Option<S3Target>,
@@ -70,7 +70,7 @@ pub struct Endpoints {
 
 impl Endpoints {
     /// Renders a template value of this service.
-    pub fn render(&self, service: &str, text: &str) -> Result<String> {
+    pub(crate) fn render(&self, service: &str, text: &str) -> Result<String> {
         self.values
             .render(text)
             .map_err(|m| Error::Runtime(format!("service `{service}`: {m}")))
@@ -78,7 +78,7 @@ impl Endpoints {
 }
 
 /// Renders what clients see, given where the service is reached.
-pub fn endpoints(
+pub(crate) fn endpoints(
     project: &str,
     spec: &ServiceSpec,
     host: &str,
@@ -163,7 +163,7 @@ pub fn endpoints(
 
 /// Renders `spec` as a container with its host ports (by port name) and
 /// its password if it takes one.
-pub fn render(
+pub(crate) fn render(
     project: &str,
     spec: &ServiceSpec,
     host_ports: &HashMap<String, u16>,
@@ -203,7 +203,10 @@ pub fn render(
         image: &spec.image,
         cmd: &cmd,
         env: &env,
-        ports: &ports.iter().map(|p| (p.container, p.host)).collect::<Vec<_>>(),
+        ports: &ports
+            .iter()
+            .map(|p| (p.container, p.host))
+            .collect::<Vec<_>>(),
         volume: &volume.as_ref().map(|v| (v.name.clone(), v.path.clone())),
     });
     let mut labels = engine::project_labels(project);

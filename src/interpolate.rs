@@ -8,7 +8,7 @@
 
 /// A variable that is referenced, has no default and is not set.
 #[derive(Debug, PartialEq)]
-pub struct Missing {
+pub(crate) struct Missing {
     pub name: String,
     pub line: u64,
     pub column: u64,
@@ -16,7 +16,7 @@ pub struct Missing {
 
 /// A `${` without its closing brace, or an empty or invalid name.
 #[derive(Debug, PartialEq)]
-pub struct Malformed {
+pub(crate) struct Malformed {
     pub line: u64,
     pub column: u64,
     pub text: String,
@@ -25,7 +25,7 @@ pub struct Malformed {
 /// The text with variables filled in, and the variables that were not set
 /// (each replaced by `marker(name)`).
 #[derive(Debug, PartialEq)]
-pub struct Interpolated {
+pub(crate) struct Interpolated {
     pub text: String,
     pub missing: Vec<Missing>,
 }
@@ -33,16 +33,16 @@ pub struct Interpolated {
 const MARKER: &str = "__devsvc_unset_";
 
 /// What stands in the text for an unset variable.
-pub fn marker(name: &str) -> String {
+pub(crate) fn marker(name: &str) -> String {
     format!("{MARKER}{name}__")
 }
 
 /// The first unset variable whose marker appears in `text`.
-pub fn find_missing<'a>(text: &str, missing: &'a [Missing]) -> Option<&'a Missing> {
+pub(crate) fn find_missing<'a>(text: &str, missing: &'a [Missing]) -> Option<&'a Missing> {
     missing.iter().find(|m| text.contains(&marker(&m.name)))
 }
 
-pub fn interpolate(
+pub(crate) fn interpolate(
     source: &str,
     lookup: impl Fn(&str) -> Option<String>,
 ) -> Result<Interpolated, Malformed> {

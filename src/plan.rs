@@ -3,7 +3,7 @@
 use crate::engine::Observed;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Action {
+pub(crate) enum Action {
     /// No container yet.
     Create,
     /// A container with another config hash: remove it, create anew.
@@ -15,13 +15,13 @@ pub enum Action {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Step {
+pub(crate) struct Step {
     pub service: String,
     pub action: Action,
 }
 
 #[derive(Debug, Default, PartialEq)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// One step per desired service, in the order given.
     pub steps: Vec<Step>,
     /// Containers of this project that no wanted service owns (removed from
@@ -56,7 +56,7 @@ impl Removal {
 
 /// `desired` is in services.yaml order. With `prune`, containers of
 /// services no longer configured are removed.
-pub fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> Plan {
+pub(crate) fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> Plan {
     let mut result = Plan::default();
     let mut claimed = vec![false; observed.len()];
     for Desired { service, hash } in desired {

@@ -20,7 +20,7 @@ const RANGE_LEN: u16 = 12768;
 /// container of this service holds it (then it is free for us to reuse);
 /// `reserved` holds ports already given out in this run. `check_free` is
 /// false for a remote engine, where a local bind proves nothing.
-pub fn choose(
+pub(crate) fn choose(
     key: &str,
     remembered: Option<u16>,
     ours: &HashSet<u16>,
@@ -43,7 +43,7 @@ fn derived(key: &str) -> u16 {
 }
 
 /// True when nothing listens on 127.0.0.1 or 0.0.0.0 at this port.
-pub fn bindable(port: u16) -> bool {
+pub(crate) fn bindable(port: u16) -> bool {
     TcpListener::bind(("127.0.0.1", port)).is_ok() && TcpListener::bind(("0.0.0.0", port)).is_ok()
 }
 

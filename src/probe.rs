@@ -11,7 +11,7 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A probe with its address and secrets filled in.
 #[derive(Debug, Clone)]
-pub enum Probe {
+pub(crate) enum Probe {
     Redis {
         port: u16,
         password: Option<String>,
@@ -30,7 +30,7 @@ pub enum Probe {
 }
 
 impl Probe {
-    pub fn describe(&self, host: &str) -> String {
+    pub(crate) fn describe(&self, host: &str) -> String {
         match self {
             Probe::Redis { port, .. } => format!("redis PING at {host}:{port}"),
             Probe::Smtp { port } => format!("SMTP greeting at {host}:{port}"),
@@ -42,7 +42,7 @@ impl Probe {
     }
 
     /// One attempt; `Err` says what was seen instead of readiness.
-    pub async fn check(&self, host: &str, http: &reqwest::Client) -> Result<(), String> {
+    pub(crate) async fn check(&self, host: &str, http: &reqwest::Client) -> Result<(), String> {
         let attempt = async {
             match self {
                 Probe::Redis { port, password } => redis(host, *port, password.as_deref()).await,
@@ -62,7 +62,7 @@ impl Probe {
 /// Polls every probe until all pass or `deadline` passes. Backoff starts
 /// short so a fast service is seen at once; `still_alive` lets the caller
 /// stop early when the container has exited.
-pub async fn wait_all<F, Fut>(
+pub(crate) async fn wait_all<F, Fut>(
     probes: &[Probe],
     host: &str,
     deadline: Instant,

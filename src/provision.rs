@@ -5,7 +5,7 @@ use std::time::Duration;
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
 /// Where and how to reach an S3 API, with secrets filled in.
-pub struct S3Target {
+pub(crate) struct S3Target {
     pub endpoint: String,
     pub access_key: String,
     pub secret_key: String,
@@ -15,7 +15,7 @@ pub struct S3Target {
 const SIGNED_FOR: Duration = Duration::from_secs(300);
 
 /// Creates each bucket that does not exist yet; returns those it created.
-pub async fn ensure_buckets(
+pub(crate) async fn ensure_buckets(
     target: &S3Target,
     buckets: &[String],
     http: &reqwest::Client,

@@ -5,17 +5,17 @@ use indexmap::IndexMap;
 
 /// The values a template may refer to.
 #[derive(Debug, Clone, Default)]
-pub struct Values {
+pub(crate) struct Values {
     vars: IndexMap<String, String>,
 }
 
 impl Values {
-    pub fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
+    pub(crate) fn set(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.vars.insert(name.into(), value.into());
     }
 
     /// Replaces every `{{name}}`; an unknown name is reported, never left in.
-    pub fn render(&self, text: &str) -> Result<String, String> {
+    pub(crate) fn render(&self, text: &str) -> Result<String, String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
@@ -38,7 +38,7 @@ impl Values {
 }
 
 /// The placeholder names used in `text`, for validating templates up front.
-pub fn placeholders(text: &str) -> Vec<String> {
+pub(crate) fn placeholders(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {

@@ -18,7 +18,7 @@ struct Data {
     ports: BTreeMap<String, u16>,
 }
 
-pub struct State {
+pub(crate) struct State {
     path: PathBuf,
     data: Data,
     saved: Data,
@@ -56,7 +56,7 @@ impl State {
     }
 
     /// The service's secret, generated with `length` characters on first use.
-    pub fn secret(&mut self, service: &str, length: usize) -> String {
+    pub(crate) fn secret(&mut self, service: &str, length: usize) -> String {
         self.data
             .secrets
             .entry(service.to_string())
@@ -64,22 +64,22 @@ impl State {
             .clone()
     }
 
-    pub fn port(&self, service: &str, port: &str) -> Option<u16> {
+    pub(crate) fn port(&self, service: &str, port: &str) -> Option<u16> {
         self.data.ports.get(&format!("{service}/{port}")).copied()
     }
 
-    pub fn set_port(&mut self, service: &str, port: &str, host: u16) {
+    pub(crate) fn set_port(&mut self, service: &str, port: &str, host: u16) {
         self.data.ports.insert(format!("{service}/{port}"), host);
     }
 
     /// Drops the service's remembered host ports, so new ones are chosen.
-    pub fn forget_ports(&mut self, service: &str) {
+    pub(crate) fn forget_ports(&mut self, service: &str) {
         let prefix = format!("{service}/");
         self.data.ports.retain(|key, _| !key.starts_with(&prefix));
     }
 
     /// Writes the state if it changed (mode 0600: it holds secrets).
-    pub fn save(&mut self) -> Result<()> {
+    pub(crate) fn save(&mut self) -> Result<()> {
         if self.data == self.saved {
             return Ok(());
         }
@@ -136,7 +136,10 @@ mod tests {
         std::fs::write(&path, damaged).unwrap();
         let error = State::load_from(&path).err().expect("refused");
         let message = error.to_string();
-        assert!(message.contains("p.json: the state file is damaged"), "{message}");
+        assert!(
+            message.contains("p.json: the state file is damaged"),
+            "{message}"
+        );
         assert!(message.contains("Repair it, or move it away"), "{message}");
         assert_eq!(error.code(), 1);
         assert_eq!(std::fs::read(&path).unwrap(), damaged);

@@ -10,7 +10,7 @@ include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
 /// One template file. An inline service in services.yaml uses the same fields.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
-pub struct Template {
+pub(crate) struct Template {
     #[serde(default)]
     pub description: String,
     /// A pinned image reference, never `latest`.
@@ -44,7 +44,7 @@ pub struct Template {
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct PasswordRule {
+pub(crate) struct PasswordRule {
     /// Length of the generated password.
     #[serde(deserialize_with = "password_length")]
     pub generate: usize,
@@ -55,7 +55,7 @@ pub struct PasswordRule {
 
 /// The longest password devsvc generates or asks for: far beyond any
 /// server's need, and small enough that a typo cannot exhaust memory.
-pub const MAX_PASSWORD_LENGTH: usize = 1024;
+pub(crate) const MAX_PASSWORD_LENGTH: usize = 1024;
 
 fn password_length<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
     let length = u64::deserialize(deserializer)?;
@@ -70,7 +70,7 @@ fn password_length<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
 /// How to tell, from the host, that a service really answers.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
-pub enum ProbeSpec {
+pub(crate) enum ProbeSpec {
     /// RESP `PING` answered by `+PONG` (after `AUTH` when a password is given).
     Redis {
         port: String,
@@ -100,7 +100,7 @@ fn ok_status() -> u16 {
 }
 
 impl ProbeSpec {
-    pub fn port(&self) -> &str {
+    pub(crate) fn port(&self) -> &str {
         match self {
             ProbeSpec::Redis { port, .. }
             | ProbeSpec::Smtp { port }
@@ -113,7 +113,7 @@ impl ProbeSpec {
 /// The S3 API a template offers for creating buckets.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct S3Api {
+pub(crate) struct S3Api {
     pub port: String,
     pub access_key: String,
     pub secret_key: String,
@@ -121,11 +121,11 @@ pub struct S3Api {
 }
 
 /// The YAML source of a built-in template.
-pub fn builtin_source(name: &str) -> Option<&'static str> {
+pub(crate) fn builtin_source(name: &str) -> Option<&'static str> {
     BUILTIN.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
 }
 
-pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn builtin_names() -> impl Iterator<Item = &'static str> {
     BUILTIN.iter().map(|(n, _)| *n)
 }
 

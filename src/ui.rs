@@ -198,4 +198,3 @@ pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
 fn stderr_line(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
-

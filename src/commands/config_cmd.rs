@@ -20,7 +20,11 @@ pub(crate) fn run(ctx: &Context) -> Result<()> {
         let _ = writeln!(out, "    image: {}", s.image);
         for p in &s.ports {
             let host = p.host.map_or("auto".to_string(), |h| h.to_string());
-            let _ = writeln!(out, "    port {}: {} -> 127.0.0.1:{host}", p.name, p.container);
+            let _ = writeln!(
+                out,
+                "    port {}: {} -> 127.0.0.1:{host}",
+                p.name, p.container
+            );
         }
         if !s.buckets.is_empty() {
             let _ = writeln!(out, "    buckets: {}", s.buckets.join(", "));

@@ -32,7 +32,11 @@ pub(crate) async fn run(
     outcome
 }
 
-async fn spawn(ui: &Ui, command: &[String], vars: &indexmap::IndexMap<String, String>) -> Result<u8> {
+async fn spawn(
+    ui: &Ui,
+    command: &[String],
+    vars: &indexmap::IndexMap<String, String>,
+) -> Result<u8> {
     let mut child = match tokio::process::Command::new(&command[0])
         .args(&command[1..])
         .envs(vars)
@@ -56,8 +60,8 @@ async fn spawn(ui: &Ui, command: &[String], vars: &indexmap::IndexMap<String, St
             _ = tokio::signal::ctrl_c() => continue,
         }
     };
-    let status = status
-        .map_err(|e| Error::Runtime(format!("waiting for `{}`: {e}", command[0])))?;
+    let status =
+        status.map_err(|e| Error::Runtime(format!("waiting for `{}`: {e}", command[0])))?;
     // Exit codes are 0-255 on Unix; the low byte is what a shell sees.
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => (code & 0xff) as u8,

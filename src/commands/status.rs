@@ -41,7 +41,8 @@ pub(crate) async fn run(ctx: &Context) -> Result<()> {
         .filter(|c| !project.services.iter().any(|s| s.name == c.service))
         .collect();
     if ctx.settings.json {
-        let json = serde_json::to_string_pretty(&json_rows(&rows, &host)).expect("status serialises");
+        let json =
+            serde_json::to_string_pretty(&json_rows(&rows, &host)).expect("status serialises");
         ctx.ui.data(&format!("{json}\n"))
     } else {
         ctx.ui.data(&text_table(&rows, &orphans, &host))
@@ -157,7 +158,13 @@ fn text_table(rows: &[Row], orphans: &[&Observed], host: &str) -> String {
                     (ports.join(", "), row.image())
                 }
             };
-            vec![row.spec.name.clone(), row.state(), ready.into(), endpoint, image]
+            vec![
+                row.spec.name.clone(),
+                row.state(),
+                ready.into(),
+                endpoint,
+                image,
+            ]
         })
         .collect();
     for orphan in orphans {

@@ -24,7 +24,8 @@ pub(crate) async fn run(ctx: &Context, names: &[String]) -> Result<()> {
             vec![i.service.clone(), "ready".into(), ports.join(", ")]
         })
         .collect();
-    ctx.ui.data(&table(&["SERVICE", "STATE", "ENDPOINTS"], &rows))?;
+    ctx.ui
+        .data(&table(&["SERVICE", "STATE", "ENDPOINTS"], &rows))?;
     ctx.ui.event(
         &report.project,
         &format!("ready in {:.1} s", report.started.elapsed().as_secs_f64()),

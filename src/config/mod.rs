@@ -16,8 +16,8 @@ mod resolve;
 mod yaml_error;
 
 use mistake::Mistake;
+pub(crate) use names::sanitize_project_name;
 use names::validate_project_name;
-pub use names::sanitize_project_name;
 use raw::{RawFile, apply_profile};
 use resolve::{check_unique_exports, resolve_service};
 use yaml_error::{find_tab_indent, yaml_error};
@@ -26,7 +26,7 @@ use yaml_error::{find_tab_indent, yaml_error};
 /// the service's variables are rendered from these values instead.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
-pub struct External {
+pub(crate) struct External {
     /// e.g. `rediss://user:secret@cache.example.com:6380/0`; gives host,
     /// port and password, and is written as is to the template's
     /// `url_exports`.
@@ -55,7 +55,7 @@ pub struct External {
 
 /// A fully resolved project.
 #[derive(Debug, Clone, Serialize)]
-pub struct Project {
+pub(crate) struct Project {
     pub name: String,
     pub file: PathBuf,
     pub env_file: PathBuf,
@@ -67,7 +67,7 @@ pub struct Project {
 
 /// A container port and, when pinned, the host port it is published on.
 #[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct PortSpec {
+pub(crate) struct PortSpec {
     pub name: String,
     pub container: u16,
     pub host: Option<u16>,
@@ -75,7 +75,7 @@ pub struct PortSpec {
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(rename_all = "lowercase")]
-pub enum Password {
+pub(crate) enum Password {
     /// Set in services.yaml (shown masked by `devsvc config`).
     Given(#[serde(serialize_with = "masked")] String),
     /// Generated once per project with this many characters, then kept.
@@ -85,7 +85,7 @@ pub enum Password {
 /// One service after its template, overrides and prefix are applied.
 /// Values may still hold `{{placeholders}}` for ports and secrets.
 #[derive(Debug, Clone, Serialize)]
-pub struct ServiceSpec {
+pub(crate) struct ServiceSpec {
     pub name: String,
     pub template: String,
     pub image: String,
@@ -134,7 +134,7 @@ fn masked_url<S: serde::Serializer>(
 }
 
 /// A URL with its password replaced by `****`, for output.
-pub fn mask_url(text: &str) -> String {
+pub(crate) fn mask_url(text: &str) -> String {
     match url::Url::parse(text) {
         Ok(mut url) if url.password().is_some() => {
             let _ = url.set_password(Some("****"));
@@ -145,7 +145,7 @@ pub fn mask_url(text: &str) -> String {
 }
 
 /// Where the settings came from, for loading.
-pub struct LoadOptions<'a> {
+pub(crate) struct LoadOptions<'a> {
     pub file: &'a Path,
     pub project_name: Option<&'a str>,
     pub image_prefix: Option<&'a str>,
@@ -154,7 +154,7 @@ pub struct LoadOptions<'a> {
     pub variables: &'a std::collections::HashMap<String, String>,
 }
 
-pub fn load(options: &LoadOptions) -> Result<Project> {
+pub(crate) fn load(options: &LoadOptions) -> Result<Project> {
     let path = options.file;
     let source = std::fs::read_to_string(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
@@ -172,12 +172,14 @@ pub fn load(options: &LoadOptions) -> Result<Project> {
 
 /// Parses and resolves services.yaml text; `path` names it in errors and
 /// anchors relative paths.
-pub fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project> {
+pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<Project> {
     let file = path.display().to_string();
     if let Some((line, column)) = find_tab_indent(source) {
-        return Err(Mistake::new("a tab in indentation; YAML indents with spaces")
-            .help("replace the tab with spaces")
-            .place_at(&file, line, column));
+        return Err(
+            Mistake::new("a tab in indentation; YAML indents with spaces")
+                .help("replace the tab with spaces")
+                .place_at(&file, line, column),
+        );
     }
     let interpolated =
         interpolate(source, |name| options.variables.get(name).cloned()).map_err(|m| {
@@ -294,7 +296,10 @@ fn check_used_variables(file: &str, project: &Project, missing: &[Missing]) -> R
 
 fn unset(file: &str, m: &Missing) -> Error {
     Mistake::new(format!("environment variable `{}` is not set", m.name))
-        .help(format!("set {0}, or give a default: ${{{0}:-value}}", m.name))
+        .help(format!(
+            "set {0}, or give a default: ${{{0}:-value}}",
+            m.name
+        ))
         .place_at(file, m.line, m.column)
 }
 

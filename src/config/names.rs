@@ -3,7 +3,7 @@ use std::path::Path;
 
 /// S3 bucket naming rules: 3-63 characters of lowercase letters, digits,
 /// dots and hyphens, starting and ending with a letter or digit.
-pub fn validate_bucket(name: &str) -> Result<(), String> {
+pub(super) fn validate_bucket(name: &str) -> Result<(), String> {
     let ok_chars = name
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '.' || c == '-');
@@ -43,7 +43,7 @@ pub(super) fn validate_project_name(name: &str) -> Result<String, String> {
 }
 
 /// The folder's name made into a valid project name, like Compose does.
-pub fn sanitize_project_name(dir: &Path) -> String {
+pub(crate) fn sanitize_project_name(dir: &Path) -> String {
     let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
     let raw = dir
         .file_name()

@@ -25,10 +25,14 @@ fn builtin(name: &str, at: Option<Location>) -> Result<Template, Mistake> {
                 template::builtin_names().collect::<Vec<_>>().join(", ")
             )
         });
-        return Err(place(Mistake::new(format!("unknown template `{name}`")).help(suggestion)));
+        return Err(place(
+            Mistake::new(format!("unknown template `{name}`")).help(suggestion),
+        ));
     };
     serde_saphyr::from_str(source).map_err(|e| {
-        place(Mistake::new(format!("built-in template `{name}` is invalid: {e}")))
+        place(Mistake::new(format!(
+            "built-in template `{name}` is invalid: {e}"
+        )))
     })
 }
 
@@ -207,8 +211,11 @@ fn env_prefix(prefix: Option<Spanned<String>>) -> Result<String, Mistake> {
 fn check_external(external: &External, template: &Template) -> Result<(), Mistake> {
     if let Some(text) = &external.url {
         let url = url::Url::parse(text).map_err(|e| {
-            Mistake::new(format!("external url `{}` is not a URL: {e}", mask_url(text)))
-                .help("e.g. redis://default:password@host:6379/0")
+            Mistake::new(format!(
+                "external url `{}` is not a URL: {e}",
+                mask_url(text)
+            ))
+            .help("e.g. redis://default:password@host:6379/0")
         })?;
         if url.host_str().is_none_or(str::is_empty) {
             return Err(Mistake::new(format!(
@@ -225,7 +232,10 @@ fn check_external(external: &External, template: &Template) -> Result<(), Mistak
             return Err(Mistake::new(format!(
                 "external port `{name}` is not a port of this template"
             ))
-            .maybe_help(did_you_mean(name, template.ports.keys().map(String::as_str))));
+            .maybe_help(did_you_mean(
+                name,
+                template.ports.keys().map(String::as_str),
+            )));
         }
     }
     for name in external.env.keys() {
@@ -233,7 +243,10 @@ fn check_external(external: &External, template: &Template) -> Result<(), Mistak
             return Err(Mistake::new(format!(
                 "external env `{name}` is not a variable this template exports"
             ))
-            .maybe_help(did_you_mean(name, template.exports.keys().map(String::as_str))));
+            .maybe_help(did_you_mean(
+                name,
+                template.exports.keys().map(String::as_str),
+            )));
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use super::*;
 
 impl Engine {
-    pub async fn project_containers(&self, project: &str) -> Result<Vec<Observed>> {
+    pub(crate) async fn project_containers(&self, project: &str) -> Result<Vec<Observed>> {
         let filters = label_filter(project);
         let options = ListContainersOptionsBuilder::default()
             .all(true)
@@ -60,7 +60,7 @@ impl Engine {
             .collect())
     }
 
-    pub async fn create_and_start(&self, spec: &ContainerSpec) -> Result<String> {
+    pub(crate) async fn create_and_start(&self, spec: &ContainerSpec) -> Result<String> {
         let port_bindings = spec
             .ports
             .iter()
@@ -122,7 +122,7 @@ impl Engine {
         Ok(created.id)
     }
 
-    pub async fn start(&self, id: &str, name: &str) -> Result<()> {
+    pub(crate) async fn start(&self, id: &str, name: &str) -> Result<()> {
         self.docker
             .start_container(id, None::<bollard::query_parameters::StartContainerOptions>)
             .await
@@ -153,7 +153,7 @@ impl Engine {
     }
 
     /// The last `lines` lines of a container's output.
-    pub async fn tail_logs(&self, id: &str, lines: usize) -> String {
+    pub(crate) async fn tail_logs(&self, id: &str, lines: usize) -> String {
         let options = LogsOptionsBuilder::default()
             .stdout(true)
             .stderr(true)
@@ -168,7 +168,7 @@ impl Engine {
     }
 
     /// Copies a container's output to stdout (and stderr), optionally following.
-    pub async fn stream_logs(&self, id: &str, follow: bool, tail: &str) -> Result<()> {
+    pub(crate) async fn stream_logs(&self, id: &str, follow: bool, tail: &str) -> Result<()> {
         use std::io::Write;
         let options = LogsOptionsBuilder::default()
             .stdout(true)
@@ -192,7 +192,7 @@ impl Engine {
     }
 
     /// Whether the container is still running, and its exit code if not.
-    pub async fn exit_code(&self, id: &str) -> Option<i64> {
+    pub(crate) async fn exit_code(&self, id: &str) -> Option<i64> {
         let inspect = self
             .docker
             .inspect_container(

@@ -48,8 +48,7 @@ fn classify(e: &BollardError, message: &str) -> Fault {
     // A taken port is a 500 whose only sign is its words: Docker's own
     // allocator ("port is already allocated") or its proxy's bind
     // ("address already in use").
-    if message.contains("port is already allocated") || message.contains("address already in use")
-    {
+    if message.contains("port is already allocated") || message.contains("address already in use") {
         return Fault::PortTaken;
     }
     match status_code(e) {

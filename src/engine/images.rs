@@ -7,7 +7,7 @@ use futures_util::StreamExt;
 use super::*;
 
 impl Engine {
-    pub async fn image_present(&self, image: &str) -> Result<bool> {
+    pub(crate) async fn image_present(&self, image: &str) -> Result<bool> {
         match self.docker.inspect_image(image).await {
             Ok(_) => Ok(true),
             Err(e) if is_not_found(&e) => Ok(false),
@@ -16,7 +16,11 @@ impl Engine {
     }
 
     /// Pulls an image, reporting summed layer progress as it goes.
-    pub async fn pull(&self, image: &str, mut progress: impl FnMut(PullProgress)) -> Result<()> {
+    pub(crate) async fn pull(
+        &self,
+        image: &str,
+        mut progress: impl FnMut(PullProgress),
+    ) -> Result<()> {
         let (name, tag) = split_image(image);
         let options = CreateImageOptionsBuilder::default()
             .from_image(name)
@@ -65,7 +69,7 @@ impl Engine {
 }
 
 /// Splits `registry:5000/name:tag` into name and tag (default `latest`).
-pub fn split_image(image: &str) -> (&str, &str) {
+pub(super) fn split_image(image: &str) -> (&str, &str) {
     if let Some((name, _digest)) = image.split_once('@') {
         return (name, "");
     }

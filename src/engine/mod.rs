@@ -18,9 +18,9 @@ mod resources;
 pub use error::{EngineError, Fault};
 use error::{engine_message, status_code};
 
-pub const LABEL_PROJECT: &str = "dev.devsvc.project";
-pub const LABEL_SERVICE: &str = "dev.devsvc.service";
-pub const LABEL_HASH: &str = "dev.devsvc.config-hash";
+pub(crate) const LABEL_PROJECT: &str = "dev.devsvc.project";
+pub(crate) const LABEL_SERVICE: &str = "dev.devsvc.service";
+pub(crate) const LABEL_HASH: &str = "dev.devsvc.config-hash";
 
 /// The oldest Engine API devsvc speaks (Docker 20.10); newer engines are
 /// negotiated up to what both sides know.
@@ -30,7 +30,7 @@ const MIN_API: bollard::ClientVersion = bollard::ClientVersion {
 };
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
-pub struct Engine {
+pub(crate) struct Engine {
     docker: Docker,
     pub endpoint: Endpoint,
     /// The engine's own version, e.g. `20.10.24`.
@@ -41,7 +41,7 @@ pub struct Engine {
 
 /// A container of this project as the engine reports it.
 #[derive(Debug, Clone)]
-pub struct Observed {
+pub(crate) struct Observed {
     pub id: String,
     pub name: String,
     pub service: String,
@@ -69,7 +69,7 @@ pub(crate) struct VolumeMount {
 
 /// Everything needed to create one container.
 #[derive(Debug, Clone)]
-pub struct ContainerSpec {
+pub(crate) struct ContainerSpec {
     pub name: String,
     pub image: String,
     pub cmd: Option<Vec<String>>,
@@ -89,13 +89,13 @@ pub struct ContainerSpec {
 
 /// Progress of one image pull, summed over its layers.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct PullProgress {
+pub(crate) struct PullProgress {
     pub current: u64,
     pub total: u64,
 }
 
 impl Engine {
-    pub async fn connect(endpoint: Endpoint) -> Result<Engine> {
+    pub(crate) async fn connect(endpoint: Endpoint) -> Result<Engine> {
         let unreachable = |reason: String| Error::EngineUnreachable {
             endpoint: endpoint.url.clone(),
             chosen_by: endpoint.chosen_by.clone(),
@@ -158,7 +158,7 @@ fn newest_common(
     }
 }
 
-pub fn project_labels(project: &str) -> HashMap<String, String> {
+pub(crate) fn project_labels(project: &str) -> HashMap<String, String> {
     [(LABEL_PROJECT.to_string(), project.to_string())].into()
 }
 

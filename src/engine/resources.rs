@@ -11,7 +11,7 @@ use super::*;
 impl Engine {
     /// Who owns an existing resource with this name, when it is not this
     /// project: `None` when there is no such resource or it is ours.
-    pub async fn foreign_owner(
+    pub(crate) async fn foreign_owner(
         &self,
         kind: &str,
         name: &str,
@@ -52,7 +52,7 @@ impl Engine {
         })
     }
 
-    pub async fn ensure_network(&self, name: &str, project: &str) -> Result<()> {
+    pub(crate) async fn ensure_network(&self, name: &str, project: &str) -> Result<()> {
         match self
             .docker
             .inspect_network(
@@ -77,7 +77,11 @@ impl Engine {
         }
     }
 
-    pub async fn ensure_volume(&self, name: &str, labels: HashMap<String, String>) -> Result<()> {
+    pub(crate) async fn ensure_volume(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<()> {
         let request = VolumeCreateRequest {
             name: Some(name.into()),
             labels: Some(labels),
@@ -91,7 +95,7 @@ impl Engine {
     }
 
     /// Removes the project's networks; returns their names.
-    pub async fn remove_networks(&self, project: &str) -> Result<Vec<String>> {
+    pub(crate) async fn remove_networks(&self, project: &str) -> Result<Vec<String>> {
         let options = ListNetworksOptionsBuilder::default()
             .filters(&label_filter(project))
             .build();
@@ -114,7 +118,7 @@ impl Engine {
 
     /// Removes the project's volumes (those named in `only`, when given);
     /// returns their names.
-    pub async fn remove_volumes(
+    pub(crate) async fn remove_volumes(
         &self,
         project: &str,
         only: Option<&[String]>,

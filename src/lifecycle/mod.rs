@@ -18,9 +18,10 @@ pub(crate) mod variables;
 pub(crate) fn select<'a>(project: &'a Project, names: &[String]) -> Result<Vec<&'a ServiceSpec>> {
     for name in names {
         if !project.services.iter().any(|s| &s.name == name) {
-            let hint = suggest::did_you_mean(name, project.services.iter().map(|s| s.name.as_str()))
-                .map(|h| format!("; {h}"))
-                .unwrap_or_default();
+            let hint =
+                suggest::did_you_mean(name, project.services.iter().map(|s| s.name.as_str()))
+                    .map(|h| format!("; {h}"))
+                    .unwrap_or_default();
             return Err(Error::Usage(format!(
                 "no service `{name}` in {}{hint}",
                 project.file.display()

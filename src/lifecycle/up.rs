@@ -176,7 +176,10 @@ impl Up<'_> {
             Ok::<_, Error>(())
         }))
         .await?;
-        if units.iter().any(|u| !matches!(u.action, Action::Keep { .. })) {
+        if units
+            .iter()
+            .any(|u| !matches!(u.action, Action::Keep { .. }))
+        {
             self.create_network_and_volumes(&creating).await?;
             self.ctx.ui.phase("network and volumes ready");
         }
@@ -240,7 +243,10 @@ impl Up<'_> {
     async fn pull_missing(&self, creating: &[&Instance]) -> Result<()> {
         let mut images: Vec<(&str, &str)> = Vec::new();
         for inst in creating {
-            if !images.iter().any(|(image, _)| *image == inst.container.image) {
+            if !images
+                .iter()
+                .any(|(image, _)| *image == inst.container.image)
+            {
                 images.push((&inst.container.image, &inst.service));
             }
         }
@@ -352,16 +358,31 @@ impl Up<'_> {
         })
     }
 
-    async fn wait(&self, inst: &Instance, action: &Action, id: &str, deadline: Instant) -> Result<()> {
-        let task = self.ctx.ui.spinner_task(&inst.service, "waiting until ready");
+    async fn wait(
+        &self,
+        inst: &Instance,
+        action: &Action,
+        id: &str,
+        deadline: Instant,
+    ) -> Result<()> {
+        let task = self
+            .ctx
+            .ui
+            .spinner_task(&inst.service, "waiting until ready");
         let waited = Instant::now();
         let http = &self.ctx.settings.http;
-        let result = probe::wait_all(&inst.probes, &self.placement.host, deadline, http, || async {
-            match self.engine.exit_code(id).await {
-                Some(code) => Err(format!("the container exited with code {code}")),
-                None => Ok(()),
-            }
-        })
+        let result = probe::wait_all(
+            &inst.probes,
+            &self.placement.host,
+            deadline,
+            http,
+            || async {
+                match self.engine.exit_code(id).await {
+                    Some(code) => Err(format!("the container exited with code {code}")),
+                    None => Ok(()),
+                }
+            },
+        )
         .await;
         if let Err(last_error) = result {
             task.abandon();
@@ -376,7 +397,10 @@ impl Up<'_> {
         if matches!(action, Action::Keep { .. }) {
             task.abandon();
         } else {
-            task.finish(&format!("ready after {:.2} s", waited.elapsed().as_secs_f64()));
+            task.finish(&format!(
+                "ready after {:.2} s",
+                waited.elapsed().as_secs_f64()
+            ));
         }
         Ok(())
     }
@@ -392,7 +416,9 @@ impl Up<'_> {
                 message,
             })?;
         for bucket in created {
-            self.ctx.ui.event(&inst.service, &format!("created bucket {bucket}"));
+            self.ctx
+                .ui
+                .event(&inst.service, &format!("created bucket {bucket}"));
         }
         Ok(())
     }
@@ -408,7 +434,13 @@ impl Up<'_> {
                 Err(e) => failed.push(e),
             }
         }
-        let vars = exports::exports(self.project, &ready, untouched, &mut self.state, &self.placement)?;
+        let vars = exports::exports(
+            self.project,
+            &ready,
+            untouched,
+            &mut self.state,
+            &self.placement,
+        )?;
         write_env_file(self.ctx, self.project, &vars)?;
         Error::all(failed)?;
         Ok(ready)
@@ -441,7 +473,13 @@ impl Up<'_> {
         )
     }
 
-    fn check_pinned(&self, spec: &ServiceSpec, container: u16, pinned: u16, ours: &HashSet<u16>) -> Result<u16> {
+    fn check_pinned(
+        &self,
+        spec: &ServiceSpec,
+        container: u16,
+        pinned: u16,
+        ours: &HashSet<u16>,
+    ) -> Result<u16> {
         let local = self.engine.endpoint.is_local();
         if local && !ours.contains(&pinned) && !ports::bindable(pinned) {
             return Err(Error::Runtime(format!(

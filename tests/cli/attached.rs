@@ -57,7 +57,8 @@ impl Outside {
         let ports: Vec<PortGuard> = (0..4).map(|_| reserve_port()).collect();
         let (redis_port, smtp_port, http_port, s3_port) =
             (ports[0].port, ports[1].port, ports[2].port, ports[3].port);
-        let (password, s3_key, s3_secret) = ("managed-redis-secret", "managedkey", "managed-s3-secret");
+        let (password, s3_key, s3_secret) =
+            ("managed-redis-secret", "managedkey", "managed-s3-secret");
         let containers = vec![
             EngineGuard::container(
                 &format!("{id}-redis"),
@@ -184,7 +185,10 @@ fn the_same_app_runs_against_containers_external_resources_and_a_profile() {
     local.run(&["up"]).ok();
     let first = run_app(&local);
     assert!(
-        first.contains(&format!("app ok against 127.0.0.1 {}", local.dotenv()["SMTP_PORT"])),
+        first.contains(&format!(
+            "app ok against 127.0.0.1 {}",
+            local.dotenv()["SMTP_PORT"]
+        )),
         "{first}"
     );
 

@@ -18,14 +18,14 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-pub const BIN: &str = env!("CARGO_BIN_EXE_devsvc");
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_devsvc");
 
 /// The loopback registry holding the stand-in images, as an image prefix.
-pub fn registry_prefix() -> String {
+pub(crate) fn registry_prefix() -> String {
     std::env::var("DEVSVC_TEST_REGISTRY").unwrap_or_else(|_| "127.0.0.1:5000/".into())
 }
 
-pub fn unique_name(tag: &str) -> String {
+pub(crate) fn unique_name(tag: &str) -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let nanos = std::time::SystemTime::now()
@@ -36,17 +36,17 @@ pub fn unique_name(tag: &str) -> String {
 }
 
 /// The runner's PATH: the one variable devsvc and the apps inherit.
-pub fn runner_path() -> String {
+pub(crate) fn runner_path() -> String {
     std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into())
 }
 
 /// Where `scripts/test-env` installed nodemailer (and MailDev).
-pub fn node_modules() -> String {
+pub(crate) fn node_modules() -> String {
     std::env::var("DEVSVC_TEST_NODE_MODULES")
         .unwrap_or_else(|_| "/var/cache/devsvc-standins/node/node_modules".into())
 }
 
-pub struct TestProject {
+pub(crate) struct TestProject {
     pub dir: tempfile::TempDir,
     pub name: String,
     pub state: tempfile::TempDir,
@@ -64,7 +64,7 @@ pub struct TestProject {
 
 /// What one run of devsvc did.
 #[derive(Debug)]
-pub struct Run {
+pub(crate) struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
@@ -90,7 +90,7 @@ impl Run {
     }
 
     #[track_caller]
-    pub fn ok(self) -> Run {
+    pub(crate) fn ok(self) -> Run {
         assert_eq!(
             self.code, 0,
             "devsvc failed:\nstdout:\n{}\nstderr:\n{}",
@@ -101,7 +101,7 @@ impl Run {
 }
 
 impl TestProject {
-    pub fn new(tag: &str, services_yaml: &str) -> TestProject {
+    pub(crate) fn new(tag: &str, services_yaml: &str) -> TestProject {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("services.yaml"), services_yaml).unwrap();
         let mut env = BTreeMap::new();
@@ -117,17 +117,17 @@ impl TestProject {
         }
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    pub fn env_file(&self) -> PathBuf {
+    pub(crate) fn env_file(&self) -> PathBuf {
         self.path().join(".env")
     }
 
     /// devsvc, ready to run in the project's folder from an empty
     /// environment plus PATH, HOME and the project's settings.
-    pub fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         self.engine_used.store(true, Ordering::SeqCst);
         self.bare_command(args)
     }
@@ -151,26 +151,26 @@ impl TestProject {
     }
 
     /// Runs devsvc and returns what it did, whatever its exit code.
-    pub fn run(&self, args: &[&str]) -> Run {
+    pub(crate) fn run(&self, args: &[&str]) -> Run {
         let run = Run::from(self.command(args).output().expect("devsvc runs"));
         run.log(args);
         run
     }
 
     /// A run of devsvc to describe, then check with [`Cli::run`].
-    pub fn cli(&self, args: &[&str]) -> Cli<'_> {
+    pub(crate) fn cli(&self, args: &[&str]) -> Cli<'_> {
         Cli::new(self, args)
     }
 
     /// The variables in the env file, read the way applications read them.
-    pub fn dotenv(&self) -> BTreeMap<String, String> {
+    pub(crate) fn dotenv(&self) -> BTreeMap<String, String> {
         dotenvy::from_path_iter(self.env_file())
             .expect("env file exists")
             .map(|r| r.expect("env file parses"))
             .collect()
     }
 
-    pub fn teardown(&mut self) -> Run {
+    pub(crate) fn teardown(&mut self) -> Run {
         self.torn_down = true;
         self.run(&["down", "--volumes"])
     }
@@ -194,7 +194,7 @@ impl Drop for TestProject {
 
 /// Where `.no_engine()` points devsvc: a socket that cannot exist, so any
 /// attempt to reach the engine fails (exit 3).
-pub const NO_ENGINE: &str = "unix:///nonexistent/devsvc-no-engine.sock";
+pub(crate) const NO_ENGINE: &str = "unix:///nonexistent/devsvc-no-engine.sock";
 
 /// One run of devsvc, described and then checked, in the style of just's
 /// tests: the arguments, changes to the environment, and what is expected
@@ -208,7 +208,7 @@ pub const NO_ENGINE: &str = "unix:///nonexistent/devsvc-no-engine.sock";
 ///     .status(2).stderr("error: ...\n").run();
 /// ```
 #[must_use = "a Cli does nothing until .run() or .check()"]
-pub struct Cli<'a> {
+pub(crate) struct Cli<'a> {
     project: &'a TestProject,
     args: Vec<String>,
     /// Set (`Some`) or removed (`None`), in the order given.
@@ -223,7 +223,7 @@ pub struct Cli<'a> {
 }
 
 impl<'a> Cli<'a> {
-    pub fn new(project: &'a TestProject, args: &[&str]) -> Cli<'a> {
+    pub(crate) fn new(project: &'a TestProject, args: &[&str]) -> Cli<'a> {
         Cli {
             project,
             args: args.iter().map(|a| a.to_string()).collect(),
@@ -239,25 +239,25 @@ impl<'a> Cli<'a> {
     }
 
     /// Sets one variable for this run (over the project's own).
-    pub fn env(mut self, key: &str, value: &str) -> Self {
+    pub(crate) fn env(mut self, key: &str, value: &str) -> Self {
         self.env.push((key.into(), Some(value.into())));
         self
     }
 
     /// Removes one variable for this run (a project setting included).
-    pub fn without(mut self, key: &str) -> Self {
+    pub(crate) fn without(mut self, key: &str) -> Self {
         self.env.push((key.into(), None));
         self
     }
 
     /// Points devsvc at an engine that cannot exist: the command passes
     /// only if it needs no engine.
-    pub fn no_engine(self) -> Self {
+    pub(crate) fn no_engine(self) -> Self {
         self.env("DOCKER_HOST", NO_ENGINE)
     }
 
     /// The exit code expected (0 when not given).
-    pub fn status(mut self, code: i32) -> Self {
+    pub(crate) fn status(mut self, code: i32) -> Self {
         self.status = code;
         self
     }
@@ -265,37 +265,37 @@ impl<'a> Cli<'a> {
     /// The whole stdout expected. No test asserts a whole stdout yet; kept
     /// so the builder reads the same for both streams.
     #[allow(dead_code)]
-    pub fn stdout(mut self, text: &str) -> Self {
+    pub(crate) fn stdout(mut self, text: &str) -> Self {
         self.stdout = Some(text.into());
         self
     }
 
     /// The whole stderr expected.
-    pub fn stderr(mut self, text: &str) -> Self {
+    pub(crate) fn stderr(mut self, text: &str) -> Self {
         self.stderr = Some(text.into());
         self
     }
 
     /// A piece stdout must contain; repeatable.
-    pub fn stdout_contains(mut self, text: &str) -> Self {
+    pub(crate) fn stdout_contains(mut self, text: &str) -> Self {
         self.stdout_contains.push(text.into());
         self
     }
 
     /// A piece stderr must contain; repeatable.
-    pub fn stderr_contains(mut self, text: &str) -> Self {
+    pub(crate) fn stderr_contains(mut self, text: &str) -> Self {
         self.stderr_contains.push(text.into());
         self
     }
 
     /// A piece stdout must not contain; repeatable.
-    pub fn stdout_lacks(mut self, text: &str) -> Self {
+    pub(crate) fn stdout_lacks(mut self, text: &str) -> Self {
         self.stdout_lacks.push(text.into());
         self
     }
 
     /// A piece stderr must not contain; repeatable.
-    pub fn stderr_lacks(mut self, text: &str) -> Self {
+    pub(crate) fn stderr_lacks(mut self, text: &str) -> Self {
         self.stderr_lacks.push(text.into());
         self
     }
@@ -304,7 +304,7 @@ impl<'a> Cli<'a> {
     /// naming each one, with the arguments, folder, exit code, stdout and
     /// stderr.
     #[track_caller]
-    pub fn run(self) -> Run {
+    pub(crate) fn run(self) -> Run {
         match self.check() {
             Ok(run) => run,
             // Here, not in a closure, so the panic names the test's line.
@@ -314,7 +314,7 @@ impl<'a> Cli<'a> {
 
     /// Runs devsvc and checks every expectation: the run, or a report of
     /// what differed (for tests that collect failures over many cases).
-    pub fn check(self) -> Result<Run, String> {
+    pub(crate) fn check(self) -> Result<Run, String> {
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         let no_engine = self
             .env
@@ -397,19 +397,19 @@ impl<'a> Cli<'a> {
 
 /// A child process that is killed (and reaped) when the guard drops, so a
 /// failing test never leaves one running, holding a project's lock.
-pub struct ChildGuard(pub Option<Child>);
+pub(crate) struct ChildGuard(pub Option<Child>);
 
 impl ChildGuard {
-    pub fn new(child: Child) -> ChildGuard {
+    pub(crate) fn new(child: Child) -> ChildGuard {
         ChildGuard(Some(child))
     }
 
-    pub fn child(&mut self) -> &mut Child {
+    pub(crate) fn child(&mut self) -> &mut Child {
         self.0.as_mut().expect("child still held")
     }
 
     /// Waits up to `limit`; kills the child when it takes longer.
-    pub fn wait_for(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+    pub(crate) fn wait_for(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
         let start = Instant::now();
         while start.elapsed() < limit {
             if let Ok(Some(status)) = self.child().try_wait() {
@@ -438,16 +438,16 @@ impl Drop for ChildGuard {
 /// network or volume, a stand-in for a managed service), removed on drop.
 /// It carries the label `dev.devsvc.test` so the sweep after the suite
 /// finds any that escaped.
-pub struct EngineGuard {
+pub(crate) struct EngineGuard {
     kind: &'static str,
     pub name: String,
 }
 
-pub const TEST_LABEL: &str = "dev.devsvc.test=1";
+pub(crate) const TEST_LABEL: &str = "dev.devsvc.test=1";
 
 impl EngineGuard {
     /// `docker run -d --name NAME --label dev.devsvc.test=1 ARGS...`
-    pub fn container(name: &str, args: &[&str]) -> EngineGuard {
+    pub(crate) fn container(name: &str, args: &[&str]) -> EngineGuard {
         let guard = EngineGuard {
             kind: "container",
             name: name.to_string(),
@@ -458,7 +458,7 @@ impl EngineGuard {
         guard
     }
 
-    pub fn network(name: &str) -> EngineGuard {
+    pub(crate) fn network(name: &str) -> EngineGuard {
         let guard = EngineGuard {
             kind: "network",
             name: name.to_string(),
@@ -467,7 +467,7 @@ impl EngineGuard {
         guard
     }
 
-    pub fn volume(name: &str) -> EngineGuard {
+    pub(crate) fn volume(name: &str) -> EngineGuard {
         let guard = EngineGuard {
             kind: "volume",
             name: name.to_string(),
@@ -503,12 +503,12 @@ impl Drop for EngineGuard {
 /// devsvc nor an outgoing connection can take it. A lock file per port
 /// keeps parallel test processes apart; the port is free while the guard
 /// lives (nothing binds it) and released when it drops.
-pub struct PortGuard {
+pub(crate) struct PortGuard {
     pub port: u16,
     _lock: File,
 }
 
-pub fn reserve_port() -> PortGuard {
+pub(crate) fn reserve_port() -> PortGuard {
     let dir = std::env::temp_dir().join("devsvc-test-ports");
     std::fs::create_dir_all(&dir).unwrap();
     for port in 61000..65535u16 {
@@ -522,7 +522,7 @@ pub fn reserve_port() -> PortGuard {
 
 /// Runs `docker` (the CLI) and returns its stdout; used to look at the
 /// engine independently of devsvc.
-pub fn docker(args: &[&str]) -> String {
+pub(crate) fn docker(args: &[&str]) -> String {
     let out = Command::new("docker")
         .args(args)
         .output()
@@ -538,7 +538,7 @@ pub fn docker(args: &[&str]) -> String {
 /// A container, network or volume on the engine that belongs to a test
 /// project: named for it (`devsvc-<project>...`) or carrying its label.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Leftover {
+pub(crate) struct Leftover {
     /// "container", "network" or "volume".
     pub kind: &'static str,
     pub name: String,
@@ -549,7 +549,7 @@ pub struct Leftover {
 /// Every container, network and volume named for the project or carrying
 /// its label, as the engine lists them (the one listing behind
 /// [`labelled_resources`] and [`named_resources`]).
-pub fn leftovers(project: &str) -> Vec<Leftover> {
+pub(crate) fn leftovers(project: &str) -> Vec<Leftover> {
     let prefix = format!("devsvc-{project}");
     let mut out = Vec::new();
     for (kind, list, field) in [
@@ -576,7 +576,7 @@ pub fn leftovers(project: &str) -> Vec<Leftover> {
 }
 
 /// Every container, network and volume carrying the project's label.
-pub fn labelled_resources(project: &str) -> Vec<Leftover> {
+pub(crate) fn labelled_resources(project: &str) -> Vec<Leftover> {
     leftovers(project)
         .into_iter()
         .filter(|l| l.labelled)
@@ -585,7 +585,7 @@ pub fn labelled_resources(project: &str) -> Vec<Leftover> {
 
 /// Every container, network and volume named for the project, labelled
 /// or not.
-pub fn named_resources(project: &str) -> Vec<Leftover> {
+pub(crate) fn named_resources(project: &str) -> Vec<Leftover> {
     let prefix = format!("devsvc-{project}");
     leftovers(project)
         .into_iter()
@@ -595,12 +595,12 @@ pub fn named_resources(project: &str) -> Vec<Leftover> {
 
 /// Runs a Python snippet as an application would: it sees the given
 /// variables (read from the env file) and PATH, nothing else.
-pub fn python(script: &str, env: &BTreeMap<String, String>) -> Run {
+pub(crate) fn python(script: &str, env: &BTreeMap<String, String>) -> Run {
     app(Command::new("python3").arg("-c").arg(script), env)
 }
 
 /// Runs an app with only `env` and PATH in its environment.
-pub fn app(cmd: &mut Command, env: &BTreeMap<String, String>) -> Run {
+pub(crate) fn app(cmd: &mut Command, env: &BTreeMap<String, String>) -> Run {
     let out = cmd
         .env_clear()
         .env("PATH", runner_path())

@@ -222,11 +222,27 @@ fn numbers_out_of_range_are_usage_errors_not_panics() {
     let project = TestProject::new("bounds", "services:\n  redis: {}\n");
     type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
     let cases: &[Case] = &[
-        (&["--timeout", "18446744073709551615", "up"], &[], "invalid value '18446744073709551615' for '--timeout <TIMEOUT>': 18446744073709551615 is not in 1..=86400"),
-        (&["up"], &[("DEVSVC_TIMEOUT", "18446744073709551000")], "invalid value '18446744073709551000' for '--timeout <TIMEOUT>'"),
+        (
+            &["--timeout", "18446744073709551615", "up"],
+            &[],
+            "invalid value '18446744073709551615' for '--timeout <TIMEOUT>': 18446744073709551615 is not in 1..=86400",
+        ),
+        (
+            &["up"],
+            &[("DEVSVC_TIMEOUT", "18446744073709551000")],
+            "invalid value '18446744073709551000' for '--timeout <TIMEOUT>'",
+        ),
         (&["--timeout", "0", "up"], &[], "0 is not in 1..=86400"),
-        (&["--stop-grace", "4294967295", "down"], &[], "4294967295 is not in 0..=3600"),
-        (&["logs", "redis", "--tail", "lots"], &[], "expected `all` or a number of lines, got `lots`"),
+        (
+            &["--stop-grace", "4294967295", "down"],
+            &[],
+            "4294967295 is not in 0..=3600",
+        ),
+        (
+            &["logs", "redis", "--tail", "lots"],
+            &[],
+            "expected `all` or a number of lines, got `lots`",
+        ),
     ];
     for (args, env, expected) in cases {
         let mut cli = project.cli(args).no_engine();

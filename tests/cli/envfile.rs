@@ -91,7 +91,10 @@ fn an_interrupted_write_never_leaves_an_empty_or_truncated_file() {
         "25 writers killed mid-run in {:?}; reads saw version a {seen_a} times, b {seen_b} times",
         started.elapsed()
     );
-    assert!(seen_a > 0 && seen_b > 0, "the writers never switched versions: a {seen_a}, b {seen_b}");
+    assert!(
+        seen_a > 0 && seen_b > 0,
+        "the writers never switched versions: a {seen_a}, b {seen_b}"
+    );
 }
 
 #[test]

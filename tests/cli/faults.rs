@@ -277,7 +277,13 @@ fn foreign_resources_with_our_names_are_never_touched() {
         project,
         "volume",
         &name,
-        &["volume", "inspect", "-f", "{{.CreatedAt}} {{.Labels}}", &name],
+        &[
+            "volume",
+            "inspect",
+            "-f",
+            "{{.CreatedAt}} {{.Labels}}",
+            &name,
+        ],
     );
 }
 
@@ -389,9 +395,10 @@ fn engine_proxy(port: u16) -> ChildGuard {
 /// 127.0.0.2, as on a remote machine's own address.
 fn remote_project(tag: &str, proxy_port: u16) -> TestProject {
     let mut project = TestProject::new(tag, "services:\n  redis: {}\n");
-    project
-        .env
-        .insert("DOCKER_HOST".into(), format!("tcp://127.0.0.2:{proxy_port}"));
+    project.env.insert(
+        "DOCKER_HOST".into(),
+        format!("tcp://127.0.0.2:{proxy_port}"),
+    );
     project
         .env
         .insert("DEVSVC_HOST_IP".into(), "127.0.0.2".into());
@@ -428,7 +435,11 @@ fn an_automatic_port_taken_between_choosing_and_starting_is_chosen_again() {
     let _holder = TcpListener::bind(("127.0.0.2", taken.port)).unwrap();
     let project = remote_project("portrace", proxy_port.port);
     let state = format!(r#"{{"ports":{{"redis/redis":{}}}}}"#, taken.port);
-    std::fs::write(project.state.path().join(format!("{}.json", project.name)), state).unwrap();
+    std::fs::write(
+        project.state.path().join(format!("{}.json", project.name)),
+        state,
+    )
+    .unwrap();
 
     project
         .cli(&["up"])

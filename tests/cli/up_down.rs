@@ -191,7 +191,10 @@ print("\n".join(subjects))
 
 #[test]
 fn both_mail_catchers_take_mail_from_nodemailer_and_smtplib_and_list_it_at_their_real_api() {
-    let project = TestProject::new("mail", "services:\n  mailhog: {}\n  mailpit:\n    env_prefix: PIT_\n");
+    let project = TestProject::new(
+        "mail",
+        "services:\n  mailhog: {}\n  mailpit:\n    env_prefix: PIT_\n",
+    );
     project.run(&["up"]).ok();
     let vars = project.dotenv();
     for (kind, prefix) in [("mailhog", ""), ("mailpit", "PIT_")] {
@@ -222,6 +225,9 @@ fn both_mail_catchers_take_mail_from_nodemailer_and_smtplib_and_list_it_at_their
             format!("{kind} {} via nodemailer", project.name),
             format!("{kind} {} via smtplib", project.name),
         ];
-        assert_eq!(subjects, want, "each catcher holds exactly its own two mails");
+        assert_eq!(
+            subjects, want,
+            "each catcher holds exactly its own two mails"
+        );
     }
 }
