@@ -52,7 +52,23 @@ pub(crate) fn render(project: &str, spec: &ServiceSpec, external: &External) -> 
         .password
         .clone()
         .or_else(|| url.as_ref().and_then(|u| u.password()).map(percent_decode));
-    let mut endpoints = instance::endpoints(project, spec, &host, &ports, password.as_deref())?;
+    // A URL's user and database (its path) win over the template's.
+    let url_user = url
+        .as_ref()
+        .map(|u| percent_decode(u.username()))
+        .filter(|u| !u.is_empty());
+    let url_database = url
+        .as_ref()
+        .map(|u| percent_decode(u.path().trim_start_matches('/')))
+        .filter(|d| !d.is_empty() && !d.contains('/'));
+    let mut credentials = instance::Credentials::of(spec, password.as_deref());
+    if spec.user.is_some() && url_user.is_some() {
+        credentials.user = url_user.as_deref();
+    }
+    if !spec.databases.is_empty() && url_database.is_some() {
+        credentials.database = url_database.as_deref();
+    }
+    let mut endpoints = instance::endpoints(project, spec, &host, &ports, &credentials)?;
     if let Some(url) = &external.url {
         for name in &spec.url_exports {
             if let Some(value) = endpoints.exports.get_mut(name) {

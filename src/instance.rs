@@ -8,9 +8,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::config::ServiceSpec;
-use crate::engine::{self, ContainerSpec, PortMapping, VolumeMount};
+use crate::engine::{self, ContainerSpec, FileCopy, PortMapping, VolumeMount};
 use crate::error::{Error, Result};
-use crate::probe::Probe;
+use crate::probe::{Login, Probe};
 use crate::provision::S3Target;
 use crate::render::Values;
 use crate::template::ProbeSpec;
@@ -23,6 +23,12 @@ pub(crate) struct Instance {
     pub probes: Vec<Probe>,
     pub s3: Option<S3Target>,
     pub buckets: Vec<String>,
+    /// Databases to have (the first one the image creates) and a login
+    /// that may create the others.
+    pub databases: Vec<String>,
+    pub admin: Option<Probe>,
+    /// The user clients log in as (granted the extra databases).
+    pub user: Option<String>,
     pub exports: IndexMap<String, String>,
     /// Where each named port is reached, for the summary table.
     pub host_ports: Vec<NamedPort>,
@@ -65,6 +71,8 @@ pub(crate) struct Endpoints {
     pub exports: IndexMap<String, String>,
     pub probes: Vec<Probe>,
     pub s3: Option<S3Target>,
+    /// A login that may create databases.
+    pub admin: Option<Probe>,
     values: Values,
 }
 
@@ -77,20 +85,47 @@ impl Endpoints {
     }
 }
 
+/// Who clients are and what they use: the password, and, where the
+/// template has them, the user and the database. For an external resource
+/// its URL may say otherwise.
+#[derive(Default)]
+pub(crate) struct Credentials<'a> {
+    pub(crate) password: Option<&'a str>,
+    pub(crate) user: Option<&'a str>,
+    pub(crate) database: Option<&'a str>,
+}
+
+impl<'a> Credentials<'a> {
+    /// The service's own: its template's user, its first database.
+    pub(crate) fn of(spec: &'a ServiceSpec, password: Option<&'a str>) -> Credentials<'a> {
+        Credentials {
+            password,
+            user: spec.user.as_deref(),
+            database: spec.databases.first().map(String::as_str),
+        }
+    }
+}
+
 /// Renders what clients see, given where the service is reached.
 pub(crate) fn endpoints(
     project: &str,
     spec: &ServiceSpec,
     host: &str,
     host_ports: &HashMap<String, u16>,
-    password: Option<&str>,
+    credentials: &Credentials,
 ) -> Result<Endpoints> {
     let mut values = Values::default();
     values.set("host", host);
     values.set("project", project);
     values.set("service", &spec.name);
-    if let Some(password) = password {
-        values.set("password", password);
+    for (name, value) in [
+        ("password", credentials.password),
+        ("user", credentials.user),
+        ("database", credentials.database),
+    ] {
+        if let Some(value) = value {
+            values.set(name, value);
+        }
     }
     values.set("bucket", spec.buckets.first().cloned().unwrap_or_default());
     for (name, port) in host_ports {
@@ -109,33 +144,71 @@ pub(crate) fn endpoints(
             ))
         })
     };
+    let probe_of = |p: &ProbeSpec| -> Result<Probe> {
+        Ok(match p {
+            ProbeSpec::Redis { port, password } => Probe::Redis {
+                port: port_of(port)?,
+                password: password
+                    .as_deref()
+                    .map(render)
+                    .transpose()?
+                    .filter(|p| !p.is_empty()),
+            },
+            ProbeSpec::Smtp { port } => Probe::Smtp {
+                port: port_of(port)?,
+            },
+            ProbeSpec::Http { port, path, status } => Probe::Http {
+                port: port_of(port)?,
+                path: path.clone(),
+                status: *status,
+            },
+            ProbeSpec::Tcp { port } => Probe::Tcp {
+                port: port_of(port)?,
+            },
+            ProbeSpec::Postgres {
+                port,
+                user,
+                password,
+                database,
+            } => Probe::Postgres(Login {
+                port: port_of(port)?,
+                user: render(user)?,
+                password: render(password)?,
+                database: render(database)?,
+            }),
+            ProbeSpec::Mysql {
+                port,
+                user,
+                password,
+                database,
+            } => Probe::Mysql(Login {
+                port: port_of(port)?,
+                user: render(user)?,
+                password: render(password)?,
+                database: render(database)?,
+            }),
+            ProbeSpec::Memcached { port } => Probe::Memcached {
+                port: port_of(port)?,
+            },
+            ProbeSpec::Amqp {
+                port,
+                user,
+                password,
+                vhost,
+            } => Probe::Amqp(Login {
+                port: port_of(port)?,
+                user: render(user)?,
+                password: render(password)?,
+                database: render(vhost)?,
+            }),
+        })
+    };
     let probes = spec
         .ready
         .iter()
-        .map(|p| {
-            Ok(match p {
-                ProbeSpec::Redis { port, password } => Probe::Redis {
-                    port: port_of(port)?,
-                    password: password
-                        .as_deref()
-                        .map(render)
-                        .transpose()?
-                        .filter(|p| !p.is_empty()),
-                },
-                ProbeSpec::Smtp { port } => Probe::Smtp {
-                    port: port_of(port)?,
-                },
-                ProbeSpec::Http { port, path, status } => Probe::Http {
-                    port: port_of(port)?,
-                    path: path.clone(),
-                    status: *status,
-                },
-                ProbeSpec::Tcp { port } => Probe::Tcp {
-                    port: port_of(port)?,
-                },
-            })
-        })
+        .map(probe_of)
         .collect::<Result<Vec<_>>>()?;
+    let admin = spec.admin.as_ref().map(probe_of).transpose()?;
     let s3 = spec
         .s3
         .as_ref()
@@ -157,6 +230,7 @@ pub(crate) fn endpoints(
         exports,
         probes,
         s3,
+        admin,
         values,
     })
 }
@@ -170,7 +244,8 @@ pub(crate) fn render(
     password: Option<&str>,
     placement: &Placement,
 ) -> Result<Instance> {
-    let endpoints = endpoints(project, spec, &placement.host, host_ports, password)?;
+    let credentials = Credentials::of(spec, password);
+    let endpoints = endpoints(project, spec, &placement.host, host_ports, &credentials)?;
     let render = |text: &str| endpoints.render(&spec.name, text);
     let ports: Vec<PortMapping> = spec
         .ports
@@ -190,9 +265,12 @@ pub(crate) fn render(
         .iter()
         .map(|(k, v)| Ok(format!("{k}={}", render(v)?)))
         .collect::<Result<Vec<_>>>()?;
+    let files = init_files(spec)?;
+    let generated = matches!(spec.password, Some(crate::config::Password::Generate(_)));
     let volume = spec.data.as_ref().map(|path| VolumeMount {
         name: volume_name(project, &spec.name),
         path: path.clone(),
+        password: password.filter(|_| generated).map(str::to_string),
     });
 
     // Pairs, as the hash has always been taken: a new shape here would
@@ -208,6 +286,10 @@ pub(crate) fn render(
             .map(|p| (p.container, p.host))
             .collect::<Vec<_>>(),
         volume: &volume.as_ref().map(|v| (v.name.clone(), v.path.clone())),
+        files: &files
+            .iter()
+            .map(|f| format!("{}:{}", f.path, hex::encode(Sha256::digest(&f.contents))))
+            .collect::<Vec<_>>(),
     });
     let mut labels = engine::project_labels(project);
     labels.insert(engine::LABEL_SERVICE.into(), spec.name.clone());
@@ -227,11 +309,15 @@ pub(crate) fn render(
             network: placement.network.clone(),
             alias: spec.name.clone(),
             stop_grace: placement.stop_grace,
+            files,
         },
         hash,
         probes: endpoints.probes,
         s3: endpoints.s3,
         buckets: spec.buckets.clone(),
+        databases: spec.databases.clone(),
+        admin: endpoints.admin,
+        user: spec.user.clone(),
         exports: endpoints.exports,
         host_ports: spec
             .ports
@@ -253,6 +339,33 @@ struct HashInput<'a> {
     env: &'a [String],
     ports: &'a [(u16, u16)],
     volume: &'a Option<(String, String)>,
+    /// Left out when there are none, so hashes of services without init
+    /// files stay what they were.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    files: &'a [String],
+}
+
+/// The service's `init:` files, numbered so the image runs them in the
+/// order given.
+fn init_files(spec: &ServiceSpec) -> Result<Vec<FileCopy>> {
+    let Some(dir) = &spec.init_dir else {
+        return Ok(Vec::new());
+    };
+    spec.init
+        .iter()
+        .enumerate()
+        .map(|(i, path)| {
+            let contents = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Ok(FileCopy {
+                path: format!("{}/{:02}-{name}", dir.trim_end_matches('/'), i + 1),
+                contents,
+            })
+        })
+        .collect()
 }
 
 fn config_hash(input: &HashInput) -> String {

@@ -64,6 +64,15 @@ impl State {
             .clone()
     }
 
+    pub(crate) fn has_secret(&self, service: &str) -> bool {
+        self.data.secrets.contains_key(service)
+    }
+
+    /// Remembers a secret found elsewhere (a volume's label).
+    pub(crate) fn adopt_secret(&mut self, service: &str, secret: String) {
+        self.data.secrets.insert(service.to_string(), secret);
+    }
+
     pub(crate) fn port(&self, service: &str, port: &str) -> Option<u16> {
         self.data.ports.get(&format!("{service}/{port}")).copied()
     }

@@ -25,9 +25,25 @@ pub(crate) struct Template {
     /// The container path holding data, kept in a named volume.
     #[serde(default)]
     pub data: Option<String>,
+    /// The user clients log in as (`{{user}}`).
+    #[serde(default)]
+    pub user: Option<String>,
     /// Present when the service takes a password (`{{password}}`).
     #[serde(default)]
     pub password: Option<PasswordRule>,
+    /// The database clients use when services.yaml names none
+    /// (`{{database}}`); present when the service takes `databases:`.
+    #[serde(default)]
+    pub database: Option<String>,
+    /// Where the image runs initialisation scripts from, once, on a fresh
+    /// volume; present when the service takes `init:`.
+    #[serde(default)]
+    pub init_dir: Option<String>,
+    /// A login allowed to create databases (a `postgres` or `mysql` probe
+    /// shape), for the `databases:` after the first, which the image
+    /// creates itself.
+    #[serde(default)]
+    pub admin: Option<ProbeSpec>,
     #[serde(default)]
     pub ready: Vec<ProbeSpec>,
     /// Present when the service speaks S3 and can create `buckets`.
@@ -87,8 +103,38 @@ pub(crate) enum ProbeSpec {
         #[serde(default = "ok_status")]
         status: u16,
     },
-    /// A TCP connection is accepted.
+    /// A TCP connection is accepted and kept: the server speaks first, or
+    /// does not close it within a short wait (a proxy in front of nothing
+    /// accepts and then closes at once).
     Tcp { port: String },
+    /// PostgreSQL: log in with these credentials and run `SELECT 1`.
+    Postgres {
+        port: String,
+        user: String,
+        password: String,
+        database: String,
+    },
+    /// MySQL or MariaDB: log in with these credentials and run `SELECT 1`.
+    Mysql {
+        port: String,
+        user: String,
+        password: String,
+        database: String,
+    },
+    /// Memcached: `version` answered by `VERSION ...`.
+    Memcached { port: String },
+    /// AMQP 0-9-1 (RabbitMQ): the whole connection handshake, logged in.
+    Amqp {
+        port: String,
+        user: String,
+        password: String,
+        #[serde(default = "root_vhost")]
+        vhost: String,
+    },
+}
+
+fn root_vhost() -> String {
+    "/".into()
 }
 
 fn root_path() -> String {
@@ -105,7 +151,40 @@ impl ProbeSpec {
             ProbeSpec::Redis { port, .. }
             | ProbeSpec::Smtp { port }
             | ProbeSpec::Http { port, .. }
-            | ProbeSpec::Tcp { port } => port,
+            | ProbeSpec::Tcp { port }
+            | ProbeSpec::Postgres { port, .. }
+            | ProbeSpec::Mysql { port, .. }
+            | ProbeSpec::Memcached { port }
+            | ProbeSpec::Amqp { port, .. } => port,
+        }
+    }
+
+    /// The values that may hold `{{placeholders}}`.
+    pub(crate) fn texts(&self) -> Vec<&str> {
+        match self {
+            ProbeSpec::Redis { password, .. } => password.iter().map(String::as_str).collect(),
+            ProbeSpec::Postgres {
+                user,
+                password,
+                database,
+                ..
+            }
+            | ProbeSpec::Mysql {
+                user,
+                password,
+                database,
+                ..
+            } => vec![user, password, database],
+            ProbeSpec::Amqp {
+                user,
+                password,
+                vhost,
+                ..
+            } => vec![user, password, vhost],
+            ProbeSpec::Smtp { .. }
+            | ProbeSpec::Http { .. }
+            | ProbeSpec::Tcp { .. }
+            | ProbeSpec::Memcached { .. } => Vec::new(),
         }
     }
 }

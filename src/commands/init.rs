@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 
 const STARTER: &str = r#"# services.yaml: the backing services this project needs.
 # `devsvc up` starts them, waits until they answer, and writes .env.
-# Reference: https://github.com/devsvc/devsvc#servicesyaml
+# Reference: the services.yaml section of devsvc's README.
 
 # project: myapp          # default: this folder's name
 # env_file: .env          # where the variables are written
@@ -23,17 +23,21 @@ services:
   #   template: redis
   #   env_prefix: SESSIONS_
 
-  # A kind devsvc does not ship, defined in place (same fields as a template):
+  # A database, with the names client libraries read (DATABASE_URL, PG*):
   # postgres:
+  #   databases: [app, app_test]    # the first is exported
+  #   init: [db/schema.sql]         # run once, on a fresh volume
+
+  # A kind devsvc does not ship, defined in place (same fields as a template):
+  # search:
   #   inline:
-  #     image: postgres:16.4
-  #     ports: { pg: 5432 }
-  #     password: { generate: 24 }
-  #     env: { POSTGRES_PASSWORD: "{{password}}" }
-  #     data: /var/lib/postgresql/data
-  #     ready: [ { tcp: { port: pg } } ]
+  #     image: docker.elastic.co/elasticsearch/elasticsearch:8.15.3
+  #     ports: { http: 9200 }
+  #     env: { discovery.type: single-node, xpack.security.enabled: "false" }
+  #     data: /usr/share/elasticsearch/data
+  #     ready: [ { http: { port: http, path: /_cluster/health, status: 200 } } ]
   #     exports:
-  #       DATABASE_URL: "postgres://postgres:{{password}}@{{host}}:{{port.pg}}/postgres"
+  #       ELASTICSEARCH_URL: "http://{{host}}:{{port.http}}"
 "#;
 
 pub(crate) fn run(ctx: &Context) -> Result<()> {

@@ -98,6 +98,17 @@ pub(crate) struct ServiceSpec {
     pub ready: Vec<ProbeSpec>,
     pub s3: Option<S3Api>,
     pub buckets: Vec<String>,
+    /// The user clients log in as, if the template has one.
+    pub user: Option<String>,
+    /// Databases to have; the first is the one exported.
+    pub databases: Vec<String>,
+    /// SQL files run once on a fresh volume, in order (paths relative to
+    /// services.yaml, resolved).
+    pub init: Vec<PathBuf>,
+    /// Where the image picks init files up.
+    pub init_dir: Option<String>,
+    /// A login that may create databases.
+    pub admin: Option<ProbeSpec>,
     /// Final variable name (prefix applied) to value template.
     pub exports: IndexMap<String, String>,
     /// Final names of the exports an external `url` is written to.
@@ -217,7 +228,7 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
         raw.profiles.unwrap_or_default(),
         options.profile,
     )?;
-    let specs = active_services(&file, entries, &image_prefix, options.profile)?;
+    let specs = active_services(&file, dir, entries, &image_prefix, options.profile)?;
     if specs.is_empty() {
         return Err(Error::Usage(format!(
             "no service is active in {} under profile `{}`",
@@ -256,6 +267,7 @@ fn project_name(
 /// the position of its key (for mistakes found later).
 fn active_services(
     file: &str,
+    dir: &Path,
     entries: IndexMap<String, (serde_saphyr::Location, raw::RawService)>,
     image_prefix: &str,
     profile: Option<&str>,
@@ -267,7 +279,7 @@ fn active_services(
             .as_ref()
             .is_none_or(|list| profile.is_some_and(|p| list.iter().any(|x| x == p)));
         if active {
-            let spec = resolve_service(&service_name, raw, image_prefix)
+            let spec = resolve_service(&service_name, raw, image_prefix, dir)
                 .map_err(|m| m.place(file, loc))?;
             specs.push((loc, spec));
         }

@@ -21,6 +21,21 @@ pub(super) fn validate_bucket(name: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Database names go into SQL and URLs unquoted: letters, digits and `_`,
+/// starting with a letter, at most 63 (PostgreSQL's limit).
+pub(super) fn validate_database(name: &str) -> Result<(), String> {
+    let ok = name.len() <= 63
+        && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "invalid database name `{name}`: use letters, digits and `_`, starting with a letter (at most 63)"
+        ))
+    }
+}
+
 pub(super) fn validate_name(name: &str) -> Result<(), String> {
     let mut chars = name.chars();
     let first_ok = chars

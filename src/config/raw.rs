@@ -46,6 +46,8 @@ pub(super) struct RawService {
     pub(super) ready: Option<Vec<ProbeSpec>>,
     pub(super) env_prefix: Option<Spanned<String>>,
     pub(super) buckets: Option<Vec<Spanned<String>>>,
+    pub(super) databases: Option<Vec<Spanned<String>>>,
+    pub(super) init: Option<Vec<Spanned<String>>>,
     pub(super) password: Option<Spanned<String>>,
     /// Started nothing for: the variables come from these values.
     pub(super) external: Option<Spanned<External>>,
@@ -69,6 +71,8 @@ impl RawService {
             ready: over.ready.or(self.ready),
             env_prefix: over.env_prefix.or(self.env_prefix),
             buckets: over.buckets.or(self.buckets),
+            databases: over.databases.or(self.databases),
+            init: over.init.or(self.init),
             password: over.password.or(self.password),
             external: over.external.or(self.external),
             profiles: over.profiles.or(self.profiles),

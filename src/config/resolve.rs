@@ -2,15 +2,17 @@
 //! overrides checked against it, placeholders and exports validated.
 use indexmap::IndexMap;
 
+use std::path::{Path, PathBuf};
+
 use serde_saphyr::{Location, Spanned};
 
 use super::mistake::Mistake;
-use super::names::{is_env_name, validate_bucket, validate_name};
+use super::names::{is_env_name, validate_bucket, validate_database, validate_name};
 use super::raw::RawService;
 use super::{External, Password, PortSpec, ServiceSpec, mask_url};
 use crate::render::placeholders;
 use crate::suggest::{closest, did_you_mean};
-use crate::template::{self, PasswordRule, ProbeSpec, Template};
+use crate::template::{self, PasswordRule, Template};
 
 /// A built-in template by name, or an "unknown template" mistake.
 fn builtin(name: &str, at: Option<Location>) -> Result<Template, Mistake> {
@@ -42,12 +44,15 @@ pub(super) fn resolve_service(
     name: &str,
     mut raw: RawService,
     image_prefix: &str,
+    dir: &Path,
 ) -> Result<ServiceSpec, Mistake> {
     validate_name(name).map_err(|m| Mistake::new(format!("invalid service name `{name}`: {m}")))?;
     let (template_name, template) = choose_template(name, &mut raw)?;
     let ports = pin_ports(&template_name, &template, raw.ports.take())?;
     let password = password(&template_name, &template, raw.password.take())?;
     let buckets = buckets(&template_name, &template, raw.buckets.take())?;
+    let databases = databases(&template_name, &template, raw.databases.take())?;
+    let init = init_files(&template_name, &template, raw.init.take(), dir)?;
     let prefix = env_prefix(raw.env_prefix.take())?;
     let external = match raw.external.take() {
         Some(e) => {
@@ -78,6 +83,11 @@ pub(super) fn resolve_service(
         ready: raw.ready.unwrap_or(template.ready),
         s3: template.s3,
         buckets,
+        user: template.user,
+        databases,
+        init,
+        init_dir: template.init_dir,
+        admin: template.admin,
         exports,
         url_exports,
         env_prefix: prefix,
@@ -194,6 +204,77 @@ fn buckets(
     }
 }
 
+/// `databases:` (the first is exported), or the template's default one.
+fn databases(
+    template_name: &str,
+    template: &Template,
+    given: Option<Vec<Spanned<String>>>,
+) -> Result<Vec<String>, Mistake> {
+    match (given, &template.database) {
+        (Some(given), Some(_)) => {
+            for d in &given {
+                validate_database(&d.value).map_err(|m| Mistake::new(m).at(d.referenced))?;
+            }
+            if given.is_empty() {
+                return Ok(template.database.iter().cloned().collect());
+            }
+            Ok(given.into_iter().map(|d| d.value).collect())
+        }
+        (Some(given), None) => {
+            let mistake = Mistake::new(format!(
+                "template `{template_name}` is not a database, so it takes no `databases`"
+            ));
+            Err(match given.first() {
+                Some(d) => mistake.at(d.referenced),
+                None => mistake,
+            })
+        }
+        (None, default) => Ok(default.iter().cloned().collect()),
+    }
+}
+
+/// `init:` files, relative to services.yaml; each must exist and be SQL.
+fn init_files(
+    template_name: &str,
+    template: &Template,
+    given: Option<Vec<Spanned<String>>>,
+    dir: &Path,
+) -> Result<Vec<PathBuf>, Mistake> {
+    let Some(given) = given else {
+        return Ok(Vec::new());
+    };
+    if template.init_dir.is_none() {
+        let mistake = Mistake::new(format!(
+            "template `{template_name}` runs no init scripts, so it takes no `init`"
+        ));
+        return Err(match given.first() {
+            Some(f) => mistake.at(f.referenced),
+            None => mistake,
+        });
+    }
+    given
+        .into_iter()
+        .map(|f| {
+            let path = dir.join(&f.value);
+            if !f.value.ends_with(".sql") {
+                return Err(
+                    Mistake::new(format!("init file `{}` is not a .sql file", f.value))
+                        .at(f.referenced),
+                );
+            }
+            if !path.is_file() {
+                return Err(Mistake::new(format!(
+                    "init file `{}` not found (looked at {})",
+                    f.value,
+                    path.display()
+                ))
+                .at(f.referenced));
+            }
+            Ok(path)
+        })
+        .collect()
+}
+
 fn env_prefix(prefix: Option<Spanned<String>>) -> Result<String, Mistake> {
     match prefix {
         Some(p) if !p.value.is_empty() && !is_env_name(&p.value) => Err(Mistake::new(format!(
@@ -257,13 +338,8 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
     let mut texts: Vec<&str> = spec.env.values().map(String::as_str).collect();
     texts.extend(spec.exports.values().map(String::as_str));
     texts.extend(spec.command.iter().flatten().map(String::as_str));
-    for probe in &spec.ready {
-        if let ProbeSpec::Redis {
-            password: Some(p), ..
-        } = probe
-        {
-            texts.push(p);
-        }
+    for probe in spec.ready.iter().chain(&spec.admin) {
+        texts.extend(probe.texts());
     }
     if let Some(s3) = &spec.s3 {
         texts.extend([
@@ -278,6 +354,8 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
             None => match name.as_str() {
                 "host" | "project" | "service" => true,
                 "password" => spec.password.is_some(),
+                "user" => spec.user.is_some(),
+                "database" => !spec.databases.is_empty(),
                 "bucket" => spec.s3.is_some(),
                 _ => false,
             },
@@ -287,6 +365,12 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
             valid.extend(spec.ports.iter().map(|p| format!("port.{}", p.name)));
             if spec.password.is_some() {
                 valid.push("password".into());
+            }
+            if spec.user.is_some() {
+                valid.push("user".into());
+            }
+            if !spec.databases.is_empty() {
+                valid.push("database".into());
             }
             if spec.s3.is_some() {
                 valid.push("bucket".into());

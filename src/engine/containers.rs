@@ -112,7 +112,11 @@ impl Engine {
             .create_container(Some(options), body)
             .await
             .map_err(|e| Error::engine(format!("creating container {}", spec.name), e))?;
-        if let Err(e) = self.start(&created.id, &spec.name).await {
+        let started = match self.copy_files(&created.id, &spec.files).await {
+            Ok(()) => self.start(&created.id, &spec.name).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = started {
             // Leave no container that never ran (its ports may be retried).
             let _ = self
                 .remove_container(&created.id, std::time::Duration::ZERO)
@@ -120,6 +124,41 @@ impl Engine {
             return Err(e);
         }
         Ok(created.id)
+    }
+
+    /// Uploads files into a created container, as one tar archive at `/`.
+    async fn copy_files(&self, id: &str, files: &[FileCopy]) -> Result<()> {
+        if files.is_empty() {
+            return Ok(());
+        }
+        let mut archive = tar::Builder::new(Vec::new());
+        for file in files {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(file.contents.len() as u64);
+            header.set_mode(0o644);
+            header.set_cksum();
+            archive
+                .append_data(
+                    &mut header,
+                    file.path.trim_start_matches('/'),
+                    &file.contents[..],
+                )
+                .map_err(|e| Error::Runtime(format!("packing {}: {e}", file.path)))?;
+        }
+        let tar = archive
+            .into_inner()
+            .map_err(|e| Error::Runtime(format!("packing files: {e}")))?;
+        let options = bollard::query_parameters::UploadToContainerOptionsBuilder::default()
+            .path("/")
+            .build();
+        self.docker
+            .upload_to_container(
+                id,
+                Some(options),
+                bollard::body_full(bytes::Bytes::from(tar)),
+            )
+            .await
+            .map_err(|e| Error::engine(format!("copying files into container {id}"), e))
     }
 
     pub(crate) async fn start(&self, id: &str, name: &str) -> Result<()> {

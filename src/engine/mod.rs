@@ -21,6 +21,10 @@ use error::{engine_message, status_code};
 pub(crate) const LABEL_PROJECT: &str = "dev.devsvc.project";
 pub(crate) const LABEL_SERVICE: &str = "dev.devsvc.service";
 pub(crate) const LABEL_HASH: &str = "dev.devsvc.config-hash";
+/// On a data volume: the generated password its data was initialised
+/// with, so a lost state folder cannot lock the user out of their data.
+/// (Whoever can read labels can read the volume itself.)
+pub(crate) const LABEL_PASSWORD: &str = "dev.devsvc.password";
 
 /// The oldest Engine API devsvc speaks (Docker 20.10); newer engines are
 /// negotiated up to what both sides know.
@@ -65,6 +69,8 @@ pub(crate) struct PortMapping {
 pub(crate) struct VolumeMount {
     pub(crate) name: String,
     pub(crate) path: String,
+    /// The generated password, kept as a label when the volume is created.
+    pub(crate) password: Option<String>,
 }
 
 /// Everything needed to create one container.
@@ -85,6 +91,16 @@ pub(crate) struct ContainerSpec {
     pub alias: String,
     /// Between SIGTERM and SIGKILL when the container stops.
     pub stop_grace: Duration,
+    /// Files put into the container before it first starts (through the
+    /// engine's archive API, so a remote engine gets them too).
+    pub files: Vec<FileCopy>,
+}
+
+/// A file to place in a container: its absolute path there, and contents.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FileCopy {
+    pub(crate) path: String,
+    pub(crate) contents: Vec<u8>,
 }
 
 /// Progress of one image pull, summed over its layers.

@@ -94,6 +94,24 @@ impl Engine {
             .map_err(|e| Error::engine(format!("creating volume {name}"), e))
     }
 
+    /// A label of this project's volume `name`; `None` when the volume is
+    /// missing, not this project's, or has no such label.
+    pub(crate) async fn volume_label(
+        &self,
+        name: &str,
+        project: &str,
+        label: &str,
+    ) -> Result<Option<String>> {
+        match self.docker.inspect_volume(name).await {
+            Ok(volume) if volume.labels.get(LABEL_PROJECT).map(String::as_str) == Some(project) => {
+                Ok(volume.labels.get(label).cloned())
+            }
+            Ok(_) => Ok(None),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(Error::engine(format!("inspecting volume {name}"), e)),
+        }
+    }
+
     /// Removes the project's networks; returns their names.
     pub(crate) async fn remove_networks(&self, project: &str) -> Result<Vec<String>> {
         let options = ListNetworksOptionsBuilder::default()

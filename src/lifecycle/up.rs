@@ -15,9 +15,9 @@ use futures_util::future::{join_all, try_join_all};
 use tokio::time::Instant;
 
 use super::{select, write_env_file};
-use crate::config::{Project, ServiceSpec};
+use crate::config::{Password, Project, ServiceSpec};
 use crate::context::Context;
-use crate::engine::{Engine, Fault, Observed};
+use crate::engine::{Engine, Fault, LABEL_PASSWORD, Observed};
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::instance::{self, Instance, Placement};
@@ -92,6 +92,7 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
         state: State::load(&ctx.settings.state_dir, &project.name)?,
         reserved: HashSet::new(),
     };
+    up.recover_passwords(&services).await?;
     // plan
     let (mut units, removals) = up.plan(&services, &observed, names.is_empty())?;
     // prepare
@@ -116,6 +117,34 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
 }
 
 impl Up<'_> {
+    /// A data volume keeps the generated password its data was
+    /// initialised with: when the state folder has none (deleted, or the
+    /// project moved to another machine), it comes back from the volume
+    /// instead of a new one the data would refuse.
+    async fn recover_passwords(&mut self, services: &[&ServiceSpec]) -> Result<()> {
+        for spec in services {
+            let generated = matches!(spec.password, Some(Password::Generate(_)));
+            if !generated || spec.data.is_none() || self.state.has_secret(&spec.name) {
+                continue;
+            }
+            let volume = instance::volume_name(&self.project.name, &spec.name);
+            let label = self
+                .engine
+                .volume_label(&volume, &self.project.name, LABEL_PASSWORD)
+                .await?;
+            if let Some(password) = label {
+                self.state.adopt_secret(&spec.name, password);
+                self.ctx.ui.event(
+                    &spec.name,
+                    &format!(
+                        "password taken from volume {volume}, whose data was initialised with it"
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// Gives every service its host ports and password, renders it, and
     /// decides what to do with it. Secrets and ports are remembered before
     /// anything is created, so an interrupted run converges to the same
@@ -196,10 +225,11 @@ impl Up<'_> {
         };
         let volumes = try_join_all(creating.iter().filter_map(|inst| {
             let volume = inst.container.volume.as_ref()?;
-            Some(
-                self.engine
-                    .ensure_volume(&volume.name, inst.container.labels.clone()),
-            )
+            let mut labels = inst.container.labels.clone();
+            if let Some(password) = &volume.password {
+                labels.insert(LABEL_PASSWORD.to_string(), password.clone());
+            }
+            Some(self.engine.ensure_volume(&volume.name, labels))
         }));
         tokio::try_join!(network, volumes)?;
         Ok(())
@@ -406,6 +436,26 @@ impl Up<'_> {
     }
 
     async fn provision(&self, inst: &Instance) -> Result<()> {
+        if let (Some(admin), [_, more @ ..]) = (&inst.admin, &inst.databases[..])
+            && !more.is_empty()
+        {
+            let created = provision::ensure_databases(
+                &self.placement.host,
+                admin,
+                more,
+                inst.user.as_deref(),
+            )
+            .await
+            .map_err(|message| Error::Provision {
+                service: inst.service.clone(),
+                message,
+            })?;
+            for database in created {
+                self.ctx
+                    .ui
+                    .event(&inst.service, &format!("created database {database}"));
+            }
+        }
         let (Some(target), false) = (&inst.s3, inst.buckets.is_empty()) else {
             return Ok(());
         };

@@ -29,15 +29,15 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "services:\n  redis:\n    imgae: redis:7\n",
-        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, password, external, profiles\n  help: did you mean `image`?\n",
+        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, databases, init, password, external, profiles\n  help: did you mean `image`?\n",
     ),
     (
         "services:\n  cache:\n    template: redsi\n",
         "error: services.yaml:3:15: unknown template `redsi`\n  help: did you mean `redis`?\n",
     ),
     (
-        "services:\n  postgres: {}\n",
-        "error: services.yaml:2:13: unknown template `postgres`\n  help: known templates: mailhog, mailpit, minio, redis, rustfs; or define the service with `inline:`\n",
+        "services:\n  cockroach: {}\n",
+        "error: services.yaml:2:14: unknown template `cockroach`\n  help: known templates: mailhog, mailpit, mariadb, memcached, minio, mysql, postgres, rabbitmq, redis, rustfs; or define the service with `inline:`\n",
     ),
     (
         "services:\n  redis: 5\n",
@@ -81,7 +81,7 @@ const CASES: &[(&str, &str)] = &[
     ),
     (
         "services:\n  redis:\n    ready:\n      - htp: { port: redis }\n",
-        "error: services.yaml:4:9: unknown variant `htp`, expected one of redis, smtp, http, tcp\n  help: did you mean `http`?\n",
+        "error: services.yaml:4:9: unknown variant `htp`, expected one of redis, smtp, http, tcp, postgres, mysql, memcached, amqp\n  help: did you mean `http`?\n",
     ),
     (
         "services:\n  redis:\n    command: redis-server --appendonly yes\n",

@@ -9,6 +9,9 @@
 //!   needs no engine; `doctor` masks external passwords.
 //! - `config_errors`: services.yaml mistakes exit 2 with the exact located
 //!   message; numbers out of range; interpolation; `init`. No engine.
+//! - `databases`: PostgreSQL, MySQL, MariaDB, memcached and RabbitMQ with
+//!   real clients through the env file; `databases:` and `init:`; a lost
+//!   state folder; an external database; a `tcp` probe that waits.
 //! - `envfile`: atomic env file writes under SIGKILL, file modes, the
 //!   git-ignore warning, user lines shadowing ours, concurrent `up`.
 //! - `envfile_props`: property tests of the env file merge, one over the
@@ -29,6 +32,7 @@ mod common;
 
 mod attached;
 mod config_errors;
+mod databases;
 mod envfile;
 mod envfile_props;
 mod faults;

@@ -10,6 +10,16 @@
 'use strict';
 const fs = require('fs');
 const http = require('http');
+// MailHog and Mailpit greet at once; smtp-server first looks up the
+// client's name in DNS, which in a container can take a while. Turned off
+// before MailDev loads smtp-server.
+const smtp = require(__dirname + '/node_modules/smtp-server');
+const Server = smtp.SMTPServer;
+smtp.SMTPServer = class extends Server {
+  constructor(options) {
+    super({ ...options, disableReverseLookup: true });
+  }
+};
 const MailDev = require(__dirname + '/node_modules/maildev');
 
 const flavour = process.env.MAIL_STANDIN_API || 'mailhog';

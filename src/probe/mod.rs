@@ -1,7 +1,10 @@
 //! Readiness probes, run from the host against the published ports: a
-//! service is ready when it answers its own protocol, not when its process
-//! has started. Each check is one bounded attempt; `wait` retries.
+//! service is ready when it answers its own protocol, and a database or a
+//! broker when the exported credentials log in, not when its process has
+//! started. Each check is one bounded attempt; `wait_all` retries.
 use std::time::Duration;
+
+mod clients;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -27,7 +30,28 @@ pub(crate) enum Probe {
     Tcp {
         port: u16,
     },
+    Postgres(Login),
+    Mysql(Login),
+    Memcached {
+        port: u16,
+    },
+    /// `database` is the virtual host.
+    Amqp(Login),
 }
+
+/// Where and as whom a database or broker probe logs in.
+#[derive(Debug, Clone)]
+pub(crate) struct Login {
+    pub(crate) port: u16,
+    pub(crate) user: String,
+    pub(crate) password: String,
+    pub(crate) database: String,
+}
+
+/// How long a plain TCP probe waits for the peer to close a connection it
+/// accepted: the engine's port proxy accepts even while nothing listens in
+/// the container, and closes within a few milliseconds.
+const TCP_HOLD: Duration = Duration::from_millis(300);
 
 impl Probe {
     pub(crate) fn describe(&self, host: &str) -> String {
@@ -37,7 +61,20 @@ impl Probe {
             Probe::Http { port, path, status } => {
                 format!("HTTP {status} from http://{host}:{port}{path}")
             }
-            Probe::Tcp { port } => format!("TCP connect to {host}:{port}"),
+            Probe::Tcp { port } => format!("TCP connection kept open by {host}:{port}"),
+            Probe::Postgres(l) => format!(
+                "PostgreSQL login as {} to {} at {host}:{}",
+                l.user, l.database, l.port
+            ),
+            Probe::Mysql(l) => format!(
+                "MySQL login as {} to {} at {host}:{}",
+                l.user, l.database, l.port
+            ),
+            Probe::Memcached { port } => format!("memcached version at {host}:{port}"),
+            Probe::Amqp(l) => format!(
+                "AMQP login as {} to vhost {} at {host}:{}",
+                l.user, l.database, l.port
+            ),
         }
     }
 
@@ -50,7 +87,11 @@ impl Probe {
                 Probe::Http { port, path, status } => {
                     http_status(http, host, *port, path, *status).await
                 }
-                Probe::Tcp { port } => connect(host, *port).await.map(drop),
+                Probe::Tcp { port } => tcp_kept(host, *port).await,
+                Probe::Postgres(login) => clients::postgres(host, login).await,
+                Probe::Mysql(login) => clients::mysql(host, login).await,
+                Probe::Memcached { port } => memcached(host, *port).await,
+                Probe::Amqp(login) => clients::amqp(host, login).await,
             }
         };
         timeout(ATTEMPT_TIMEOUT, attempt)
@@ -147,6 +188,39 @@ async fn redis(host: &str, port: u16, password: Option<&str>) -> Result<(), Stri
     }
 }
 
+/// Connected, and the peer either speaks first or keeps the connection
+/// open for `TCP_HOLD`.
+async fn tcp_kept(host: &str, port: u16) -> Result<(), String> {
+    let mut stream = connect(host, port).await?;
+    let mut byte = [0u8; 1];
+    match timeout(
+        TCP_HOLD,
+        tokio::io::AsyncReadExt::read(&mut stream, &mut byte),
+    )
+    .await
+    {
+        Err(_) | Ok(Ok(1..)) => Ok(()),
+        Ok(Ok(0)) => {
+            Err("accepted, then closed at once: nothing listens behind the port yet".into())
+        }
+        Ok(Err(e)) => Err(format!("accepted, then {e}")),
+    }
+}
+
+/// memcached's text protocol: `version` is answered by `VERSION x.y.z`.
+async fn memcached(host: &str, port: u16) -> Result<(), String> {
+    let mut reader = BufReader::new(connect(host, port).await?);
+    reader
+        .get_mut()
+        .write_all(b"version\r\n")
+        .await
+        .map_err(|e| e.to_string())?;
+    match read_line(&mut reader).await? {
+        reply if reply.starts_with("VERSION ") => Ok(()),
+        reply => Err(format!("version answered `{reply}`")),
+    }
+}
+
 async fn smtp(host: &str, port: u16) -> Result<(), String> {
     let mut reader = BufReader::new(connect(host, port).await?);
     let greeting = read_line(&mut reader).await?;
@@ -225,5 +299,59 @@ mod tests {
         .unwrap_err();
         assert!(err.contains("NOAUTH"), "{err}");
         assert_eq!(resp_command(&["PING"]), b"*1\r\n$4\r\nPING\r\n");
+    }
+
+    /// A port that accepts and closes at once (what the engine's proxy does
+    /// while nothing listens in the container) is not ready; one that
+    /// speaks first, or keeps the connection, is.
+    #[tokio::test]
+    async fn tcp_needs_a_connection_that_stays_open() {
+        let client = reqwest::Client::new();
+        let closing = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = closing.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let (socket, _) = closing.accept().await.unwrap();
+                drop(socket);
+            }
+        });
+        let err = Probe::Tcp { port }
+            .check("127.0.0.1", &client)
+            .await
+            .unwrap_err();
+        assert!(err.contains("closed at once"), "{err}");
+
+        let speaks = serve_once(b"hello").await;
+        assert!(
+            Probe::Tcp { port: speaks }
+                .check("127.0.0.1", &client)
+                .await
+                .is_ok()
+        );
+        let silent = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = silent.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            let (_socket, _) = silent.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        });
+        assert!(Probe::Tcp { port }.check("127.0.0.1", &client).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn memcached_needs_a_version_line() {
+        let client = reqwest::Client::new();
+        let good = serve_once(b"VERSION 1.6.18\r\n").await;
+        assert!(
+            Probe::Memcached { port: good }
+                .check("127.0.0.1", &client)
+                .await
+                .is_ok()
+        );
+        let bad = serve_once(b"ERROR\r\n").await;
+        let err = Probe::Memcached { port: bad }
+            .check("127.0.0.1", &client)
+            .await
+            .unwrap_err();
+        assert!(err.contains("ERROR"), "{err}");
     }
 }

@@ -1,6 +1,10 @@
 //! Provisioning once a service is ready: S3 buckets, created through the
-//! service's own S3 API with signed requests (rusty-s3), idempotently.
+//! service's own S3 API with signed requests (rusty-s3), and databases
+//! (`databases.rs`); both idempotently.
 use std::time::Duration;
+
+mod databases;
+pub(crate) use databases::ensure_databases;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
