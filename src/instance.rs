@@ -144,6 +144,14 @@ pub(crate) fn endpoints(
             ))
         })
     };
+    let login = |port: &str, user: &str, password: &str, database: &str| -> Result<Login> {
+        Ok(Login {
+            port: port_of(port)?,
+            user: render(user)?,
+            password: render(password)?,
+            database: render(database)?,
+        })
+    };
     let probe_of = |p: &ProbeSpec| -> Result<Probe> {
         Ok(match p {
             ProbeSpec::Redis { port, password } => Probe::Redis {
@@ -170,23 +178,13 @@ pub(crate) fn endpoints(
                 user,
                 password,
                 database,
-            } => Probe::Postgres(Login {
-                port: port_of(port)?,
-                user: render(user)?,
-                password: render(password)?,
-                database: render(database)?,
-            }),
+            } => Probe::Postgres(login(port, user, password, database)?),
             ProbeSpec::Mysql {
                 port,
                 user,
                 password,
                 database,
-            } => Probe::Mysql(Login {
-                port: port_of(port)?,
-                user: render(user)?,
-                password: render(password)?,
-                database: render(database)?,
-            }),
+            } => Probe::Mysql(login(port, user, password, database)?),
             ProbeSpec::Memcached { port } => Probe::Memcached {
                 port: port_of(port)?,
             },
@@ -195,12 +193,7 @@ pub(crate) fn endpoints(
                 user,
                 password,
                 vhost,
-            } => Probe::Amqp(Login {
-                port: port_of(port)?,
-                user: render(user)?,
-                password: render(password)?,
-                database: render(vhost)?,
-            }),
+            } => Probe::Amqp(login(port, user, password, vhost)?),
         })
     };
     let probes = spec

@@ -5,7 +5,12 @@
 //! exported credentials, then disconnects.
 use super::Login;
 
-pub(super) async fn postgres(host: &str, login: &Login) -> Result<(), String> {
+/// A PostgreSQL session as `login`; its connection runs on its own task,
+/// which ends when the client is dropped.
+pub(crate) async fn postgres_session(
+    host: &str,
+    login: &Login,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<()>), String> {
     let (client, connection) = tokio_postgres::Config::new()
         .host(host)
         .port(login.port)
@@ -15,7 +20,28 @@ pub(super) async fn postgres(host: &str, login: &Login) -> Result<(), String> {
         .connect(tokio_postgres::NoTls)
         .await
         .map_err(|e| error_text(&e))?;
-    let connection = tokio::spawn(connection);
+    let connection = tokio::spawn(async move {
+        let _ = connection.await;
+    });
+    Ok((client, connection))
+}
+
+/// A MySQL or MariaDB session as `login`.
+pub(crate) async fn mysql_session(host: &str, login: &Login) -> Result<mysql_async::Conn, String> {
+    let opts = mysql_async::OptsBuilder::default()
+        .ip_or_hostname(host)
+        .tcp_port(login.port)
+        .user(Some(&login.user))
+        .pass(Some(&login.password))
+        .db_name(Some(&login.database))
+        .prefer_socket(false);
+    mysql_async::Conn::new(opts)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+pub(super) async fn postgres(host: &str, login: &Login) -> Result<(), String> {
+    let (client, connection) = postgres_session(host, login).await?;
     let result = client
         .simple_query("SELECT 1")
         .await
@@ -28,16 +54,7 @@ pub(super) async fn postgres(host: &str, login: &Login) -> Result<(), String> {
 
 pub(super) async fn mysql(host: &str, login: &Login) -> Result<(), String> {
     use mysql_async::prelude::Queryable;
-    let opts = mysql_async::OptsBuilder::default()
-        .ip_or_hostname(host)
-        .tcp_port(login.port)
-        .user(Some(&login.user))
-        .pass(Some(&login.password))
-        .db_name(Some(&login.database))
-        .prefer_socket(false);
-    let mut conn = mysql_async::Conn::new(opts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = mysql_session(host, login).await?;
     let result = conn.query_drop("SELECT 1").await.map_err(|e| e.to_string());
     let _ = conn.disconnect().await;
     result

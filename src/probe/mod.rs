@@ -6,6 +6,8 @@ use std::time::Duration;
 
 mod clients;
 
+pub(crate) use clients::{mysql_session, postgres_session};
+
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout};
@@ -334,7 +336,12 @@ mod tests {
             let (_socket, _) = silent.accept().await.unwrap();
             tokio::time::sleep(Duration::from_secs(2)).await;
         });
-        assert!(Probe::Tcp { port }.check("127.0.0.1", &client).await.is_ok());
+        assert!(
+            Probe::Tcp { port }
+                .check("127.0.0.1", &client)
+                .await
+                .is_ok()
+        );
     }
 
     #[tokio::test]

@@ -1,7 +1,7 @@
 //! `databases:` beyond the first (which the image creates from its own
 //! settings): created through the template's admin login, only when
 //! missing, so `up` can run any number of times.
-use crate::probe::{Login, Probe};
+use crate::probe::{Login, Probe, mysql_session, postgres_session};
 
 /// Creates each database that does not exist yet and lets `owner` use it;
 /// returns those it created.
@@ -22,16 +22,7 @@ pub(crate) async fn ensure_databases(
 }
 
 async fn postgres(host: &str, login: &Login, databases: &[String]) -> Result<Vec<String>, String> {
-    let (client, connection) = tokio_postgres::Config::new()
-        .host(host)
-        .port(login.port)
-        .user(&login.user)
-        .password(&login.password)
-        .dbname(&login.database)
-        .connect(tokio_postgres::NoTls)
-        .await
-        .map_err(|e| e.to_string())?;
-    let connection = tokio::spawn(connection);
+    let (client, connection) = postgres_session(host, login).await?;
     let mut created = Vec::new();
     for name in databases {
         let exists = client
@@ -61,15 +52,7 @@ async fn mysql(
     owner: Option<&str>,
 ) -> Result<Vec<String>, String> {
     use mysql_async::prelude::Queryable;
-    let opts = mysql_async::OptsBuilder::default()
-        .ip_or_hostname(host)
-        .tcp_port(login.port)
-        .user(Some(&login.user))
-        .pass(Some(&login.password))
-        .prefer_socket(false);
-    let mut conn = mysql_async::Conn::new(opts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let mut conn = mysql_session(host, login).await?;
     let mut created = Vec::new();
     for name in databases {
         let existing: Option<String> = conn
