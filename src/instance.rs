@@ -144,15 +144,64 @@ pub(crate) fn endpoints(
             ))
         })
     };
-    let login = |port: &str, user: &str, password: &str, database: &str| -> Result<Login> {
-        Ok(Login {
-            port: port_of(port)?,
-            user: render(user)?,
-            password: render(password)?,
-            database: render(database)?,
-        })
+    let resolve = Resolve {
+        render: &render,
+        port_of: &port_of,
     };
-    let probe_of = |p: &ProbeSpec| -> Result<Probe> {
+    let probe_of = |p: &ProbeSpec| resolve.probe(p);
+    let probes = spec
+        .ready
+        .iter()
+        .map(probe_of)
+        .collect::<Result<Vec<_>>>()?;
+    let admin = spec.admin.as_ref().map(probe_of).transpose()?;
+    let s3 = spec
+        .s3
+        .as_ref()
+        .map(|s3| {
+            Ok::<_, Error>(S3Target {
+                endpoint: format!("http://{host}:{}", port_of(&s3.port)?),
+                access_key: render(&s3.access_key)?,
+                secret_key: render(&s3.secret_key)?,
+                region: render(&s3.region)?,
+            })
+        })
+        .transpose()?;
+    let exports = spec
+        .exports
+        .iter()
+        .map(|(k, v)| Ok((k.clone(), render(v)?)))
+        .collect::<Result<IndexMap<_, _>>>()?;
+    Ok(Endpoints {
+        exports,
+        probes,
+        s3,
+        admin,
+        values,
+    })
+}
+
+/// A template's probe made concrete: its port looked up, its texts rendered.
+struct Resolve<'a> {
+    render: &'a dyn Fn(&str) -> Result<String>,
+    port_of: &'a dyn Fn(&str) -> Result<u16>,
+}
+
+impl Resolve<'_> {
+    fn login(&self, port: &str, user: &str, password: &str, database: &str) -> Result<Login> {
+        Ok(Login {
+            port: (self.port_of)(port)?,
+            user: (self.render)(user)?,
+            password: (self.render)(password)?,
+            database: (self.render)(database)?,
+        })
+    }
+
+    fn probe(&self, p: &ProbeSpec) -> Result<Probe> {
+        let (port_of, render) = (self.port_of, self.render);
+        let login = |port: &str, user: &str, password: &str, database: &str| {
+            self.login(port, user, password, database)
+        };
         Ok(match p {
             ProbeSpec::Redis { port, password } => Probe::Redis {
                 port: port_of(port)?,
@@ -195,37 +244,7 @@ pub(crate) fn endpoints(
                 vhost,
             } => Probe::Amqp(login(port, user, password, vhost)?),
         })
-    };
-    let probes = spec
-        .ready
-        .iter()
-        .map(probe_of)
-        .collect::<Result<Vec<_>>>()?;
-    let admin = spec.admin.as_ref().map(probe_of).transpose()?;
-    let s3 = spec
-        .s3
-        .as_ref()
-        .map(|s3| {
-            Ok::<_, Error>(S3Target {
-                endpoint: format!("http://{host}:{}", port_of(&s3.port)?),
-                access_key: render(&s3.access_key)?,
-                secret_key: render(&s3.secret_key)?,
-                region: render(&s3.region)?,
-            })
-        })
-        .transpose()?;
-    let exports = spec
-        .exports
-        .iter()
-        .map(|(k, v)| Ok((k.clone(), render(v)?)))
-        .collect::<Result<IndexMap<_, _>>>()?;
-    Ok(Endpoints {
-        exports,
-        probes,
-        s3,
-        admin,
-        values,
-    })
+    }
 }
 
 /// Renders `spec` as a container with its host ports (by port name) and
