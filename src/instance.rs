@@ -278,6 +278,7 @@ pub(crate) fn render(
         .map(|(k, v)| Ok(format!("{k}={}", render(v)?)))
         .collect::<Result<Vec<_>>>()?;
     let files = init_files(spec)?;
+    let hostname = spec.hostname.as_deref().map(render).transpose()?;
     let generated = matches!(spec.password, Some(crate::config::Password::Generate(_)));
     let volume = spec.data.as_ref().map(|path| VolumeMount {
         name: volume_name(project, &spec.name),
@@ -298,6 +299,7 @@ pub(crate) fn render(
             .map(|p| (p.container, p.host))
             .collect::<Vec<_>>(),
         volume: &volume.as_ref().map(|v| (v.name.clone(), v.path.clone())),
+        hostname: &hostname,
         files: &files
             .iter()
             .map(|f| format!("{}:{}", f.path, hex::encode(Sha256::digest(&f.contents))))
@@ -320,6 +322,7 @@ pub(crate) fn render(
             volume,
             network: placement.network.clone(),
             alias: spec.name.clone(),
+            hostname: hostname.clone(),
             stop_grace: placement.stop_grace,
             files,
         },
@@ -351,6 +354,9 @@ struct HashInput<'a> {
     env: &'a [String],
     ports: &'a [(u16, u16)],
     volume: &'a Option<(String, String)>,
+    /// Left out when unset, so hashes of other services stay what they were.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hostname: &'a Option<String>,
     /// Left out when there are none, so hashes of services without init
     /// files stay what they were.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]

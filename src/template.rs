@@ -22,6 +22,10 @@ pub(crate) struct Template {
     pub command: Option<Vec<String>>,
     #[serde(default)]
     pub env: IndexMap<String, String>,
+    /// The container's host name, where the service keeps data under it
+    /// (RabbitMQ names its node, and so its data folder, after the host).
+    #[serde(default)]
+    pub hostname: Option<String>,
     /// The container path holding data, kept in a named volume.
     #[serde(default)]
     pub data: Option<String>,

@@ -92,6 +92,8 @@ pub(crate) struct ServiceSpec {
     pub ports: Vec<PortSpec>,
     pub command: Option<Vec<String>>,
     pub env: IndexMap<String, String>,
+    /// The container's host name (may hold placeholders).
+    pub hostname: Option<String>,
     /// Container path kept in a named volume; `None` when not persisted.
     pub data: Option<String>,
     pub password: Option<Password>,

@@ -77,6 +77,7 @@ pub(super) fn resolve_service(
         image: format!("{image_prefix}{}", raw.image.unwrap_or(template.image)),
         ports,
         command: raw.command.or(template.command),
+        hostname: template.hostname,
         env,
         data: template.data.filter(|_| raw.volume.unwrap_or(true)),
         password,
@@ -338,6 +339,7 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
     let mut texts: Vec<&str> = spec.env.values().map(String::as_str).collect();
     texts.extend(spec.exports.values().map(String::as_str));
     texts.extend(spec.command.iter().flatten().map(String::as_str));
+    texts.extend(spec.hostname.iter().map(String::as_str));
     for probe in spec.ready.iter().chain(&spec.admin) {
         texts.extend(probe.texts());
     }

@@ -89,6 +89,7 @@ pub(crate) struct ContainerSpec {
     /// engine's default bridge.
     pub network: Option<String>,
     pub alias: String,
+    pub hostname: Option<String>,
     /// Between SIGTERM and SIGKILL when the container stops.
     pub stop_grace: Duration,
     /// Files put into the container before it first starts (through the

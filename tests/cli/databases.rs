@@ -324,3 +324,31 @@ fn a_tcp_probe_waits_for_a_server_that_listens_late() {
     );
     assert_eq!(app.code, 0, "ready before it listened:\n{}", app.stderr);
 }
+
+#[test]
+fn rabbitmq_keeps_durable_messages_across_a_recreated_container() {
+    let project = TestProject::new("mqkeep", "services:\n  rabbitmq: {}\n");
+    project.run(&["up"]).ok();
+    let publish = "import os, pika\nc = pika.BlockingConnection(pika.URLParameters(os.environ['AMQP_URL']))\nch = c.channel()\nch.queue_declare(queue='kept', durable=True)\nch.basic_publish(exchange='', routing_key='kept', body=b'still here', properties=pika.BasicProperties(delivery_mode=2))\nc.close()\n";
+    let sent = python(publish, &project.dotenv());
+    assert_eq!(sent.code, 0, "{}", sent.stderr);
+    std::fs::write(
+        project.path().join("services.yaml"),
+        "services:\n  rabbitmq:\n    env: { TZ: UTC }\n",
+    )
+    .unwrap();
+    let up = project.run(&["up"]).ok();
+    assert!(
+        up.stderr
+            .contains("rabbitmq: configuration changed: recreating"),
+        "{}",
+        up.stderr
+    );
+    let consume = "import os, pika\nc = pika.BlockingConnection(pika.URLParameters(os.environ['AMQP_URL']))\nch = c.channel()\nmethod, _, body = ch.basic_get(queue='kept', auto_ack=True)\nassert body == b'still here', body\nc.close()\n";
+    let got = python(consume, &project.dotenv());
+    assert_eq!(
+        got.code, 0,
+        "the message did not survive the recreate:\n{}",
+        got.stderr
+    );
+}
