@@ -284,4 +284,81 @@ mod tests {
         assert_eq!(mailhog.ports["smtp"], 1025);
         assert_eq!(mailhog.ports["http"], 8025);
     }
+
+    #[test]
+    fn database_queue_and_cache_templates_keep_the_real_contract() {
+        let cases: [(&str, &str, &[&str]); 5] = [
+            (
+                "postgres",
+                "postgres:17.6-alpine",
+                &[
+                    "DATABASE_URL",
+                    "PGHOST",
+                    "PGPORT",
+                    "PGUSER",
+                    "PGPASSWORD",
+                    "PGDATABASE",
+                ],
+            ),
+            (
+                "mysql",
+                "mysql:8.4.6",
+                &[
+                    "DATABASE_URL",
+                    "MYSQL_HOST",
+                    "MYSQL_PORT",
+                    "MYSQL_USER",
+                    "MYSQL_PASSWORD",
+                    "MYSQL_DATABASE",
+                ],
+            ),
+            (
+                "mariadb",
+                "mariadb:11.4.8",
+                &[
+                    "DATABASE_URL",
+                    "MYSQL_HOST",
+                    "MYSQL_PORT",
+                    "MYSQL_USER",
+                    "MYSQL_PASSWORD",
+                    "MYSQL_DATABASE",
+                ],
+            ),
+            (
+                "memcached",
+                "memcached:1.6.39-alpine",
+                &[
+                    "MEMCACHED_SERVERS",
+                    "MEMCACHE_SERVERS",
+                    "MEMCACHED_HOST",
+                    "MEMCACHED_PORT",
+                ],
+            ),
+            (
+                "rabbitmq",
+                "rabbitmq:4.1.4-management-alpine",
+                &["AMQP_URL", "RABBITMQ_URL", "RABBITMQ_MANAGEMENT_URL"],
+            ),
+        ];
+        for (name, image, exports) in cases {
+            let t = load(name);
+            assert_eq!(t.image, image, "{name}");
+            assert_eq!(
+                t.exports.keys().collect::<Vec<_>>(),
+                exports.to_vec(),
+                "{name}"
+            );
+            // Readiness logs in (or speaks the protocol); never a bare TCP accept.
+            assert!(
+                !t.ready.iter().any(|p| matches!(p, ProbeSpec::Tcp { .. })),
+                "{name}"
+            );
+        }
+        assert!(matches!(
+            load("postgres").ready[0],
+            ProbeSpec::Postgres { .. }
+        ));
+        assert!(matches!(load("mysql").ready[0], ProbeSpec::Mysql { .. }));
+        assert!(matches!(load("rabbitmq").ready[0], ProbeSpec::Amqp { .. }));
+    }
 }

@@ -16,4 +16,6 @@ CONF
 echo "[rabbitmq_management]." > /etc/rabbitmq/enabled_plugins
 chown -R rabbitmq:rabbitmq /var/lib/rabbitmq /etc/rabbitmq
 export HOME=/var/lib/rabbitmq
-exec rabbitmq-server
+# Straight to the server as its user (Debian's wrapper goes through `su`,
+# which keeps SIGTERM from reaching it, so it could not shut down cleanly).
+exec setpriv --reuid=rabbitmq --regid=rabbitmq --init-groups /usr/lib/rabbitmq/bin/rabbitmq-server
