@@ -258,74 +258,14 @@ pub(crate) fn render(
 ) -> Result<Instance> {
     let credentials = Credentials::of(spec, password);
     let endpoints = endpoints(project, spec, &placement.host, host_ports, &credentials)?;
-    let render = |text: &str| endpoints.render(&spec.name, text);
-    let ports: Vec<PortMapping> = spec
-        .ports
-        .iter()
-        .map(|p| PortMapping {
-            container: p.container,
-            host: host_ports[&p.name],
-        })
-        .collect();
-    let cmd = spec
-        .command
-        .as_ref()
-        .map(|c| c.iter().map(|a| render(a)).collect::<Result<Vec<_>>>())
-        .transpose()?;
-    let env = spec
-        .env
-        .iter()
-        .map(|(k, v)| Ok(format!("{k}={}", render(v)?)))
-        .collect::<Result<Vec<_>>>()?;
-    let files = init_files(spec)?;
-    let hostname = spec.hostname.as_deref().map(render).transpose()?;
-    let generated = matches!(spec.password, Some(crate::config::Password::Generate(_)));
-    let volume = spec.data.as_ref().map(|path| VolumeMount {
-        name: volume_name(project, &spec.name),
-        path: path.clone(),
-        password: password.filter(|_| generated).map(str::to_string),
-    });
-
-    // Pairs, as the hash has always been taken: a new shape here would
-    // recreate every existing container.
-    let hash = config_hash(&HashInput {
-        network: &placement.network,
-        host_ip: &placement.host_ip,
-        image: &spec.image,
-        cmd: &cmd,
-        env: &env,
-        ports: &ports
-            .iter()
-            .map(|p| (p.container, p.host))
-            .collect::<Vec<_>>(),
-        volume: &volume.as_ref().map(|v| (v.name.clone(), v.path.clone())),
-        hostname: &hostname,
-        files: &files
-            .iter()
-            .map(|f| format!("{}:{}", f.path, hex::encode(Sha256::digest(&f.contents))))
-            .collect::<Vec<_>>(),
-    });
-    let mut labels = engine::project_labels(project);
-    labels.insert(engine::LABEL_SERVICE.into(), spec.name.clone());
-    labels.insert(engine::LABEL_HASH.into(), hash.clone());
-
+    let mut container = container(project, spec, host_ports, password, placement, &endpoints)?;
+    let hash = config_hash(&container);
+    container
+        .labels
+        .insert(engine::LABEL_HASH.into(), hash.clone());
     Ok(Instance {
         service: spec.name.clone(),
-        container: ContainerSpec {
-            name: container_name(project, &spec.name),
-            image: spec.image.clone(),
-            cmd,
-            env,
-            labels,
-            ports,
-            host_ip: placement.host_ip.clone(),
-            volume,
-            network: placement.network.clone(),
-            alias: spec.name.clone(),
-            hostname: hostname.clone(),
-            stop_grace: placement.stop_grace,
-            files,
-        },
+        container,
         hash,
         probes: endpoints.probes,
         s3: endpoints.s3,
@@ -342,6 +282,58 @@ pub(crate) fn render(
                 host: host_ports[&p.name],
             })
             .collect(),
+    })
+}
+
+/// The container to create, every value rendered (labelled, but without
+/// its configuration hash yet).
+fn container(
+    project: &str,
+    spec: &ServiceSpec,
+    host_ports: &HashMap<String, u16>,
+    password: Option<&str>,
+    placement: &Placement,
+    endpoints: &Endpoints,
+) -> Result<ContainerSpec> {
+    let render = |text: &str| endpoints.render(&spec.name, text);
+    let cmd = spec
+        .command
+        .as_ref()
+        .map(|c| c.iter().map(|a| render(a)).collect::<Result<Vec<_>>>())
+        .transpose()?;
+    let env = spec
+        .env
+        .iter()
+        .map(|(k, v)| Ok(format!("{k}={}", render(v)?)))
+        .collect::<Result<Vec<_>>>()?;
+    let generated = matches!(spec.password, Some(crate::config::Password::Generate(_)));
+    let mut labels = engine::project_labels(project);
+    labels.insert(engine::LABEL_SERVICE.into(), spec.name.clone());
+    Ok(ContainerSpec {
+        name: container_name(project, &spec.name),
+        image: spec.image.clone(),
+        cmd,
+        env,
+        labels,
+        ports: spec
+            .ports
+            .iter()
+            .map(|p| PortMapping {
+                container: p.container,
+                host: host_ports[&p.name],
+            })
+            .collect(),
+        host_ip: placement.host_ip.clone(),
+        volume: spec.data.as_ref().map(|path| VolumeMount {
+            name: volume_name(project, &spec.name),
+            path: path.clone(),
+            password: password.filter(|_| generated).map(str::to_string),
+        }),
+        network: placement.network.clone(),
+        alias: spec.name.clone(),
+        hostname: spec.hostname.as_deref().map(render).transpose()?,
+        stop_grace: placement.stop_grace,
+        files: init_files(spec)?,
     })
 }
 
@@ -386,7 +378,29 @@ fn init_files(spec: &ServiceSpec) -> Result<Vec<FileCopy>> {
         .collect()
 }
 
-fn config_hash(input: &HashInput) -> String {
-    let json = serde_json::to_vec(input).expect("hash input serialises");
+/// Identifies a container's configuration; a change means recreate. Ports
+/// and volume go in as pairs, as the hash has always been taken: a new
+/// shape here would recreate every existing container.
+fn config_hash(c: &ContainerSpec) -> String {
+    let input = HashInput {
+        network: &c.network,
+        host_ip: &c.host_ip,
+        image: &c.image,
+        cmd: &c.cmd,
+        env: &c.env,
+        ports: &c
+            .ports
+            .iter()
+            .map(|p| (p.container, p.host))
+            .collect::<Vec<_>>(),
+        volume: &c.volume.as_ref().map(|v| (v.name.clone(), v.path.clone())),
+        hostname: &c.hostname,
+        files: &c
+            .files
+            .iter()
+            .map(|f| format!("{}:{}", f.path, hex::encode(Sha256::digest(&f.contents))))
+            .collect::<Vec<_>>(),
+    };
+    let json = serde_json::to_vec(&input).expect("hash input serialises");
     hex::encode(&Sha256::digest(&json)[..12])
 }
