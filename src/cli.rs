@@ -87,6 +87,10 @@ pub enum Command {
         /// Write the env file instead of printing.
         #[arg(long, env = "DEVSVC_WRITE")]
         write: bool,
+        /// With `--format github`: also print `::add-mask::` for every
+        /// secret value, so GitHub Actions hides it in logs.
+        #[arg(long, env = "DEVSVC_MASK")]
+        mask: bool,
     },
     /// Run a command with the services' environment; exit with its code.
     Run {
@@ -137,6 +141,9 @@ fn parse_tail(value: &str) -> Result<String, String> {
 
 #[derive(Debug, Clone, Copy, PartialEq, clap::ValueEnum)]
 pub enum EnvFormat {
+    /// GitHub Actions' `$GITHUB_ENV` file format (appended to that file
+    /// when the variable is set).
+    Github,
     Dotenv,
     Json,
     Shell,

@@ -46,6 +46,8 @@ pub(crate) struct Settings {
     pub(crate) state_dir: PathBuf,
     /// The engine to talk to, and why it was chosen.
     pub(crate) endpoint: Endpoint,
+    /// `$GITHUB_ENV`: the file GitHub Actions reads variables from.
+    pub(crate) github_env: Option<PathBuf>,
     /// The process environment, for `${VAR}` in services.yaml.
     pub(crate) variables: HashMap<String, String>,
     /// One HTTP client for probes, buckets and external checks (no proxy:
@@ -84,6 +86,7 @@ impl Settings {
                 env: Box::new(|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
                 exists: Box::new(|p| p.exists()),
             }),
+            github_env: var("GITHUB_ENV").map(PathBuf::from),
             variables: std::env::vars().collect(),
             http,
         })

@@ -8,11 +8,14 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::lifecycle::{variables, write_env_file};
 
-pub(crate) async fn run(ctx: &Context, format: EnvFormat, write: bool) -> Result<()> {
+pub(crate) async fn run(ctx: &Context, format: EnvFormat, write: bool, mask: bool) -> Result<()> {
     let (project, vars) = variables::collect(ctx).await?;
     if write {
         let _lock = ctx.lock(&project).await?;
         return write_env_file(ctx, &project, &vars);
+    }
+    if format == EnvFormat::Github {
+        return github(ctx, &vars, mask);
     }
     let format = if ctx.settings.json {
         EnvFormat::Json
@@ -20,6 +23,66 @@ pub(crate) async fn run(ctx: &Context, format: EnvFormat, write: bool) -> Result
         format
     };
     ctx.ui.data(&render(&vars, format))
+}
+
+/// GitHub Actions: the variables appended to `$GITHUB_ENV` (printed when it
+/// is not set), and with `mask` an `::add-mask::` command on stdout for
+/// each secret value first, so the runner hides them in every later log.
+fn github(ctx: &Context, vars: &IndexMap<String, String>, mask: bool) -> Result<()> {
+    if mask {
+        let commands: String = vars
+            .iter()
+            .filter(|(k, v)| is_secret(k, v))
+            .flat_map(|(_, v)| {
+                v.lines()
+                    .map(|line| format!("::add-mask::{line}\n"))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        ctx.ui.data(&commands)?;
+    }
+    let text = render(vars, EnvFormat::Github);
+    match &ctx.settings.github_env {
+        Some(path) => {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .create(true)
+                .open(path)
+                .map_err(|e| crate::error::Error::io(path, e))?;
+            file.write_all(text.as_bytes())
+                .map_err(|e| crate::error::Error::io(path, e))?;
+            ctx.ui.event(
+                "github",
+                &format!("added {} variables to {}", vars.len(), path.display()),
+            );
+            Ok(())
+        }
+        None => ctx.ui.data(&text),
+    }
+}
+
+/// Passwords, secrets, keys and tokens by name, and URLs that carry a
+/// password.
+fn is_secret(name: &str, value: &str) -> bool {
+    let secret_name = ["PASSWORD", "SECRET", "TOKEN", "_KEY"]
+        .iter()
+        .any(|word| name.contains(word));
+    let url_with_password = url::Url::parse(value).is_ok_and(|u| u.password().is_some());
+    !value.is_empty() && (secret_name || url_with_password)
+}
+
+/// `NAME=value`, or for a value with a line break the heredoc form with a
+/// delimiter that occurs nowhere in the value.
+fn github_line(name: &str, value: &str) -> String {
+    if !value.contains('\n') && !value.contains('\r') {
+        return format!("{name}={value}\n");
+    }
+    let mut delimiter = String::from("ghadelimiter_devsvc");
+    while value.contains(&delimiter) {
+        delimiter.push('_');
+    }
+    format!("{name}<<{delimiter}\n{value}\n{delimiter}\n")
 }
 
 pub(crate) fn render(vars: &IndexMap<String, String>, format: EnvFormat) -> String {
@@ -33,6 +96,7 @@ pub(crate) fn render(vars: &IndexMap<String, String>, format: EnvFormat) -> Stri
             .iter()
             .map(|(k, v)| format!("export {k}={}\n", shell_quote(v)))
             .collect(),
+        EnvFormat::Github => vars.iter().map(|(k, v)| github_line(k, v)).collect(),
     }
 }
 

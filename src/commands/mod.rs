@@ -38,7 +38,11 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
         Command::Status => done(status::run(ctx).await),
         Command::Config => done(config_cmd::run(ctx)),
         Command::Init => done(init::run(ctx)),
-        Command::Env { format, write } => done(env::run(ctx, format, write).await),
+        Command::Env {
+            format,
+            write,
+            mask,
+        } => done(env::run(ctx, format, write, mask).await),
         Command::Logs {
             service,
             follow,

@@ -295,3 +295,66 @@ fn doctor_reports_an_unreachable_external_resource_with_its_password_masked() {
         .stdout_lacks("topsecret")
         .run();
 }
+
+/// Reads a `$GITHUB_ENV` file by the runner's rules: `NAME=value`, or
+/// `NAME<<DELIMITER`, the value's lines, `DELIMITER`.
+const GITHUB_ENV_PARSER: &str = r#"
+import json, sys
+lines = open(sys.argv[1]).read().split("\n")
+out, i = {}, 0
+while i < len(lines):
+    line = lines[i]
+    if not line:
+        i += 1
+        continue
+    eq, heredoc = line.find("="), line.find("<<")
+    if heredoc != -1 and (eq == -1 or heredoc < eq):
+        name, delimiter = line.split("<<", 1)
+        value, i = [], i + 1
+        while lines[i] != delimiter:
+            value.append(lines[i])
+            i += 1
+        out[name] = "\n".join(value)
+    else:
+        name, value = line.split("=", 1)
+        out[name] = value
+    i += 1
+print(json.dumps(out))
+"#;
+
+#[test]
+fn env_for_github_actions_round_trips_through_the_runners_format() {
+    let project = TestProject::new(
+        "github",
+        "services:\n  redis:\n    external:\n      url: \"rediss://default:s3cret@cache.example.com:6380/0\"\n      env:\n        REDIS_HOST: |-\n          first line\n          second line\n",
+    );
+    let github_env = project.path().join("github_env");
+    std::fs::write(&github_env, "EARLIER=kept\n").unwrap();
+    let path = github_env.to_str().unwrap();
+    let run = project
+        .cli(&["env", "--format", "github", "--mask"])
+        .no_engine()
+        .env("GITHUB_ENV", path)
+        .run();
+    for secret in ["s3cret", "rediss://default:s3cret@cache.example.com:6380/0"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l == format!("::add-mask::{secret}")),
+            "{secret} masked:\n{}",
+            run.stdout
+        );
+    }
+    assert!(!run.stdout.contains("::add-mask::6380"), "{}", run.stdout);
+    let parsed = app(
+        std::process::Command::new("python3").args(["-c", GITHUB_ENV_PARSER, path]),
+        &BTreeMap::new(),
+    );
+    assert_eq!(parsed.code, 0, "{}", parsed.stderr);
+    let parsed: serde_json::Value = serde_json::from_str(&parsed.stdout).unwrap();
+    let json = project.cli(&["env", "--format", "json"]).no_engine().run();
+    let mut expected: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(expected["REDIS_HOST"], "first line\nsecond line");
+    expected["EARLIER"] = "kept".into();
+    assert_eq!(parsed, expected, "every variable read back exactly");
+}
