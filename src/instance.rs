@@ -144,11 +144,11 @@ pub(crate) fn endpoints(
             ))
         })
     };
-    let resolve = Resolve {
+    let probes_of = ProbeRenderer {
         render: &render,
         port_of: &port_of,
     };
-    let probe_of = |p: &ProbeSpec| resolve.probe(p);
+    let probe_of = |p: &ProbeSpec| probes_of.probe(p);
     let probes = spec
         .ready
         .iter()
@@ -182,12 +182,12 @@ pub(crate) fn endpoints(
 }
 
 /// A template's probe made concrete: its port looked up, its texts rendered.
-struct Resolve<'a> {
+struct ProbeRenderer<'a> {
     render: &'a dyn Fn(&str) -> Result<String>,
     port_of: &'a dyn Fn(&str) -> Result<u16>,
 }
 
-impl Resolve<'_> {
+impl ProbeRenderer<'_> {
     fn login(&self, port: &str, user: &str, password: &str, database: &str) -> Result<Login> {
         Ok(Login {
             port: (self.port_of)(port)?,

@@ -56,7 +56,7 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
-    pub(crate) fn resolve(cli: &Cli) -> Result<Settings> {
+    pub(crate) fn from_cli(cli: &Cli) -> Result<Settings> {
         let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
         let output = if cli.quiet {
             OutputMode::Quiet

@@ -19,7 +19,7 @@ mod up;
 /// Runs the command; `Ok` carries the exit code. Ctrl-C ends a command at
 /// once with exit 130, except `run`, which waits for its child.
 pub async fn run(cli: Cli) -> Result<u8> {
-    let ctx = Context::new(Settings::resolve(&cli)?);
+    let ctx = Context::new(Settings::from_cli(&cli)?);
     let command = cli.command;
     if matches!(command, Command::Run { .. }) {
         return dispatch(&ctx, command).await;
