@@ -28,6 +28,14 @@ impl Mistake {
         self
     }
 
+    /// At this value when there is one (say, the first entry of a list).
+    pub(super) fn at_maybe(self, at: Option<Location>) -> Mistake {
+        match at {
+            Some(at) => self.at(at),
+            None => self,
+        }
+    }
+
     pub(super) fn help(mut self, help: impl Into<String>) -> Mistake {
         self.help = Some(help.into());
         self

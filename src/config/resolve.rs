@@ -16,10 +16,6 @@ use crate::template::{self, PasswordRule, Template};
 
 /// A built-in template by name, or an "unknown template" mistake.
 fn builtin(name: &str, at: Option<Location>) -> Result<Template, Mistake> {
-    let place = |m: Mistake| match at {
-        Some(at) => m.at(at),
-        None => m,
-    };
     let Some(source) = template::builtin_source(name) else {
         let suggestion = did_you_mean(name, template::builtin_names()).unwrap_or_else(|| {
             format!(
@@ -27,14 +23,12 @@ fn builtin(name: &str, at: Option<Location>) -> Result<Template, Mistake> {
                 template::builtin_names().collect::<Vec<_>>().join(", ")
             )
         });
-        return Err(place(
-            Mistake::new(format!("unknown template `{name}`")).help(suggestion),
-        ));
+        return Err(Mistake::new(format!("unknown template `{name}`"))
+            .help(suggestion)
+            .at_maybe(at));
     };
     serde_saphyr::from_str(source).map_err(|e| {
-        place(Mistake::new(format!(
-            "built-in template `{name}` is invalid: {e}"
-        )))
+        Mistake::new(format!("built-in template `{name}` is invalid: {e}")).at_maybe(at)
     })
 }
 
@@ -196,10 +190,7 @@ fn buckets(
             let mistake = Mistake::new(format!(
                 "template `{template_name}` has no S3 API, so it takes no `buckets`"
             ));
-            Err(match buckets.first() {
-                Some(b) => mistake.at(b.referenced),
-                None => mistake,
-            })
+            Err(mistake.at_maybe(buckets.first().map(|b| b.referenced)))
         }
         (None, _) => Ok(Vec::new()),
     }
@@ -225,10 +216,7 @@ fn databases(
             let mistake = Mistake::new(format!(
                 "template `{template_name}` is not a database, so it takes no `databases`"
             ));
-            Err(match given.first() {
-                Some(d) => mistake.at(d.referenced),
-                None => mistake,
-            })
+            Err(mistake.at_maybe(given.first().map(|d| d.referenced)))
         }
         (None, default) => Ok(default.iter().cloned().collect()),
     }
@@ -248,10 +236,7 @@ fn init_files(
         let mistake = Mistake::new(format!(
             "template `{template_name}` runs no init scripts, so it takes no `init`"
         ));
-        return Err(match given.first() {
-            Some(f) => mistake.at(f.referenced),
-            None => mistake,
-        });
+        return Err(mistake.at_maybe(given.first().map(|f| f.referenced)));
     }
     given
         .into_iter()

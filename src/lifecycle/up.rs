@@ -445,30 +445,33 @@ impl Up<'_> {
                 more,
                 inst.user.as_deref(),
             )
-            .await
-            .map_err(|message| Error::Provision {
-                service: inst.service.clone(),
-                message,
-            })?;
-            for database in created {
-                self.ctx
-                    .ui
-                    .event(&inst.service, &format!("created database {database}"));
-            }
+            .await;
+            self.report_created(inst, "database", created)?;
         }
-        let (Some(target), false) = (&inst.s3, inst.buckets.is_empty()) else {
-            return Ok(());
-        };
-        let created = provision::ensure_buckets(target, &inst.buckets, &self.ctx.settings.http)
-            .await
-            .map_err(|message| Error::Provision {
-                service: inst.service.clone(),
-                message,
-            })?;
-        for bucket in created {
+        if let (Some(target), false) = (&inst.s3, inst.buckets.is_empty()) {
+            let created =
+                provision::ensure_buckets(target, &inst.buckets, &self.ctx.settings.http).await;
+            self.report_created(inst, "bucket", created)?;
+        }
+        Ok(())
+    }
+
+    /// One line per thing provisioning created; its failure as the
+    /// service's error.
+    fn report_created(
+        &self,
+        inst: &Instance,
+        what: &str,
+        created: std::result::Result<Vec<String>, String>,
+    ) -> Result<()> {
+        let created = created.map_err(|message| Error::Provision {
+            service: inst.service.clone(),
+            message,
+        })?;
+        for name in created {
             self.ctx
                 .ui
-                .event(&inst.service, &format!("created bucket {bucket}"));
+                .event(&inst.service, &format!("created {what} {name}"));
         }
         Ok(())
     }
