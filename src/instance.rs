@@ -20,6 +20,8 @@ pub(crate) struct Instance {
     pub container: ContainerSpec,
     /// Identifies the container's configuration; a change means recreate.
     pub hash: String,
+    /// The hash of each part of it, to say what changed.
+    pub parts: String,
     pub probes: Vec<Probe>,
     pub s3: Option<S3Target>,
     pub buckets: Vec<String>,
@@ -259,14 +261,20 @@ pub(crate) fn render(
     let credentials = Credentials::of(spec, password);
     let endpoints = endpoints(project, spec, &placement.host, host_ports, &credentials)?;
     let mut container = container(project, spec, host_ports, password, placement, &endpoints)?;
-    let hash = config_hash(&container);
+    let input = hash_input(&container);
+    let hash = config_hash(&input);
+    let parts = config_parts(&input);
     container
         .labels
         .insert(engine::LABEL_HASH.into(), hash.clone());
+    container
+        .labels
+        .insert(engine::LABEL_PARTS.into(), parts.clone());
     Ok(Instance {
         service: spec.name.clone(),
         container,
         hash,
+        parts,
         probes: endpoints.probes,
         s3: endpoints.s3,
         buckets: spec.buckets.clone(),
@@ -378,10 +386,34 @@ fn init_files(spec: &ServiceSpec) -> Result<Vec<FileCopy>> {
         .collect()
 }
 
-/// Identifies a container's configuration; a change means recreate. Ports
-/// and volume go in as pairs, as the hash has always been taken: a new
-/// shape here would recreate every existing container.
-fn config_hash(c: &ContainerSpec) -> String {
+/// Identifies a container's configuration; a change means recreate.
+fn config_hash(input: &serde_json::Value) -> String {
+    let json = serde_json::to_vec(input).expect("hash input serialises");
+    hex::encode(&Sha256::digest(&json)[..12])
+}
+
+/// A short hash of each part of the configuration but the network (which
+/// the engine reports on the container itself): `image=…,env=…`, so a
+/// recreate can say what changed.
+fn config_parts(input: &serde_json::Value) -> String {
+    let Some(fields) = input.as_object() else {
+        return String::new();
+    };
+    fields
+        .iter()
+        .filter(|(name, _)| *name != "network")
+        .map(|(name, value)| {
+            let json = serde_json::to_vec(value).expect("hash input serialises");
+            format!("{name}={}", hex::encode(&Sha256::digest(&json)[..4]))
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// What identifies a container's configuration, as JSON. Ports and volume
+/// go in as pairs, as the hash has always been taken: a new shape here
+/// would recreate every existing container.
+fn hash_input(c: &ContainerSpec) -> serde_json::Value {
     let input = HashInput {
         network: &c.network,
         host_ip: &c.host_ip,
@@ -401,6 +433,17 @@ fn config_hash(c: &ContainerSpec) -> String {
             .map(|f| format!("{}:{}", f.path, hex::encode(Sha256::digest(&f.contents))))
             .collect::<Vec<_>>(),
     };
-    let json = serde_json::to_vec(&input).expect("hash input serialises");
-    hex::encode(&Sha256::digest(&json)[..12])
+    serde_json::to_value(&input).expect("hash input serialises")
+}
+
+/// Words for a part of the configuration, as `config_parts` names them.
+pub(crate) fn part_words(part: &str) -> &str {
+    match part {
+        "host_ip" => "published address",
+        "cmd" => "command",
+        "env" => "environment",
+        "volume" => "data volume",
+        "files" => "init files",
+        other => other,
+    }
 }

@@ -1,5 +1,7 @@
 //! The plan: what `up` must do to turn what the engine has into what
 //! services.yaml asks for. A pure function of desired and observed state.
+use std::collections::HashMap;
+
 use crate::engine::Observed;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -7,7 +9,9 @@ pub(crate) enum Action {
     /// No container yet.
     Create,
     /// A container with another config hash: remove it, create anew.
-    Recreate { id: String },
+    /// `changed` names the parts of the configuration that differ (empty
+    /// when the container is too old to say).
+    Recreate { id: String, changed: Vec<String> },
     /// Same config, stopped: start it again.
     Start { id: String },
     /// Same config and running: leave it alone.
@@ -29,11 +33,15 @@ pub(crate) struct Plan {
     pub remove: Vec<Removal>,
 }
 
-/// A service as services.yaml wants it: its configuration's hash.
+/// A service as services.yaml wants it: its configuration's hash, the
+/// hash of each part (`image=…,env=…`), and the network it joins
+/// (`bridge`: the engine's default).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Desired {
     pub(crate) service: String,
     pub(crate) hash: String,
+    pub(crate) parts: String,
+    pub(crate) network: String,
 }
 
 /// A container to remove.
@@ -59,7 +67,8 @@ impl Removal {
 pub(crate) fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> Plan {
     let mut result = Plan::default();
     let mut claimed = vec![false; observed.len()];
-    for Desired { service, hash } in desired {
+    for want in desired {
+        let Desired { service, hash, .. } = want;
         let mine: Vec<usize> = (0..observed.len())
             .filter(|&i| observed[i].service == *service)
             .collect();
@@ -74,7 +83,10 @@ pub(crate) fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> P
                 claimed[i] = true;
                 let c = &observed[i];
                 if c.hash != *hash {
-                    Action::Recreate { id: c.id.clone() }
+                    Action::Recreate {
+                        id: c.id.clone(),
+                        changed: changed(c, want),
+                    }
                 } else if c.running {
                     Action::Keep { id: c.id.clone() }
                 } else {
@@ -103,6 +115,32 @@ pub(crate) fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> P
     result
 }
 
+/// The parts of a container's configuration that differ from what is
+/// wanted: its network (seen on the container itself), and the parts whose
+/// hashes differ in its label.
+fn changed(c: &Observed, want: &Desired) -> Vec<String> {
+    let mut changed = Vec::new();
+    if !c.networks.is_empty() && !c.networks.contains(&want.network) {
+        changed.push("network".to_string());
+    }
+    if let Some(old) = &c.parts {
+        let old = parts(old);
+        for (part, hash) in parts(&want.parts) {
+            if old.get(part) != Some(&hash) {
+                changed.push(part.to_string());
+            }
+        }
+    }
+    changed
+}
+
+fn parts(label: &str) -> HashMap<&str, &str> {
+    label
+        .split(',')
+        .filter_map(|pair| pair.split_once('='))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +159,8 @@ mod tests {
             },
             image: "img".into(),
             ports: vec![],
+            networks: vec!["bridge".into()],
+            parts: Some(format!("image=i,env={hash}")),
         }
     }
 
@@ -130,6 +170,8 @@ mod tests {
             .map(|(s, h)| Desired {
                 service: s.to_string(),
                 hash: h.to_string(),
+                parts: format!("image=i,env={h}"),
+                network: "bridge".into(),
             })
             .collect()
     }
@@ -165,7 +207,10 @@ mod tests {
             actions,
             vec![
                 Action::Keep { id: "1".into() },
-                Action::Recreate { id: "2".into() },
+                Action::Recreate {
+                    id: "2".into(),
+                    changed: vec!["env".into()]
+                },
                 Action::Start { id: "3".into() },
                 Action::Create,
             ]
@@ -183,5 +228,22 @@ mod tests {
         let p = plan(&want(&[("redis", "h")]), &obs, false);
         assert_eq!(p.steps[0].action, Action::Keep { id: "b".into() });
         assert_eq!(p.remove, vec![removal("a", "redis")]);
+    }
+
+    #[test]
+    fn a_recreate_names_what_changed() {
+        let mut on_network = observed("1", "redis", "old", true);
+        on_network.networks = vec!["devsvc-p".into()];
+        let mut want = want(&[("redis", "new")]);
+        want[0].parts = "image=j,env=old".into();
+        let p = plan(&want, &[on_network.clone()], false);
+        let changed = |p: &Plan| match &p.steps[0].action {
+            Action::Recreate { changed, .. } => changed.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(changed(&p), ["network", "image"]);
+        // A container from before parts were labelled still tells its network.
+        on_network.parts = None;
+        assert_eq!(changed(&plan(&want, &[on_network], false)), ["network"]);
     }
 }

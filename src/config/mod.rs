@@ -59,8 +59,8 @@ pub(crate) struct Project {
     pub name: String,
     pub file: PathBuf,
     pub env_file: PathBuf,
-    /// Containers join a project network (default) rather than the
-    /// engine's default bridge.
+    /// Containers join a project network (`network: true`) rather than
+    /// the engine's default bridge (the default).
     pub network: bool,
     pub services: Vec<ServiceSpec>,
 }
@@ -243,7 +243,7 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
         name,
         file: path.to_path_buf(),
         env_file: dir.join(raw.env_file.unwrap_or_else(|| ".env".into())),
-        network: raw.network.unwrap_or(true),
+        network: raw.network.unwrap_or(false),
         services: specs.into_iter().map(|(_, s)| s).collect(),
     };
     check_used_variables(&file, &project, &interpolated.missing)?;

@@ -16,7 +16,8 @@ pub(super) struct RawFile {
     pub(super) project: Option<Spanned<String>>,
     pub(super) env_file: Option<String>,
     pub(super) image_prefix: Option<String>,
-    /// One user-defined network per project (service names resolve on it).
+    /// One user-defined network per project, on which containers reach each
+    /// other by service name; default false (the engine's default bridge).
     pub(super) network: Option<bool>,
     pub(super) services: Option<Spanned<IndexMap<String, Spanned<Option<RawService>>>>>,
     /// Per-environment overrides, chosen with --profile / DEVSVC_PROFILE.

@@ -1,7 +1,8 @@
 //! Containers: list this project's, create and start, stop and remove,
 //! logs and exit state.
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, NetworkingConfig, PortBinding,
+    ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, MountVolumeOptions,
+    NetworkingConfig, PortBinding,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
@@ -55,6 +56,12 @@ impl Engine {
                     state,
                     image: c.image.unwrap_or_default(),
                     ports,
+                    networks: c
+                        .network_settings
+                        .and_then(|n| n.networks)
+                        .map(|n| n.into_keys().collect())
+                        .unwrap_or_default(),
+                    parts: labels.get(LABEL_PARTS).cloned(),
                 }
             })
             .collect())
@@ -75,10 +82,10 @@ impl Engine {
         let host_config = HostConfig {
             init: Some(true),
             port_bindings: Some(port_bindings),
-            binds: spec
+            mounts: spec
                 .volume
                 .as_ref()
-                .map(|v| vec![format!("{}:{}", v.name, v.path)]),
+                .map(|v| vec![volume_mount(v, &spec.labels)]),
             network_mode: spec.network.clone(),
             ..Default::default()
         };
@@ -253,4 +260,28 @@ impl Engine {
 /// A duration in whole seconds, as the engine's stop timeouts take it.
 fn whole_seconds(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The data volume, created by the engine along with the container when
+/// it does not exist yet (one round trip fewer than creating it first),
+/// with the project's labels and the generated password.
+fn volume_mount(volume: &VolumeMount, container_labels: &HashMap<String, String>) -> Mount {
+    let mut labels: HashMap<String, String> = container_labels
+        .iter()
+        .filter(|(key, _)| [LABEL_PROJECT, LABEL_SERVICE].contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    if let Some(password) = &volume.password {
+        labels.insert(LABEL_PASSWORD.to_string(), password.clone());
+    }
+    Mount {
+        target: Some(volume.path.clone()),
+        source: Some(volume.name.clone()),
+        typ: Some(MountType::VOLUME),
+        volume_options: Some(MountVolumeOptions {
+            labels: Some(labels),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }

@@ -13,7 +13,10 @@ use crate::error::{Error, Result};
 mod containers;
 mod error;
 mod images;
+mod ping;
 mod resources;
+
+pub(crate) use resources::owner_conflict;
 
 pub use error::{EngineError, Fault};
 use error::{engine_message, status_code};
@@ -21,6 +24,9 @@ use error::{engine_message, status_code};
 pub(crate) const LABEL_PROJECT: &str = "dev.devsvc.project";
 pub(crate) const LABEL_SERVICE: &str = "dev.devsvc.service";
 pub(crate) const LABEL_HASH: &str = "dev.devsvc.config-hash";
+/// A hash of each part of the configuration (`image=…,env=…`), so a
+/// recreate can say what changed.
+pub(crate) const LABEL_PARTS: &str = "dev.devsvc.config-parts";
 /// On a data volume: the generated password its data was initialised
 /// with, so a lost state folder cannot lock the user out of their data.
 /// (Whoever can read labels can read the volume itself.)
@@ -55,6 +61,10 @@ pub(crate) struct Observed {
     pub image: String,
     /// The ports it publishes.
     pub ports: Vec<PortMapping>,
+    /// The networks it is attached to (`bridge` for the default).
+    pub networks: Vec<String>,
+    /// Its `LABEL_PARTS` (absent on containers of older versions).
+    pub parts: Option<String>,
 }
 
 /// A container port published on a host port.
@@ -130,20 +140,27 @@ impl Engine {
                 })
             }
         };
-        let docker = connect(&MIN_API).map_err(|e| unreachable(error_chain(&e)))?;
-        // One round trip: the engine's version tells both its release and
-        // the newest API it speaks (what negotiate_version would ask again).
-        let server = tokio::time::timeout(CONNECT_TIMEOUT, docker.version())
-            .await
-            .map_err(|_| unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs())))?
-            .map_err(|e| unreachable(error_chain(&e)))?;
-        let api = server
-            .api_version
-            .as_deref()
-            .and_then(parse_api)
-            .map_or(MIN_API, |v| newest_common(v, bollard::API_DEFAULT_VERSION));
+        let (api, version) = match ping::ping(url).await {
+            Some(pinged) => (pinged.api, pinged.release),
+            None => {
+                // One round trip: the engine's version tells both its
+                // release and the newest API it speaks.
+                let docker = connect(&MIN_API).map_err(|e| unreachable(error_chain(&e)))?;
+                let server = tokio::time::timeout(CONNECT_TIMEOUT, docker.version())
+                    .await
+                    .map_err(|_| {
+                        unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
+                    })?
+                    .map_err(|e| unreachable(error_chain(&e)))?;
+                (
+                    server.api_version.unwrap_or_default(),
+                    server.version.unwrap_or_else(|| "unknown".into()),
+                )
+            }
+        };
+        let api =
+            parse_api(&api).map_or(MIN_API, |v| newest_common(v, bollard::API_DEFAULT_VERSION));
         let docker = connect(&api).map_err(|e| unreachable(error_chain(&e)))?;
-        let version = server.version.unwrap_or_else(|| "unknown".into());
         let api_version = format!("{}.{}", api.major_version, api.minor_version);
         Ok(Engine {
             docker,

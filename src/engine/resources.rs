@@ -1,7 +1,7 @@
 //! Networks and volumes, and who owns a name devsvc wants to use.
 use std::collections::HashMap;
 
-use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
+use bollard::models::NetworkCreateRequest;
 use bollard::query_parameters::{
     ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
@@ -17,6 +17,19 @@ impl Engine {
         name: &str,
         project: &str,
     ) -> Result<Option<String>> {
+        Ok(self
+            .labels_of(kind, name)
+            .await?
+            .and_then(|labels| owner_conflict(&labels, project)))
+    }
+
+    /// The labels of the container, network or volume named `name`;
+    /// `None` when there is none.
+    pub(crate) async fn labels_of(
+        &self,
+        kind: &str,
+        name: &str,
+    ) -> Result<Option<HashMap<String, String>>> {
         let labels = match kind {
             "container" => self
                 .docker
@@ -40,16 +53,11 @@ impl Engine {
                 .await
                 .map(|v| Some(v.labels)),
         };
-        let labels = match labels {
-            Ok(labels) => labels.unwrap_or_default(),
-            Err(e) if is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(Error::engine(format!("inspecting {kind} {name}"), e)),
-        };
-        Ok(match labels.get(LABEL_PROJECT) {
-            Some(owner) if owner == project => None,
-            Some(owner) => Some(format!("it belongs to devsvc project `{owner}`")),
-            None => Some("it carries no devsvc label".into()),
-        })
+        match labels {
+            Ok(labels) => Ok(Some(labels.unwrap_or_default())),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(Error::engine(format!("inspecting {kind} {name}"), e)),
+        }
     }
 
     pub(crate) async fn ensure_network(&self, name: &str, project: &str) -> Result<()> {
@@ -77,42 +85,9 @@ impl Engine {
         }
     }
 
-    pub(crate) async fn ensure_volume(
-        &self,
-        name: &str,
-        labels: HashMap<String, String>,
-    ) -> Result<()> {
-        let request = VolumeCreateRequest {
-            name: Some(name.into()),
-            labels: Some(labels),
-            ..Default::default()
-        };
-        self.docker
-            .create_volume(request)
-            .await
-            .map(|_| ())
-            .map_err(|e| Error::engine(format!("creating volume {name}"), e))
-    }
-
-    /// A label of this project's volume `name`; `None` when the volume is
-    /// missing, not this project's, or has no such label.
-    pub(crate) async fn volume_label(
-        &self,
-        name: &str,
-        project: &str,
-        label: &str,
-    ) -> Result<Option<String>> {
-        match self.docker.inspect_volume(name).await {
-            Ok(volume) if volume.labels.get(LABEL_PROJECT).map(String::as_str) == Some(project) => {
-                Ok(volume.labels.get(label).cloned())
-            }
-            Ok(_) => Ok(None),
-            Err(e) if is_not_found(&e) => Ok(None),
-            Err(e) => Err(Error::engine(format!("inspecting volume {name}"), e)),
-        }
-    }
-
-    /// Removes the project's networks; returns their names.
+    /// Removes the project's networks, but those still in use (a container
+    /// of a service not brought down, or one joined by hand); returns the
+    /// names of those removed.
     pub(crate) async fn remove_networks(&self, project: &str) -> Result<Vec<String>> {
         let options = ListNetworksOptionsBuilder::default()
             .filters(&label_filter(project))
@@ -127,7 +102,8 @@ impl Engine {
             let name = network.name.unwrap_or_default();
             match self.docker.remove_network(&name).await {
                 Ok(()) => removed.push(name),
-                Err(e) if is_not_found(&e) => {}
+                // 403: "network has active endpoints".
+                Err(e) if is_not_found(&e) || status_code(&e) == Some(403) => {}
                 Err(e) => return Err(Error::engine(format!("removing network {name}"), e)),
             }
         }
@@ -165,5 +141,14 @@ impl Engine {
             }
         }
         Ok(removed)
+    }
+}
+
+/// Who owns a resource with these labels, when it is not `project`.
+pub(crate) fn owner_conflict(labels: &HashMap<String, String>, project: &str) -> Option<String> {
+    match labels.get(LABEL_PROJECT) {
+        Some(owner) if owner == project => None,
+        Some(owner) => Some(format!("it belongs to devsvc project `{owner}`")),
+        None => Some("it carries no devsvc label".into()),
     }
 }

@@ -1,7 +1,7 @@
 //! Bringing a project up, as named stages:
 //!
 //! observe (what runs, what was remembered) -> plan (pure) -> prepare
-//! (refuse foreign names, pull, remove what left, network and volumes) ->
+//! (refuse foreign names, pull, remove what left, the project network) ->
 //! for each service at once: start -> wait (until it answers) -> provision
 //! (buckets) -> export (the env file).
 //!
@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::{select, write_env_file};
 use crate::config::{Password, Project, ServiceSpec};
 use crate::context::Context;
-use crate::engine::{Engine, Fault, LABEL_PASSWORD, Observed};
+use crate::engine::{self, Engine, Fault, LABEL_PASSWORD, LABEL_PROJECT, Observed};
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::instance::{self, Instance, Placement};
@@ -57,7 +57,13 @@ struct Up<'a> {
     state: State,
     /// Host ports given out in this run.
     reserved: HashSet<u16>,
+    /// The labels of data volumes that may be new to this run (`None`:
+    /// no such volume yet), asked once for both passwords to recover and
+    /// names to refuse.
+    volumes: HashMap<String, Option<Labels>>,
 }
+
+type Labels = HashMap<String, String>;
 
 /// Brings the services named (all when none) up; `None` when every one is
 /// external and nothing was started.
@@ -91,8 +97,10 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
         project: &project,
         state: State::load(&ctx.settings.state_dir, &project.name)?,
         reserved: HashSet::new(),
+        volumes: HashMap::new(),
     };
-    up.recover_passwords(&services).await?;
+    up.observe_volumes(&services, &observed).await?;
+    up.recover_passwords(&services);
     // plan
     let (mut units, removals) = up.plan(&services, &observed, names.is_empty())?;
     // prepare
@@ -102,6 +110,7 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
     up.bring_up_all(units.iter_mut().collect(), deadline).await;
     up.retry_taken_ports(&mut units, deadline).await?;
     ctx.ui.phase("all ready");
+    up.remove_unused_network(&units).await?;
     // export
     let untouched: Vec<Observed> = observed
         .into_iter()
@@ -117,23 +126,52 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
 }
 
 impl Up<'_> {
+    /// Inspects the data volumes a service without a container may find,
+    /// or one without a remembered password may take it from. A volume in
+    /// use by one of the project's containers is the project's: not asked.
+    async fn observe_volumes(
+        &mut self,
+        services: &[&ServiceSpec],
+        observed: &[Observed],
+    ) -> Result<()> {
+        let names: Vec<String> = services
+            .iter()
+            .filter(|spec| spec.data.is_some())
+            .filter(|spec| {
+                !self.state.has_secret(&spec.name)
+                    || !observed.iter().any(|c| c.service == spec.name)
+            })
+            .map(|spec| instance::volume_name(&self.project.name, &spec.name))
+            .collect();
+        let labels = try_join_all(
+            names
+                .iter()
+                .map(|name| self.engine.labels_of("volume", name)),
+        )
+        .await?;
+        self.volumes = names.into_iter().zip(labels).collect();
+        Ok(())
+    }
+
     /// A data volume keeps the generated password its data was
     /// initialised with: when the state folder has none (deleted, or the
     /// project moved to another machine), it comes back from the volume
     /// instead of a new one the data would refuse.
-    async fn recover_passwords(&mut self, services: &[&ServiceSpec]) -> Result<()> {
+    fn recover_passwords(&mut self, services: &[&ServiceSpec]) {
         for spec in services {
             let generated = matches!(spec.password, Some(Password::Generate(_)));
             if !generated || spec.data.is_none() || self.state.has_secret(&spec.name) {
                 continue;
             }
             let volume = instance::volume_name(&self.project.name, &spec.name);
-            let label = self
-                .engine
-                .volume_label(&volume, &self.project.name, LABEL_PASSWORD)
-                .await?;
-            if let Some(password) = label {
-                self.state.adopt_secret(&spec.name, password);
+            let Some(Some(labels)) = self.volumes.get(&volume) else {
+                continue;
+            };
+            if labels.get(LABEL_PROJECT) != Some(&self.project.name) {
+                continue;
+            }
+            if let Some(password) = labels.get(LABEL_PASSWORD) {
+                self.state.adopt_secret(&spec.name, password.clone());
                 self.ctx.ui.event(
                     &spec.name,
                     &format!(
@@ -142,7 +180,6 @@ impl Up<'_> {
                 );
             }
         }
-        Ok(())
     }
 
     /// Gives every service its host ports and password, renders it, and
@@ -165,6 +202,12 @@ impl Up<'_> {
             .map(|i| Desired {
                 service: i.service.clone(),
                 hash: i.hash.clone(),
+                parts: i.parts.clone(),
+                network: i
+                    .container
+                    .network
+                    .clone()
+                    .unwrap_or_else(|| "bridge".into()),
             })
             .collect();
         let plan = plan(&desired, observed, prune);
@@ -184,7 +227,8 @@ impl Up<'_> {
 
     /// Fails before anything is created when a name is taken by something
     /// not ours or an image cannot be pulled; then removes what is no
-    /// longer wanted and creates the network and volumes.
+    /// longer wanted and creates the project network (data volumes come
+    /// with their containers).
     async fn prepare(&self, units: &[Unit<'_>], removals: &[Removal]) -> Result<()> {
         let creating: Vec<&Instance> = units
             .iter()
@@ -205,33 +249,37 @@ impl Up<'_> {
             Ok::<_, Error>(())
         }))
         .await?;
-        if units
-            .iter()
-            .any(|u| !matches!(u.action, Action::Keep { .. }))
+        if let Some(network) = &self.placement.network
+            && units
+                .iter()
+                .any(|u| !matches!(u.action, Action::Keep { .. }))
         {
-            self.create_network_and_volumes(&creating).await?;
-            self.ctx.ui.phase("network and volumes ready");
+            self.engine
+                .ensure_network(network, &self.project.name)
+                .await?;
         }
+        self.ctx.ui.phase("ready to create containers");
         Ok(())
     }
 
-    /// The network and the data volumes do not depend on each other.
-    async fn create_network_and_volumes(&self, creating: &[&Instance]) -> Result<()> {
-        let network = async {
-            match &self.placement.network {
-                Some(name) => self.engine.ensure_network(name, &self.project.name).await,
-                None => Ok(()),
-            }
-        };
-        let volumes = try_join_all(creating.iter().filter_map(|inst| {
-            let volume = inst.container.volume.as_ref()?;
-            let mut labels = inst.container.labels.clone();
-            if let Some(password) = &volume.password {
-                labels.insert(LABEL_PASSWORD.to_string(), password.clone());
-            }
-            Some(self.engine.ensure_volume(&volume.name, labels))
-        }));
-        tokio::try_join!(network, volumes)?;
+    /// A project that no longer asks for a network leaves it once its
+    /// containers have moved to the default bridge (one still in use, by
+    /// a service not brought up this time, stays until `down`).
+    async fn remove_unused_network(&self, units: &[Unit<'_>]) -> Result<()> {
+        let moved = units.iter().any(|u| {
+            matches!(&u.action, Action::Recreate { changed, .. } if changed.iter().any(|c| c == "network"))
+        });
+        if self.placement.network.is_some() || !moved {
+            return Ok(());
+        }
+        for network in self.engine.remove_networks(&self.project.name).await? {
+            self.ctx.ui.event(
+                &self.project.name,
+                &format!(
+                    "removed network {network} (services are on the engine's default bridge now)"
+                ),
+            );
+        }
         Ok(())
     }
 
@@ -248,17 +296,23 @@ impl Up<'_> {
         }
         for inst in creating {
             names.push(("container", &inst.container.name));
-            if let Some(volume) = &inst.container.volume {
-                names.push(("volume", &volume.name));
-            }
         }
         let project = &self.project.name;
-        let owners = try_join_all(
+        let mut owners = try_join_all(
             names
                 .iter()
                 .map(|(kind, name)| self.engine.foreign_owner(kind, name, project)),
         )
         .await?;
+        // Volumes were inspected already, while observing.
+        for inst in creating {
+            if let Some(volume) = &inst.container.volume
+                && let Some(Some(labels)) = self.volumes.get(&volume.name)
+            {
+                names.push(("volume", &volume.name));
+                owners.push(engine::owner_conflict(labels, project));
+            }
+        }
         for ((kind, name), owner) in names.iter().zip(owners) {
             if let Some(owner) = owner {
                 return Err(Error::Runtime(format!(
@@ -342,7 +396,10 @@ impl Up<'_> {
                 // A stopped container that could not start again is
                 // replaced; a new one that could not start was removed.
                 unit.action = match &unit.action {
-                    Action::Start { id } => Action::Recreate { id: id.clone() },
+                    Action::Start { id } => Action::Recreate {
+                        id: id.clone(),
+                        changed: vec!["ports".into()],
+                    },
                     _ => Action::Create,
                 };
                 self.ctx.ui.event(
@@ -375,17 +432,32 @@ impl Up<'_> {
                 id.clone()
             }
             Action::Create | Action::Recreate { .. } => {
-                if let Action::Recreate { id } = action {
+                if let Action::Recreate { id, changed } = action {
                     self.engine
                         .remove_container(id, self.ctx.settings.stop_grace)
                         .await?;
-                    ui.event(&inst.service, "configuration changed: recreating");
+                    ui.event(&inst.service, &self.recreate_reason(changed));
                 }
                 let id = self.engine.create_and_start(spec).await?;
                 ui.event(&inst.service, &format!("started container {}", spec.name));
                 id
             }
         })
+    }
+
+    /// Why a container is recreated, in the user's words.
+    fn recreate_reason(&self, changed: &[String]) -> String {
+        if changed.iter().any(|c| c == "network") {
+            return match &self.placement.network {
+                None => "recreating on the engine's default bridge (`network: true` keeps a project network)".into(),
+                Some(network) => format!("recreating on the project network {network}"),
+            };
+        }
+        if changed.is_empty() {
+            return "configuration changed: recreating".into();
+        }
+        let words: Vec<&str> = changed.iter().map(|c| instance::part_words(c)).collect();
+        format!("{} changed: recreating", words.join(", "))
     }
 
     async fn wait(

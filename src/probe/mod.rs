@@ -102,42 +102,60 @@ impl Probe {
     }
 }
 
-/// Polls every probe until all pass or `deadline` passes. Backoff starts
-/// short so a fast service is seen at once; `still_alive` lets the caller
-/// stop early when the container has exited.
+/// Polls every probe, all at once, until all pass or `deadline` passes.
+/// `still_alive` lets the caller stop early when the container has exited.
 pub(crate) async fn wait_all<F, Fut>(
     probes: &[Probe],
     host: &str,
     deadline: Instant,
     http: &reqwest::Client,
-    mut still_alive: F,
+    still_alive: F,
 ) -> Result<(), String>
 where
-    F: FnMut() -> Fut,
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    futures_util::future::try_join_all(
+        probes
+            .iter()
+            .map(|probe| wait_one(probe, host, deadline, http, &still_alive)),
+    )
+    .await
+    .map(drop)
+}
+
+/// Polls one probe until it passes. Backoff starts short so a fast service
+/// is seen at once.
+async fn wait_one<F, Fut>(
+    probe: &Probe,
+    host: &str,
+    deadline: Instant,
+    http: &reqwest::Client,
+    still_alive: &F,
+) -> Result<(), String>
+where
+    F: Fn() -> Fut,
     Fut: std::future::Future<Output = Result<(), String>>,
 {
     // Short first waits: most services answer within tens of milliseconds
     // of starting; the cap keeps a slow one from being hammered.
     let mut delay = Duration::from_millis(10);
     let mut last_alive_check = Instant::now();
-    for probe in probes {
-        loop {
-            let error = match probe.check(host, http).await {
-                Ok(()) => break,
-                Err(e) => format!("{}: {e}", probe.describe(host)),
-            };
-            if Instant::now() >= deadline {
-                return Err(error);
-            }
-            if last_alive_check.elapsed() > Duration::from_millis(500) {
-                still_alive().await?;
-                last_alive_check = Instant::now();
-            }
-            tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
-            delay = (delay * 3 / 2).min(Duration::from_millis(200));
+    loop {
+        let error = match probe.check(host, http).await {
+            Ok(()) => return Ok(()),
+            Err(e) => format!("{}: {e}", probe.describe(host)),
+        };
+        if Instant::now() >= deadline {
+            return Err(error);
         }
+        if last_alive_check.elapsed() > Duration::from_millis(500) {
+            still_alive().await?;
+            last_alive_check = Instant::now();
+        }
+        tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now()))).await;
+        delay = (delay * 3 / 2).min(Duration::from_millis(200));
     }
-    Ok(())
 }
 
 async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {

@@ -340,7 +340,7 @@ fn rabbitmq_keeps_durable_messages_across_a_recreated_container() {
     let up = project.run(&["up"]).ok();
     assert!(
         up.stderr
-            .contains("rabbitmq: configuration changed: recreating"),
+            .contains("rabbitmq: environment changed: recreating"),
         "{}",
         up.stderr
     );

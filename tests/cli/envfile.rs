@@ -67,14 +67,21 @@ fn an_interrupted_write_never_leaves_an_empty_or_truncated_file() {
                 .spawn()
                 .unwrap(),
         );
-        // Read while it writes: every read sees one whole version.
-        let until = Instant::now() + Duration::from_millis(20 + (round * 7) % 60);
-        while Instant::now() < until {
+        // Read while it writes: every read sees one whole version. The
+        // kill comes 20-80 ms after the file first changes (the writer's
+        // start can take longer than that on a busy machine).
+        let before = std::fs::read_to_string(&path).unwrap();
+        let give_up = Instant::now() + Duration::from_secs(10);
+        let mut until = None;
+        while until.is_none_or(|until| Instant::now() < until) && Instant::now() < give_up {
             let seen = std::fs::read_to_string(&path).unwrap();
             match seen {
                 _ if seen == a => seen_a += 1,
                 _ if seen == b => seen_b += 1,
                 _ => panic!("a reader saw a partial file ({} bytes)", seen.len()),
+            }
+            if seen != before {
+                until.get_or_insert(Instant::now() + Duration::from_millis(20 + (round * 7) % 60));
             }
         }
         child.child().kill().unwrap(); // SIGKILL, wherever the writer is

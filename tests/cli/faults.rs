@@ -90,7 +90,7 @@ fn sigint_at_four_moments_exits_130_quickly_and_leaves_only_labelled_resources()
     let never_ready = "services:\n  redis: {}\n  mailhog:\n    ready:\n      - http: { port: http, path: /, status: 599 }\n";
     let moments = [
         ("pull", THREE, "pulling", true),
-        ("create", THREE, "timing: network and volumes ready", false),
+        ("create", THREE, "timing: ready to create containers", false),
         ("start", THREE, "started container", false),
         (
             "readiness",
@@ -260,7 +260,7 @@ fn foreign_resources_with_our_names_are_never_touched() {
         &["inspect", "-f", "{{.Id}} {{.State.Running}}", &name],
     );
 
-    let project = TestProject::new("foreign-n", "services:\n  redis: {}\n");
+    let project = TestProject::new("foreign-n", "network: true\nservices:\n  redis: {}\n");
     let name = format!("devsvc-{}", project.name);
     let _network = EngineGuard::network(&name);
     assert_refused_and_untouched(

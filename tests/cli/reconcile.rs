@@ -75,7 +75,7 @@ fn a_changed_service_is_recreated_alone_and_a_removed_one_is_removed() {
     project
         .cli(&["up"])
         .stderr_contains("cache: removed container")
-        .stderr_contains("redis: configuration changed: recreating")
+        .stderr_contains("redis: environment changed: recreating")
         .run();
     let now = container_ids(&project.name);
     assert_ne!(now["redis"], ids["redis"], "redis recreated");
@@ -167,31 +167,95 @@ fn json_outputs_parse_and_piped_output_is_plain() {
     assert!(shell.lines().all(|l| l.starts_with("export ")), "{shell}");
 }
 
-#[test]
-fn without_a_project_network_services_run_on_the_default_bridge() {
-    let project = TestProject::new("nonet", "network: false\nservices:\n  redis: {}\n");
-    project.run(&["up"]).ok();
-    let networks: Vec<Leftover> = labelled_resources(&project.name)
+/// The networks each of the project's containers is attached to.
+fn networks_of(project: &str) -> Vec<String> {
+    let filter = format!("label=dev.devsvc.project={project}");
+    let ids = docker(&["ps", "-aq", "--filter", &filter]);
+    let mut networks: Vec<String> = ids
+        .split_whitespace()
+        .map(|id| {
+            let format = "{{range $name, $_ := .NetworkSettings.Networks}}{{$name}}{{end}}";
+            docker(&["inspect", "-f", format, id]).trim().to_string()
+        })
+        .collect();
+    networks.sort();
+    networks
+}
+
+fn project_networks(project: &str) -> Vec<String> {
+    labelled_resources(project)
         .into_iter()
         .filter(|left| left.kind == "network")
-        .collect();
-    assert_eq!(networks, [], "no project network");
-    let filter = format!("label=dev.devsvc.project={}", project.name);
-    let id = docker(&["ps", "-q", "--filter", &filter]);
-    let mode = docker(&["inspect", "-f", "{{.HostConfig.NetworkMode}}", id.trim()]);
-    assert_eq!(mode.trim(), "default");
+        .map(|left| left.name)
+        .collect()
+}
+
+#[test]
+fn services_share_the_default_bridge_unless_a_project_network_is_asked_for() {
+    const TWO: &str =
+        "services:\n  redis: {}\n  cache:\n    template: redis\n    env_prefix: CACHE_\n";
+    let project = TestProject::new("nonet", &format!("network: true\n{TWO}"));
+    project.run(&["up"]).ok();
+    let network = format!("devsvc-{}", project.name);
+    assert_eq!(project_networks(&project.name), std::slice::from_ref(&network));
+    assert_eq!(
+        networks_of(&project.name),
+        [network.clone(), network.clone()]
+    );
+    let before = container_ids(&project.name);
+    let env_before = std::fs::read(project.env_file()).unwrap();
+
+    // The default now: both move to the default bridge, saying why, and
+    // the project network goes; ports and passwords stay.
+    std::fs::write(project.path().join("services.yaml"), TWO).unwrap();
+    let up = project
+        .cli(&["up"])
+        .stderr_contains("redis: recreating on the engine's default bridge (`network: true` keeps a project network)")
+        .stderr_contains("cache: recreating on the engine's default bridge")
+        .stderr_contains(&format!("removed network {network} (services are on the engine's default bridge now)"))
+        .run();
+    assert_eq!(up.code, 0, "{}", up.stderr);
+    assert_eq!(project_networks(&project.name), Vec::<String>::new());
+    assert_eq!(networks_of(&project.name), ["bridge", "bridge"]);
+    let after = container_ids(&project.name);
+    assert!(
+        before.iter().all(|(service, id)| after[service] != *id),
+        "recreated"
+    );
+    assert_eq!(
+        std::fs::read(project.env_file()).unwrap(),
+        env_before,
+        "the env file did not change"
+    );
     let app = python(
-        "import os, redis; assert redis.from_url(os.environ['REDIS_URL']).ping()",
+        "import os, redis\nfor url in ('REDIS_URL', 'CACHE_REDIS_URL'):\n    assert redis.from_url(os.environ[url]).ping()",
         &project.dotenv(),
     );
     assert_eq!(app.code, 0, "{}", app.stderr);
+
+    // Converged: nothing more to do.
+    project.cli(&["up"]).stderr_lacks("recreating").run();
+    assert_eq!(container_ids(&project.name), after);
+
+    // Any other change says which part changed.
+    std::fs::write(
+        project.path().join("services.yaml"),
+        format!("{TWO}    env: {{ EXTRA: one }}\n"),
+    )
+    .unwrap();
+    project
+        .cli(&["up"])
+        .stderr_contains("cache: environment changed: recreating")
+        .stderr_lacks("redis: recreating")
+        .stderr_lacks("redis: environment")
+        .run();
 }
 
 #[test]
 fn down_of_named_services_removes_only_theirs() {
     let project = TestProject::new(
         "downone",
-        "services:\n  redis: {}\n  cache:\n    template: redis\n    env_prefix: CACHE_\n  mailhog: {}\n",
+        "network: true\nservices:\n  redis: {}\n  cache:\n    template: redis\n    env_prefix: CACHE_\n  mailhog: {}\n",
     );
     project.run(&["up"]).ok();
     project.run(&["down", "--volumes", "redis"]).ok();

@@ -20,6 +20,18 @@ smtp.SMTPServer = class extends Server {
     super({ ...options, disableReverseLookup: true });
   }
 };
+// smtp-server also holds its greeting back 100 ms to catch clients that
+// talk too soon; MailHog and Mailpit greet as soon as a client connects.
+const { SMTPConnection } = require(__dirname + '/node_modules/smtp-server/dist/cjs/smtp-connection.js');
+SMTPConnection.prototype.init = function init() {
+  this._setListeners(() => {
+    const limit = this._server.options.maxClients;
+    if (limit && this._server.connections.size > limit) {
+      return this.send(421, this.name + ' Too many connected clients, try again in a moment', false);
+    }
+    this.connectionReady();
+  });
+};
 const MailDev = require(__dirname + '/node_modules/maildev');
 
 const flavour = process.env.MAIL_STANDIN_API || 'mailhog';
