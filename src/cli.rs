@@ -114,6 +114,9 @@ pub enum Command {
         #[arg(long, env = "DEVSVC_TAIL", default_value = "all", value_parser = parse_tail)]
         tail: String,
     },
+    /// Open a service's web UI (mail viewer, console) in the browser, or
+    /// print its address when there is no browser or no terminal.
+    Open { service: String },
     /// Write a commented starter services.yaml (never overwrites).
     Init,
     /// Check the engine (and why it was chosen), pinned ports and the env file.

@@ -32,6 +32,8 @@ pub(crate) struct Instance {
     /// The user clients log in as (granted the extra databases).
     pub user: Option<String>,
     pub exports: IndexMap<String, String>,
+    /// The web UI's address, when the service has one.
+    pub web: Option<String>,
     /// Where each named port is reached, for the summary table.
     pub host_ports: Vec<NamedPort>,
 }
@@ -75,6 +77,8 @@ pub(crate) struct Endpoints {
     pub s3: Option<S3Target>,
     /// A login that may create databases.
     pub admin: Option<Probe>,
+    /// The web UI's address.
+    pub web: Option<String>,
     values: Values,
 }
 
@@ -174,11 +178,13 @@ pub(crate) fn endpoints(
         .iter()
         .map(|(k, v)| Ok((k.clone(), render(v)?)))
         .collect::<Result<IndexMap<_, _>>>()?;
+    let web = spec.web.as_deref().map(render).transpose()?;
     Ok(Endpoints {
         exports,
         probes,
         s3,
         admin,
+        web,
         values,
     })
 }
@@ -282,6 +288,7 @@ pub(crate) fn render(
         admin: endpoints.admin,
         user: spec.user.clone(),
         exports: endpoints.exports,
+        web: endpoints.web,
         host_ports: spec
             .ports
             .iter()

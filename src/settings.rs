@@ -46,6 +46,10 @@ pub(crate) struct Settings {
     pub(crate) state_dir: PathBuf,
     /// The engine to talk to, and why it was chosen.
     pub(crate) endpoint: Endpoint,
+    /// The command that opens a web address: `BROWSER` when set, else the
+    /// desktop's opener (`xdg-open`, macOS `open`) when devsvc runs on a
+    /// terminal; `None`: print the address instead.
+    pub(crate) browser: Option<String>,
     /// `$GITHUB_ENV`: the file GitHub Actions reads variables from.
     pub(crate) github_env: Option<PathBuf>,
     /// The process environment, for `${VAR}` in services.yaml.
@@ -86,11 +90,29 @@ impl Settings {
                 env: Box::new(|k| std::env::var(k).ok().filter(|v| !v.is_empty())),
                 exists: Box::new(|p| p.exists()),
             }),
+            browser: browser(&var),
             github_env: var("GITHUB_ENV").map(PathBuf::from),
             variables: std::env::vars().collect(),
             http,
         })
     }
+}
+
+/// `BROWSER`, else the desktop's opener when there is a terminal to have
+/// asked from (not over a pipe, not in CI) and it is installed.
+fn browser(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<String> {
+    if let Some(browser) = var("BROWSER") {
+        return Some(browser.to_string_lossy().into_owned());
+    }
+    let terminal = std::io::stdout().is_terminal() && var("CI").is_none();
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    let installed = var("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|dir| dir.join(opener).is_file()));
+    (terminal && installed).then(|| opener.to_string())
 }
 
 /// `DEVSVC_STATE_DIR`, else `$XDG_STATE_HOME/devsvc`, else

@@ -53,6 +53,10 @@ pub(crate) struct Template {
     /// Present when the service speaks S3 and can create `buckets`.
     #[serde(default)]
     pub s3: Option<S3Api>,
+    /// The service's web UI (a mail viewer, a console), which `devsvc open`
+    /// opens and `status` shows, e.g. `http://{{host}}:{{port.http}}`.
+    #[serde(default)]
+    pub web: Option<String>,
     /// Variables written to the env file, before any `env_prefix`.
     #[serde(default)]
     pub exports: IndexMap<String, String>,

@@ -12,6 +12,7 @@ mod down;
 mod env;
 mod init;
 mod logs;
+mod open;
 mod run_cmd;
 mod status;
 mod up;
@@ -48,6 +49,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
             follow,
             tail,
         } => done(logs::run(ctx, &service, follow, &tail).await),
+        Command::Open { service } => done(open::run(ctx, &service).await),
         Command::Run { up, down, command } => run_cmd::run(ctx, up, down, &command).await,
         Command::Doctor => doctor::run(ctx).await,
         Command::Completions { shell } => {

@@ -18,6 +18,8 @@ struct Row<'a> {
     container: Option<&'a Observed>,
     /// `None` when there is nothing to ask (not running).
     ready: Option<bool>,
+    /// The web UI's address, when it runs and has one.
+    web: Option<String>,
 }
 
 pub(crate) async fn run(ctx: &Context) -> Result<()> {
@@ -25,15 +27,21 @@ pub(crate) async fn run(ctx: &Context) -> Result<()> {
     let engine = ctx.engine().await?;
     let observed = engine.project_containers(&project.name).await?;
     let host = engine.endpoint.service_host();
-    let readiness = readiness(ctx, &engine, &project, &observed).await?;
+    let targets = targets(ctx, &engine, &project, &observed)?;
+    let readiness = readiness(ctx, &engine, &project, &targets).await;
     let rows: Vec<Row> = project
         .services
         .iter()
         .zip(readiness)
-        .map(|(spec, ready)| Row {
+        .zip(&targets)
+        .map(|((spec, ready), target)| Row {
             spec,
             container: observed.iter().find(|c| c.service == spec.name),
             ready,
+            web: match target {
+                Target::Container(inst) => inst.web.clone(),
+                _ => None,
+            },
         })
         .collect();
     let orphans: Vec<&Observed> = observed
@@ -49,14 +57,14 @@ pub(crate) async fn run(ctx: &Context) -> Result<()> {
     }
 }
 
-/// One probe attempt per service, all at once: a running container's own
-/// probes, or an external resource's check.
-async fn readiness(
+/// What to ask of each service: a running container's own probes, or an
+/// external resource's check.
+fn targets(
     ctx: &Context,
     engine: &Engine,
     project: &Project,
     observed: &[Observed],
-) -> Result<Vec<Option<bool>>> {
+) -> Result<Vec<Target>> {
     let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
     let placement = ctx.placement(engine, project);
     let mut targets: Vec<Target> = Vec::new();
@@ -72,9 +80,20 @@ async fn readiness(
             None => Target::Nothing,
         });
     }
+    Ok(targets)
+}
+
+/// One probe attempt per service, all at once.
+async fn readiness(
+    ctx: &Context,
+    engine: &Engine,
+    project: &Project,
+    targets: &[Target],
+) -> Vec<Option<bool>> {
     let http = &ctx.settings.http;
+    let placement = ctx.placement(engine, project);
     let host = &placement.host;
-    Ok(join_all(targets.iter().map(|target| async move {
+    join_all(targets.iter().map(|target| async move {
         match target {
             Target::Attached(ext) => Some(ext.check(http).await.is_ok()),
             Target::Container(inst) => {
@@ -88,7 +107,7 @@ async fn readiness(
             Target::Nothing => None,
         }
     }))
-    .await)
+    .await
 }
 
 enum Target {
@@ -132,6 +151,7 @@ fn json_rows(rows: &[Row], host: &str) -> Vec<serde_json::Value> {
                 "container": row.container.map(|c| c.name.clone()),
                 "ports": ports,
                 "image": row.image(),
+                "web": row.web,
             })
         })
         .collect()
@@ -164,6 +184,7 @@ fn text_table(rows: &[Row], orphans: &[&Observed], host: &str) -> String {
                 ready.into(),
                 endpoint,
                 image,
+                row.web.clone().unwrap_or_else(|| "-".into()),
             ]
         })
         .collect();
@@ -174,7 +195,11 @@ fn text_table(rows: &[Row], orphans: &[&Observed], host: &str) -> String {
             "-".into(),
             String::new(),
             orphan.image.clone(),
+            "-".into(),
         ]);
     }
-    table(&["SERVICE", "STATE", "READY", "PORTS", "IMAGE"], &cells)
+    table(
+        &["SERVICE", "STATE", "READY", "PORTS", "IMAGE", "WEB"],
+        &cells,
+    )
 }

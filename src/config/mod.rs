@@ -111,6 +111,8 @@ pub(crate) struct ServiceSpec {
     pub init_dir: Option<String>,
     /// A login that may create databases.
     pub admin: Option<ProbeSpec>,
+    /// The web UI's address (may hold placeholders).
+    pub web: Option<String>,
     /// Final variable name (prefix applied) to value template.
     pub exports: IndexMap<String, String>,
     /// Final names of the exports an external `url` is written to.

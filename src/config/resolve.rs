@@ -83,6 +83,7 @@ pub(super) fn resolve_service(
         init,
         init_dir: template.init_dir,
         admin: template.admin,
+        web: template.web,
         exports,
         url_exports,
         env_prefix: prefix,
@@ -325,6 +326,7 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
     texts.extend(spec.exports.values().map(String::as_str));
     texts.extend(spec.command.iter().flatten().map(String::as_str));
     texts.extend(spec.hostname.iter().map(String::as_str));
+    texts.extend(spec.web.iter().map(String::as_str));
     for probe in spec.ready.iter().chain(&spec.admin) {
         texts.extend(probe.texts());
     }

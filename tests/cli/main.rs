@@ -21,6 +21,7 @@
 //!   engine; nothing left unlabelled, nothing foreign touched.
 //! - `instances`: several instances of one template and an inline service
 //!   side by side.
+//! - `open`: a web UI through a recorded `BROWSER` command, or printed.
 //! - `reconcile`: idempotent `up`, recreate only what changed, prune,
 //!   stable ports, `run`, JSON, `logs`, a closed stdout, a damaged state
 //!   file.
@@ -37,5 +38,6 @@ mod envfile;
 mod envfile_props;
 mod faults;
 mod instances;
+mod open;
 mod reconcile;
 mod up_down;

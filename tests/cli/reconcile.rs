@@ -197,7 +197,10 @@ fn services_share_the_default_bridge_unless_a_project_network_is_asked_for() {
     let project = TestProject::new("nonet", &format!("network: true\n{TWO}"));
     project.run(&["up"]).ok();
     let network = format!("devsvc-{}", project.name);
-    assert_eq!(project_networks(&project.name), std::slice::from_ref(&network));
+    assert_eq!(
+        project_networks(&project.name),
+        std::slice::from_ref(&network)
+    );
     assert_eq!(
         networks_of(&project.name),
         [network.clone(), network.clone()]
