@@ -33,7 +33,11 @@ pub(crate) struct Task {
     bar: Option<ProgressBar>,
     ui: Ui,
     label: String,
+    message: String,
 }
+
+/// The widest detail line shown under a task, in characters.
+const DETAIL_WIDTH: usize = 100;
 
 impl Ui {
     pub(crate) fn new(settings: &Settings) -> Ui {
@@ -157,6 +161,7 @@ impl Ui {
             bar,
             ui: self.clone(),
             label: label.to_string(),
+            message: start_message.to_string(),
         }
     }
 }
@@ -166,6 +171,19 @@ impl Task {
         if let Some(bar) = &self.bar {
             bar.set_length(total);
             bar.set_position(current);
+        }
+    }
+
+    /// Whether `detail` shows anything (a terminal), so callers can skip
+    /// the work of finding one.
+    pub(crate) fn shows_detail(&self) -> bool {
+        self.bar.is_some()
+    }
+
+    /// A second line under the task (a slow service's latest log line).
+    pub(crate) fn detail(&self, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{}\n{:>14} {}", self.message, "└", one_line(text)));
         }
     }
 
@@ -197,4 +215,55 @@ pub(crate) fn write_stdout(bytes: &[u8]) -> Result<()> {
 /// tell, so a failed write is ignored rather than a panic.
 fn stderr_line(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
+}
+
+/// The last non-empty line of `text`, without control characters (colour
+/// codes, carriage returns) and cut to `DETAIL_WIDTH` characters.
+fn one_line(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(|l| strip_controls(l).trim().to_string())
+        .rfind(|l| !l.is_empty())
+        .unwrap_or_default();
+    match line.char_indices().nth(DETAIL_WIDTH - 1) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line,
+    }
+}
+
+/// Drops ANSI escape sequences (`ESC [ ... letter`) and other control
+/// characters.
+fn strip_controls(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            if chars.next() == Some('[') {
+                for c in chars.by_ref() {
+                    if c.is_ascii_alphabetic() {
+                        break;
+                    }
+                }
+            }
+        } else if !c.is_control() || c == '\t' {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn a_detail_is_the_last_line_without_colours_and_cut_short() {
+        let logs = "first\n\x1b[32mINFO\x1b[0m server \x07started\r\n\n";
+        assert_eq!(one_line(logs), "INFO server started");
+        let long = "é".repeat(150);
+        let cut = one_line(&long);
+        assert_eq!(cut.chars().count(), 100);
+        assert!(cut.ends_with("é…"));
+        assert_eq!(one_line(""), "");
+    }
 }

@@ -31,6 +31,11 @@ use crate::state::State;
 /// again this many times.
 const PORT_RETRIES: usize = 3;
 
+/// A service still not ready after this long shows its latest log line
+/// (on a terminal), fetched again at this interval.
+const LOG_LINE_AFTER: std::time::Duration = std::time::Duration::from_secs(1);
+const LOG_LINE_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// What `up` brought up, for the summary table.
 pub(crate) struct Report {
     pub(crate) project: String,
@@ -473,7 +478,7 @@ impl Up<'_> {
             .spinner_task(&inst.service, "waiting until ready");
         let waited = Instant::now();
         let http = &self.ctx.settings.http;
-        let result = probe::wait_all(
+        let probing = probe::wait_all(
             &inst.probes,
             &self.placement.host,
             deadline,
@@ -484,8 +489,21 @@ impl Up<'_> {
                     None => Ok(()),
                 }
             },
-        )
-        .await;
+        );
+        // On a terminal, a service slow to answer shows its latest log line
+        // under the spinner, so nobody wonders whether it hangs.
+        let result = if task.shows_detail() {
+            tokio::pin!(probing);
+            let mut tick = tokio::time::interval_at(waited + LOG_LINE_AFTER, LOG_LINE_EVERY);
+            loop {
+                tokio::select! {
+                    result = &mut probing => break result,
+                    _ = tick.tick() => task.detail(&self.engine.tail_logs(id, 1).await),
+                }
+            }
+        } else {
+            probing.await
+        };
         if let Err(last_error) = result {
             task.abandon();
             return Err(Error::NotReady {

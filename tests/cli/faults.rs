@@ -454,3 +454,41 @@ fn an_automatic_port_taken_between_choosing_and_starting_is_chosen_again() {
     assert_eq!(app.code, 0, "{}", app.stderr);
     project.run(&["down", "--volumes"]).ok();
 }
+
+#[test]
+fn a_slow_service_shows_its_latest_log_line_under_its_spinner_on_a_terminal_only() {
+    let never_ready =
+        "services:\n  redis:\n    ready:\n      - http: { port: redis, path: /, status: 599 }\n";
+    let mut project = TestProject::new("logline", never_ready);
+    // script(1) gives devsvc a pseudo-terminal, as a developer's shell would.
+    let devsvc = project.command(&[]);
+    let mut on_terminal = Command::new("script");
+    on_terminal
+        .env_clear()
+        .envs(devsvc.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env("TERM", "xterm")
+        .current_dir(project.path())
+        .args(["-qec", &format!("{BIN} up --timeout 3"), "/dev/null"])
+        .stdin(Stdio::null());
+    let out = on_terminal.output().expect("script runs");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(4), "{screen}");
+    // Redis's own latest line: its complaint about the HTTP probe (the
+    // error at the end lists the logs too, but never under a `└`).
+    let detail = screen
+        .split("└ ")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no line under the spinner:\n{screen}"));
+    assert!(
+        detail.contains("Possible SECURITY ATTACK detected"),
+        "{detail}"
+    );
+    // Plain output (a pipe) stays one line per event.
+    project
+        .cli(&["up", "--timeout", "3"])
+        .status(4)
+        .stderr_contains("redis: waiting until ready")
+        .stderr_lacks("└")
+        .run();
+    project.teardown().ok();
+}

@@ -17,7 +17,8 @@
 //! - `envfile_props`: property tests of the env file merge, one over the
 //!   fuzz target's whole input space.
 //! - `faults`: interrupts, a killed devsvc, no engine, a service never
-//!   ready, clashing ports and names, unpullable images, contexts, a remote
+//!   ready (its latest log line under the spinner on a terminal), clashing
+//!   ports and names, unpullable images, contexts, a remote
 //!   engine; nothing left unlabelled, nothing foreign touched.
 //! - `instances`: several instances of one template and an inline service
 //!   side by side.
