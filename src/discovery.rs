@@ -17,15 +17,22 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     /// The host that published ports are reached on: loopback for a local
-    /// socket, the engine's own host for a remote tcp engine.
+    /// socket, the engine's own host for a remote tcp or ssh engine.
     pub(crate) fn service_host(&self) -> String {
+        let ssh = |rest: &str| {
+            rest.split('/')
+                .next()
+                .map(|a| a.rsplit('@').next().unwrap_or(a).to_string())
+        };
         match self
             .url
             .strip_prefix("tcp://")
             .or_else(|| self.url.strip_prefix("http://"))
+            .map(str::to_string)
+            .or_else(|| self.url.strip_prefix("ssh://").and_then(ssh))
         {
             Some(rest) => {
-                let host = rest.split('/').next().unwrap_or(rest);
+                let host = rest.split('/').next().unwrap_or(&rest);
                 let host = match host.rsplit_once(':') {
                     Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
                     _ => host,

@@ -15,6 +15,7 @@ mod error;
 mod images;
 mod ping;
 mod resources;
+mod ssh;
 
 pub(crate) use resources::owner_conflict;
 
@@ -39,6 +40,9 @@ const MIN_API: bollard::ClientVersion = bollard::ClientVersion {
     minor_version: 41,
 };
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Over SSH the first answer waits for a handshake (the docker CLI, and
+/// the ssh it runs, allow 30 s).
+const SSH_CONNECT_TIMEOUT: Duration = Duration::from_secs(35);
 
 pub(crate) struct Engine {
     docker: Docker,
@@ -129,8 +133,21 @@ impl Engine {
             reason,
         };
         let url = endpoint.url.as_str();
+        // One transport for both connections below, so they share its ssh.
+        let over_ssh = url
+            .starts_with("ssh://")
+            .then(|| ssh::SshSpec::parse(url).map(ssh::transport))
+            .transpose()
+            .map_err(unreachable)?;
+        let timeout = if over_ssh.is_some() {
+            SSH_CONNECT_TIMEOUT
+        } else {
+            CONNECT_TIMEOUT
+        };
         let connect = |api: &bollard::ClientVersion| {
-            if let Some(path) = url.strip_prefix("unix://") {
+            if let Some(transport) = &over_ssh {
+                ssh::connect(transport.clone(), 120, api)
+            } else if let Some(path) = url.strip_prefix("unix://") {
                 Docker::connect_with_unix(path, 120, api)
             } else if url.starts_with("tcp://") || url.starts_with("http://") {
                 Docker::connect_with_http(url, 120, api)
@@ -146,11 +163,9 @@ impl Engine {
                 // One round trip: the engine's version tells both its
                 // release and the newest API it speaks.
                 let docker = connect(&MIN_API).map_err(|e| unreachable(error_chain(&e)))?;
-                let server = tokio::time::timeout(CONNECT_TIMEOUT, docker.version())
+                let server = tokio::time::timeout(timeout, docker.version())
                     .await
-                    .map_err(|_| {
-                        unreachable(format!("no answer within {} s", CONNECT_TIMEOUT.as_secs()))
-                    })?
+                    .map_err(|_| unreachable(format!("no answer within {} s", timeout.as_secs())))?
                     .map_err(|e| unreachable(error_chain(&e)))?;
                 (
                     server.api_version.unwrap_or_default(),
