@@ -114,8 +114,16 @@ pub enum Command {
         #[arg(long, env = "DEVSVC_TAIL", default_value = "all", value_parser = parse_tail)]
         tail: String,
     },
-    /// Write a commented starter services.yaml (never overwrites).
+    /// Write a commented starter services.yaml and its JSON Schema (never
+    /// overwrites).
     Init,
+    /// Print the JSON Schema of services.yaml, for editors.
+    Schema {
+        /// The schema of a template file (templates/*.yaml, `inline:`)
+        /// instead.
+        #[arg(long, env = "DEVSVC_SCHEMA_TEMPLATE")]
+        template: bool,
+    },
     /// Check the engine (and why it was chosen), pinned ports and the env file.
     Doctor,
     /// Shell completion script.
