@@ -201,7 +201,8 @@ fn init_writes_a_valid_starter_and_never_overwrites() {
     std::fs::remove_file(project.path().join("services.yaml")).unwrap();
     project.cli(&["init"]).no_engine().run();
     let written = std::fs::read_to_string(project.path().join("services.yaml")).unwrap();
-    assert!(written.starts_with("# services.yaml"));
+    assert!(written.starts_with("# yaml-language-server: $schema=services.schema.json\n"));
+    assert!(project.path().join("services.schema.json").is_file());
     project.cli(&["config"]).no_engine().run();
     project
         .cli(&["init"])
