@@ -24,6 +24,10 @@
 //! - `reconcile`: idempotent `up`, recreate only what changed, prune,
 //!   stable ports, `run`, JSON, `logs`, a closed stdout, a damaged state
 //!   file.
+//! - `schema`: `devsvc schema` checked by a real JSON Schema validator:
+//!   README's examples, the tests' files, `init`'s starter and the
+//!   templates pass; shape mistakes of `config_errors` fail, the rest are
+//!   listed with why. No engine.
 //! - `up_down`: the repository's services.yaml end to end with real
 //!   clients; `down --volumes` leaves nothing; loopback-only ports; both
 //!   mail catchers.
@@ -38,4 +42,5 @@ mod envfile_props;
 mod faults;
 mod instances;
 mod reconcile;
+mod schema;
 mod up_down;
