@@ -117,8 +117,16 @@ pub enum Command {
     /// Open a service's web UI (mail viewer, console) in the browser, or
     /// print its address when there is no browser or no terminal.
     Open { service: String },
-    /// Write a commented starter services.yaml (never overwrites).
+    /// Write a commented starter services.yaml and its JSON Schema (never
+    /// overwrites).
     Init,
+    /// Print the JSON Schema of services.yaml, for editors.
+    Schema {
+        /// The schema of a template file (templates/*.yaml, `inline:`)
+        /// instead.
+        #[arg(long, env = "DEVSVC_SCHEMA_TEMPLATE")]
+        template: bool,
+    },
     /// Check the engine (and why it was chosen), pinned ports and the env file.
     Doctor,
     /// Shell completion script.

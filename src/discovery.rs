@@ -175,6 +175,25 @@ mod tests {
     }
 
     #[test]
+    fn services_of_an_ssh_engine_are_reached_on_its_host() {
+        let at = |url: &str| Endpoint {
+            url: url.into(),
+            chosen_by: "DOCKER_HOST".into(),
+        };
+        assert_eq!(
+            at("ssh://me@build.example:2222").service_host(),
+            "build.example"
+        );
+        assert_eq!(
+            at("ssh://10.0.0.7/run/docker.sock").service_host(),
+            "10.0.0.7"
+        );
+        assert_eq!(at("ssh://me@[fd00::7]:22").service_host(), "fd00::7");
+        assert!(!at("ssh://me@build.example").is_local());
+        assert!(at("ssh://root@127.0.0.1:2222").is_local());
+    }
+
+    #[test]
     fn context_from_config_json_then_env() {
         let home = tempfile::tempdir().unwrap();
         let docker = home.path().join(".docker");

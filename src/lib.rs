@@ -30,6 +30,7 @@ mod ports;
 mod probe;
 mod provision;
 mod render;
+mod schema;
 mod settings;
 mod state;
 mod suggest;

@@ -3,34 +3,48 @@
 //! Templates are data files in `templates/`, compiled in by `build.rs`; the
 //! rest of devsvc never names a service kind.
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use crate::schema::{Integer, Port, Text};
 
 include!(concat!(env!("OUT_DIR"), "/builtin_templates.rs"));
 
-/// One template file. An inline service in services.yaml uses the same fields.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// A service template: one file in templates/, or a service's `inline:`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Template {
+    /// What the service is; shown in docs only.
     #[serde(default)]
+    #[schemars(with = "Text")]
     pub description: String,
     /// A pinned image reference, never `latest`.
+    #[schemars(with = "Text")]
     pub image: String,
     /// Named container ports, e.g. `smtp: 1025`.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Port>")]
     pub ports: IndexMap<String, u16>,
+    /// The container command, as a list (default: the image's).
     #[serde(default)]
+    #[schemars(with = "Option<Vec<Text>>")]
     pub command: Option<Vec<String>>,
+    /// The container environment.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Text>")]
     pub env: IndexMap<String, String>,
     /// The container's host name, where the service keeps data under it
     /// (RabbitMQ names its node, and so its data folder, after the host).
     #[serde(default)]
+    #[schemars(with = "Option<Text>")]
     pub hostname: Option<String>,
     /// The container path holding data, kept in a named volume.
     #[serde(default)]
+    #[schemars(with = "Option<Text>")]
     pub data: Option<String>,
     /// The user clients log in as (`{{user}}`).
     #[serde(default)]
+    #[schemars(with = "Option<Text>")]
     pub user: Option<String>,
     /// Present when the service takes a password (`{{password}}`).
     #[serde(default)]
@@ -38,16 +52,19 @@ pub(crate) struct Template {
     /// The database clients use when services.yaml names none
     /// (`{{database}}`); present when the service takes `databases:`.
     #[serde(default)]
+    #[schemars(with = "Option<Text>")]
     pub database: Option<String>,
     /// Where the image runs initialisation scripts from, once, on a fresh
     /// volume; present when the service takes `init:`.
     #[serde(default)]
+    #[schemars(with = "Option<Text>")]
     pub init_dir: Option<String>,
     /// A login allowed to create databases (a `postgres` or `mysql` probe
     /// shape), for the `databases:` after the first, which the image
     /// creates itself.
     #[serde(default)]
     pub admin: Option<ProbeSpec>,
+    /// Readiness probes: all must pass (they are polled at once).
     #[serde(default)]
     pub ready: Vec<ProbeSpec>,
     /// Present when the service speaks S3 and can create `buckets`.
@@ -56,30 +73,39 @@ pub(crate) struct Template {
     /// The service's web UI (a mail viewer, a console), which `devsvc open`
     /// opens and `status` shows, e.g. `http://{{host}}:{{port.http}}`.
     #[serde(default)]
+    #[schemars(with = "Option<Text>")]
     pub web: Option<String>,
     /// Variables written to the env file, before any `env_prefix`.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, Text>")]
     pub exports: IndexMap<String, String>,
     /// Exports that take an external resource's `url` verbatim (so a
     /// `rediss://` scheme or a database index survives).
     #[serde(default)]
+    #[schemars(with = "Vec<Text>")]
     pub url_exports: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+/// A password generated once per project and then kept.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct PasswordRule {
     /// Length of the generated password.
     #[serde(deserialize_with = "password_length")]
+    #[schemars(with = "PasswordLength")]
     pub generate: usize,
     /// Shortest password the server accepts.
     #[serde(default, deserialize_with = "password_length")]
+    #[schemars(with = "PasswordLength")]
     pub min_length: usize,
 }
 
 /// The longest password devsvc generates or asks for: far beyond any
 /// server's need, and small enough that a typo cannot exhaust memory.
 pub(crate) const MAX_PASSWORD_LENGTH: usize = 1024;
+
+/// What `password_length` takes, for the schema.
+type PasswordLength = Integer<0, { MAX_PASSWORD_LENGTH as u64 }>;
 
 fn password_length<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<usize, D::Error> {
     let length = u64::deserialize(deserializer)?;
@@ -91,52 +117,100 @@ fn password_length<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
     }
 }
 
-/// How to tell, from the host, that a service really answers.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+/// How to tell, from the host, that a service really answers. Each probe
+/// names one of the template's ports; the texts may hold placeholders.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[schemars(rename = "Probe")]
 pub(crate) enum ProbeSpec {
     /// RESP `PING` answered by `+PONG` (after `AUTH` when a password is given).
     Redis {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
         port: String,
+        /// The password to `AUTH` with.
         #[serde(default)]
+        #[schemars(with = "Option<Text>")]
         password: Option<String>,
     },
     /// An SMTP `220` greeting.
-    Smtp { port: String },
+    Smtp {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
+        port: String,
+    },
     /// An HTTP `GET` answered with the given status.
     Http {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
         port: String,
+        /// The path to `GET`.
         #[serde(default = "root_path")]
+        #[schemars(with = "Text")]
         path: String,
+        /// The status that means ready.
         #[serde(default = "ok_status")]
+        #[schemars(with = "Integer<0, 65535>")]
         status: u16,
     },
     /// A TCP connection is accepted and kept: the server speaks first, or
     /// does not close it within a short wait (a proxy in front of nothing
     /// accepts and then closes at once).
-    Tcp { port: String },
+    Tcp {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
+        port: String,
+    },
     /// PostgreSQL: log in with these credentials and run `SELECT 1`.
     Postgres {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
         port: String,
+        /// The user to log in as.
+        #[schemars(with = "Text")]
         user: String,
+        /// The user's password.
+        #[schemars(with = "Text")]
         password: String,
+        /// The database to connect to.
+        #[schemars(with = "Text")]
         database: String,
     },
     /// MySQL or MariaDB: log in with these credentials and run `SELECT 1`.
     Mysql {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
         port: String,
+        /// The user to log in as.
+        #[schemars(with = "Text")]
         user: String,
+        /// The user's password.
+        #[schemars(with = "Text")]
         password: String,
+        /// The database to connect to.
+        #[schemars(with = "Text")]
         database: String,
     },
     /// Memcached: `version` answered by `VERSION ...`.
-    Memcached { port: String },
+    Memcached {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
+        port: String,
+    },
     /// AMQP 0-9-1 (RabbitMQ): the whole connection handshake, logged in.
     Amqp {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
         port: String,
+        /// The user to log in as.
+        #[schemars(with = "Text")]
         user: String,
+        /// The user's password.
+        #[schemars(with = "Text")]
         password: String,
+        /// The virtual host to open.
         #[serde(default = "root_vhost")]
+        #[schemars(with = "Text")]
         vhost: String,
     },
 }
@@ -198,12 +272,21 @@ impl ProbeSpec {
 }
 
 /// The S3 API a template offers for creating buckets.
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "S3")]
 pub(crate) struct S3Api {
+    /// The port's name in the template.
+    #[schemars(with = "Text")]
     pub port: String,
+    /// The access key buckets are created with.
+    #[schemars(with = "Text")]
     pub access_key: String,
+    /// The secret key buckets are created with.
+    #[schemars(with = "Text")]
     pub secret_key: String,
+    /// The region buckets are created in.
+    #[schemars(with = "Text")]
     pub region: String,
 }
 

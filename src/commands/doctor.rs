@@ -81,8 +81,8 @@ async fn check_engine(report: &mut Report<'_>) -> Result<Option<Engine>> {
                 true,
                 "engine",
                 format!(
-                    "reachable, version {}, API {}",
-                    engine.version, engine.api_version
+                    "reachable {}, version {}, API {}",
+                    engine.reached, engine.version, engine.api_version
                 ),
             );
             Ok(Some(engine))

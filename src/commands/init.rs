@@ -1,11 +1,24 @@
-//! `devsvc init`: writes a commented starter services.yaml, never over an
-//! existing one.
+//! `devsvc init`: writes a commented starter services.yaml, and beside it
+//! the JSON Schema its first line points editors at; never over an
+//! existing file.
+use std::io::Write;
+use std::path::Path;
+
 use crate::context::Context;
 use crate::error::{Error, Result};
 
-const STARTER: &str = r#"# services.yaml: the backing services this project needs.
+/// Where the starter's modeline points: beside services.yaml, and written
+/// by the binary in use, so it never describes another version than the
+/// one that reads the file (a URL could).
+const SCHEMA_FILE: &str = "services.schema.json";
+
+const STARTER: &str = r#"# yaml-language-server: $schema=services.schema.json
+# services.yaml: the backing services this project needs.
 # `devsvc up` starts them, waits until they answer, and writes .env.
-# Reference: the services.yaml section of devsvc's README.
+# Reference: the services.yaml section of devsvc's README. The first line
+# lets editors check this file against services.schema.json (VS Code's YAML
+# extension, any yaml-language-server); after upgrading devsvc, refresh it
+# with `devsvc schema > services.schema.json`.
 
 # project: myapp          # default: this folder's name
 # env_file: .env          # where the variables are written
@@ -48,17 +61,29 @@ pub(crate) fn run(ctx: &Context) -> Result<()> {
             path.display()
         )));
     }
+    create_new(path, STARTER).map_err(|e| Error::io(path, e))?;
+    let schema = path.with_file_name(SCHEMA_FILE);
+    let wrote = match create_new(&schema, &crate::schema::services_file()) {
+        Ok(()) => format!("wrote {} and {}", path.display(), schema.display()),
+        // Another services file in this folder may rely on it as it is.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => format!(
+            "wrote {}; kept the existing {} (`devsvc schema > {SCHEMA_FILE}` refreshes it)",
+            path.display(),
+            schema.display()
+        ),
+        Err(e) => return Err(Error::io(&schema, e)),
+    };
+    ctx.ui.event("init", &format!("{wrote}; next: devsvc up"));
+    Ok(())
+}
+
+/// Writes a file that must not exist yet.
+fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
     let mut file = std::fs::File::options()
         .write(true)
         .create_new(true)
-        .open(path)
-        .map_err(|e| Error::io(path, e))?;
-    std::io::Write::write_all(&mut file, STARTER.as_bytes()).map_err(|e| Error::io(path, e))?;
-    ctx.ui.event(
-        "init",
-        &format!("wrote {}; next: devsvc up", path.display()),
-    );
-    Ok(())
+        .open(path)?;
+    file.write_all(text.as_bytes())
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@ mod init;
 mod logs;
 mod open;
 mod run_cmd;
+mod schema;
 mod status;
 mod up;
 
@@ -39,6 +40,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
         Command::Status => done(status::run(ctx).await),
         Command::Config => done(config_cmd::run(ctx)),
         Command::Init => done(init::run(ctx)),
+        Command::Schema { template } => done(schema::run(ctx, template)),
         Command::Env {
             format,
             write,

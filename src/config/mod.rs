@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -18,38 +19,48 @@ mod yaml_error;
 use mistake::Mistake;
 pub(crate) use names::sanitize_project_name;
 use names::validate_project_name;
-use raw::{RawFile, apply_profile};
+pub(crate) use raw::RawFile;
+use raw::apply_profile;
 use resolve::{check_unique_exports, resolve_service};
 use yaml_error::{find_tab_indent, yaml_error};
 
 /// A resource devsvc does not start (a managed cloud Redis, a shared S3):
 /// the service's variables are rendered from these values instead.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// Neither is a mistake the parser names (`check_external`).
+#[schemars(extend("anyOf" = [{ "required": ["url"] }, { "required": ["host"] }]))]
 pub(crate) struct External {
-    /// e.g. `rediss://user:secret@cache.example.com:6380/0`; gives host,
-    /// port and password, and is written as is to the template's
-    /// `url_exports`.
+    /// The resource's URL, e.g.
+    /// `rediss://user:secret@cache.example.com:6380/0`; gives host, port and
+    /// password, and is written as is to the template's `url_exports`.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "masked_url"
     )]
+    #[schemars(with = "Option<crate::schema::Text>")]
     pub url: Option<String>,
+    /// The host name or address, when there is no `url`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::Text>")]
     pub host: Option<String>,
     /// Port by template port name; default: the URL's port, else the
     /// template's container port.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, crate::schema::Port>")]
     pub ports: IndexMap<String, u16>,
+    /// The password (`{{password}}`); default: the URL's.
     #[serde(
         default,
         skip_serializing_if = "Option::is_none",
         serialize_with = "masked_option"
     )]
+    #[schemars(with = "Option<crate::schema::Text>")]
     pub password: Option<String>,
     /// Exported variables (names before env_prefix) set verbatim.
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, crate::schema::Text>")]
     pub env: IndexMap<String, String>,
 }
 

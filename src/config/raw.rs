@@ -1,58 +1,115 @@
-//! services.yaml as written, before templates: the serde types, and the
-//! profile overlay that lays a chosen profile's entries over the services.
+//! services.yaml as written, before templates: the serde types (which
+//! `devsvc schema` describes too), and the profile overlay that lays a
+//! chosen profile's entries over the services.
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
 use super::External;
 use crate::error::{Error, Result};
+use crate::schema;
 use crate::suggest::did_you_mean;
 use crate::template::{ProbeSpec, Template};
 
-/// The services.yaml file as written.
-#[derive(Debug, Deserialize)]
+/// A services.yaml file: the backing services a project needs.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub(super) struct RawFile {
+pub(crate) struct RawFile {
+    /// The project's name, which names its containers, networks and
+    /// volumes (default: the folder's name, sanitised).
+    #[schemars(with = "Option<schema::Name>")]
     pub(super) project: Option<Spanned<String>>,
+    /// Where the variables are written, relative to services.yaml
+    /// (default `.env`).
+    #[schemars(with = "Option<schema::Text>")]
     pub(super) env_file: Option<String>,
+    /// Prepended to every image, for registry mirrors (default: none).
+    #[schemars(with = "Option<schema::Text>")]
     pub(super) image_prefix: Option<String>,
     /// One user-defined network per project, on which containers reach each
     /// other by service name; default false (the engine's default bridge).
+    #[schemars(with = "Option<schema::Flag>")]
     pub(super) network: Option<bool>,
+    /// The services: the key is the service name, and the template
+    /// defaults to the key.
+    #[schemars(
+        with = "schema::Services<Option<RawService>>",
+        extend("minProperties" = 1)
+    )]
     pub(super) services: Option<Spanned<IndexMap<String, Spanned<Option<RawService>>>>>,
     /// Per-environment overrides, chosen with --profile / DEVSVC_PROFILE.
+    #[schemars(with = "Option<IndexMap<String, RawProfile>>")]
     pub(super) profiles: Option<IndexMap<String, Spanned<RawProfile>>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One profile: its entries are laid over the services, key by key.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Profile")]
 pub(super) struct RawProfile {
+    /// Entries laid over the services of the same name, key by key (`env`
+    /// merged); a new name adds a service.
     #[serde(default)]
+    #[schemars(with = "schema::Services<Option<RawService>>")]
     pub(super) services: IndexMap<String, Spanned<Option<RawService>>>,
 }
 
 /// One entry under `services:`; every key is optional.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+// Both is a mistake the parser names (`choose_template`).
+#[schemars(rename = "Service", extend("not" = { "required": ["template", "inline"] }))]
 pub(super) struct RawService {
+    /// Which template (default: the service name).
+    #[schemars(with = "Option<schema::TemplateName>")]
     pub(super) template: Option<Spanned<String>>,
     /// A template written in place, for kinds devsvc does not ship.
+    #[schemars(with = "Option<Template>")]
     pub(super) inline: Option<Spanned<Template>>,
+    /// Full image override.
+    #[schemars(with = "Option<schema::Text>")]
     pub(super) image: Option<String>,
+    /// Pin host ports: `{6379: 6379}` or by port name `{smtp: 1025}`;
+    /// others get a stable automatic port.
+    #[schemars(with = "Option<IndexMap<String, schema::Port>>")]
     pub(super) ports: Option<Spanned<IndexMap<String, u16>>>,
+    /// Extra container environment.
     #[serde(default)]
+    #[schemars(with = "IndexMap<String, schema::Text>")]
     pub(super) env: IndexMap<String, String>,
+    /// Container command, as a list.
+    #[schemars(with = "Option<Vec<schema::Text>>")]
     pub(super) command: Option<Vec<String>>,
+    /// Keep data in a named volume (default `true`).
+    #[schemars(with = "Option<schema::Flag>")]
     pub(super) volume: Option<bool>,
+    /// Override the readiness probes (all must pass, in order).
     pub(super) ready: Option<Vec<ProbeSpec>>,
+    /// Prefix for every exported variable, e.g. `SESSIONS_`.
+    #[schemars(with = "Option<schema::EnvPrefix>")]
     pub(super) env_prefix: Option<Spanned<String>>,
+    /// Buckets to create (S3 templates).
+    #[schemars(with = "Option<Vec<schema::BucketName>>")]
     pub(super) buckets: Option<Vec<Spanned<String>>>,
+    /// Databases to have, the first exported (database templates).
+    #[schemars(with = "Option<Vec<schema::DatabaseName>>")]
     pub(super) databases: Option<Vec<Spanned<String>>>,
+    /// SQL files run once on a fresh volume, in order, relative to
+    /// services.yaml (database templates).
+    #[schemars(with = "Option<Vec<schema::SqlFile>>")]
     pub(super) init: Option<Vec<Spanned<String>>>,
+    /// A fixed password instead of a generated one (templates that take
+    /// one).
+    #[schemars(with = "Option<schema::Text>", extend("minLength" = 1))]
     pub(super) password: Option<Spanned<String>>,
-    /// Started nothing for: the variables come from these values.
+    /// Start nothing: the variables come from `url`, or `host` / `ports` /
+    /// `password`, plus verbatim `env` overrides.
+    #[schemars(with = "Option<External>")]
     pub(super) external: Option<Spanned<External>>,
-    /// Only active under one of these profiles (always, when empty).
+    /// Only active under one of these profiles, e.g. `[debug]` (always,
+    /// when absent).
+    #[schemars(with = "Option<Vec<schema::Text>>")]
     pub(super) profiles: Option<Vec<String>>,
 }
 

@@ -51,6 +51,9 @@ pub(crate) struct Engine {
     pub version: String,
     /// The API version both sides speak, e.g. `1.41`.
     pub api_version: String,
+    /// How it is reached: through a socket, over TCP, or over SSH (with
+    /// the command that carries the API).
+    pub reached: String,
 }
 
 /// A container of this project as the engine reports it.
@@ -134,11 +137,19 @@ impl Engine {
         };
         let url = endpoint.url.as_str();
         // One transport for both connections below, so they share its ssh.
-        let over_ssh = url
+        let ssh_spec = url
             .starts_with("ssh://")
-            .then(|| ssh::SshSpec::parse(url).map(ssh::transport))
+            .then(|| ssh::SshSpec::parse(url))
             .transpose()
             .map_err(unreachable)?;
+        let reached = match &ssh_spec {
+            Some(spec) => format!("over SSH: {} {}", spec.program, spec.args().join(" ")),
+            None => match url.strip_prefix("unix://") {
+                Some(path) => format!("through the socket {path}"),
+                None => "over TCP".to_string(),
+            },
+        };
+        let over_ssh = ssh_spec.map(ssh::transport);
         let timeout = if over_ssh.is_some() {
             SSH_CONNECT_TIMEOUT
         } else {
@@ -166,7 +177,12 @@ impl Engine {
                 let server = tokio::time::timeout(timeout, docker.version())
                     .await
                     .map_err(|_| unreachable(format!("no answer within {} s", timeout.as_secs())))?
-                    .map_err(|e| unreachable(error_chain(&e)))?;
+                    .map_err(|e| match over_ssh {
+                        // ssh's own words are the innermost cause; hyper's
+                        // wrapping around them says nothing more.
+                        Some(_) => unreachable(innermost(&e)),
+                        None => unreachable(error_chain(&e)),
+                    })?;
                 (
                     server.api_version.unwrap_or_default(),
                     server.version.unwrap_or_else(|| "unknown".into()),
@@ -179,6 +195,7 @@ impl Engine {
         let api_version = format!("{}.{}", api.major_version, api.minor_version);
         Ok(Engine {
             docker,
+            reached,
             endpoint,
             version,
             api_version,
@@ -225,6 +242,15 @@ fn is_conflict(e: &BollardError) -> bool {
 
 fn is_not_modified(e: &BollardError) -> bool {
     status_code(e) == Some(304)
+}
+
+/// The innermost cause of an error.
+fn innermost(e: &dyn std::error::Error) -> String {
+    let mut cause = e;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
 }
 
 /// An error and its causes, innermost last ("connection refused" is

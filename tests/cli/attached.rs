@@ -151,7 +151,7 @@ assert "uploads" in [b["Name"] for b in s3.list_buckets()["Buckets"]]
     }
 }
 
-const EXTERNAL_SERVICES: &str = r#"  redis:
+pub(crate) const EXTERNAL_SERVICES: &str = r#"  redis:
     external:
       url: "${MANAGED_REDIS_URL}"
   mailhog:

@@ -59,7 +59,7 @@ connection.close()
 print("databases ok", token)
 "#;
 
-const ALL: &str = "services:
+pub(crate) const ALL: &str = "services:
   postgres: {}
   mysql:
     env_prefix: MY_

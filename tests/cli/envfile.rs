@@ -142,7 +142,7 @@ fn git(dir: &std::path::Path, args: &[&str]) {
 }
 
 /// Pinned ports let `env --write` work without starting anything.
-const PINNED: &str = "services:\n  redis:\n    ports: { redis: 16999 }\n";
+pub(crate) const PINNED: &str = "services:\n  redis:\n    ports: { redis: 16999 }\n";
 
 #[test]
 fn git_ignore_warning_in_both_directions() {

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-const THREE: &str = "services:\n  redis: {}\n  mailhog: {}\n  minio:\n    buckets: [uploads]\n";
+pub(crate) const THREE: &str =
+    "services:\n  redis: {}\n  mailhog: {}\n  minio:\n    buckets: [uploads]\n";
 
 fn signal(child: &mut ChildGuard, sig: &str) {
     let ok = Command::new("kill")

@@ -3,7 +3,7 @@
 
 use crate::common::*;
 
-const SERVICES: &str = r#"services:
+pub(crate) const SERVICES: &str = r#"services:
   redis: {}
   sessions:
     template: redis

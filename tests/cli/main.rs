@@ -26,6 +26,12 @@
 //! - `reconcile`: idempotent `up`, recreate only what changed, prune,
 //!   stable ports, `run`, JSON, `logs`, a closed stdout, a damaged state
 //!   file.
+//! - `schema`: `devsvc schema` checked by a real JSON Schema validator:
+//!   README's examples, the tests' files, `init`'s starter and the
+//!   templates pass; shape mistakes of `config_errors` fail, the rest are
+//!   listed with why. No engine.
+//! - `ssh`: a remote engine through a real sshd on 127.0.0.1 (key only):
+//!   `up`, real clients, `down`; a wrong key and a host without docker.
 //! - `up_down`: the repository's services.yaml end to end with real
 //!   clients; `down --volumes` leaves nothing; loopback-only ports; both
 //!   mail catchers.
@@ -41,4 +47,6 @@ mod faults;
 mod instances;
 mod open;
 mod reconcile;
+mod schema;
+mod ssh;
 mod up_down;

@@ -7,7 +7,7 @@ use std::os::unix::fs::MetadataExt;
 
 use crate::common::*;
 
-const TWO: &str = "services:\n  redis: {}\n  mailhog: {}\n";
+pub(crate) const TWO: &str = "services:\n  redis: {}\n  mailhog: {}\n";
 
 /// service -> container ID, as the engine reports them.
 fn container_ids(project: &str) -> BTreeMap<String, String> {
@@ -297,6 +297,7 @@ fn a_closed_stdout_ends_output_quietly_for_every_command() {
         &["doctor"],
         &["up"],
         &["completions", "bash"],
+        &["schema"],
     ] {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader); // nobody reads: the first write meets a closed pipe
