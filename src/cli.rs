@@ -61,8 +61,26 @@ pub struct Cli {
         value_parser = clap::value_parser!(u32).range(0..=MAX_STOP_GRACE_SECS)
     )]
     pub stop_grace: u32,
+    /// Where snapshots are kept (default: `snapshots/` in the state folder).
+    #[arg(long, env = "DEVSVC_SNAPSHOT_DIR", global = true)]
+    pub snapshot_dir: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// What `devsvc snapshot` does.
+#[derive(Debug, Subcommand)]
+pub enum SnapshotAction {
+    /// Save the data of services (all that keep data when none are named);
+    /// each is stopped while its data is copied, then started again.
+    Save { name: String, services: Vec<String> },
+    /// Put saved data back (all services in the snapshot when none are
+    /// named); the others keep running untouched.
+    Restore { name: String, services: Vec<String> },
+    /// The project's snapshots.
+    List,
+    /// Remove a snapshot.
+    Rm { name: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +93,10 @@ pub enum Command {
         /// Also remove the project's data volumes.
         #[arg(long, env = "DEVSVC_VOLUMES")]
         volumes: bool,
+        /// With --volumes: per-branch data of every branch, not only the
+        /// current one's.
+        #[arg(long, requires = "volumes")]
+        all_branches: bool,
     },
     /// One row per service: state, readiness, ports, image.
     Status,
@@ -113,6 +135,20 @@ pub enum Command {
         /// Number of lines from the end (default: all).
         #[arg(long, env = "DEVSVC_TAIL", default_value = "all", value_parser = parse_tail)]
         tail: String,
+    },
+    /// Save and restore service data.
+    Snapshot {
+        #[command(subcommand)]
+        action: SnapshotAction,
+    },
+    /// Apply seed data again to running services: where their data is
+    /// empty, or with --force over it.
+    Seed {
+        services: Vec<String>,
+        /// Apply over existing data: seeded keys and objects get their
+        /// seeded values back; everything else stays.
+        #[arg(long)]
+        force: bool,
     },
     /// Open a service's web UI (mail viewer, console) in the browser, or
     /// print its address when there is no browser or no terminal.

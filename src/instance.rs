@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::probe::{Login, Probe};
 use crate::provision::S3Target;
 use crate::render::Values;
-use crate::template::ProbeSpec;
+use crate::template::{ProbeSpec, RedisLogin, SeedSpec};
 
 pub(crate) struct Instance {
     pub service: String,
@@ -34,8 +34,25 @@ pub(crate) struct Instance {
     pub exports: IndexMap<String, String>,
     /// The web UI's address, when the service has one.
     pub web: Option<String>,
+    /// Where its seed data goes, when it has some.
+    pub seed: Option<SeedTarget>,
     /// Where each named port is reached, for the summary table.
     pub host_ports: Vec<NamedPort>,
+}
+
+/// A service's seed data and where it goes.
+#[derive(Debug, Clone)]
+pub(crate) struct SeedTarget {
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) to: SeedTo,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum SeedTo {
+    /// Commands sent to Redis on this host port.
+    Redis { port: u16, password: Option<String> },
+    /// Buckets of the service's S3 API.
+    S3,
 }
 
 /// A service's named port and the host port it is published on.
@@ -79,6 +96,8 @@ pub(crate) struct Endpoints {
     pub admin: Option<Probe>,
     /// The web UI's address.
     pub web: Option<String>,
+    /// Where seed data goes, when the service has some.
+    pub seed: Option<SeedTarget>,
     values: Values,
 }
 
@@ -179,12 +198,30 @@ pub(crate) fn endpoints(
         .map(|(k, v)| Ok((k.clone(), render(v)?)))
         .collect::<Result<IndexMap<_, _>>>()?;
     let web = spec.web.as_deref().map(render).transpose()?;
+    let seed = spec
+        .seed
+        .as_ref()
+        .map(|seed| {
+            let to = match &seed.how {
+                SeedSpec::Redis(RedisLogin { port, password }) => SeedTo::Redis {
+                    port: port_of(port)?,
+                    password: password.as_deref().map(render).transpose()?,
+                },
+                SeedSpec::S3 => SeedTo::S3,
+            };
+            Ok::<_, Error>(SeedTarget {
+                path: seed.path.clone(),
+                to,
+            })
+        })
+        .transpose()?;
     Ok(Endpoints {
         exports,
         probes,
         s3,
         admin,
         web,
+        seed,
         values,
     })
 }
@@ -211,7 +248,7 @@ impl ProbeRenderer<'_> {
             self.login(port, user, password, database)
         };
         Ok(match p {
-            ProbeSpec::Redis { port, password } => Probe::Redis {
+            ProbeSpec::Redis(RedisLogin { port, password }) => Probe::Redis {
                 port: port_of(port)?,
                 password: password
                     .as_deref()
@@ -289,6 +326,7 @@ pub(crate) fn render(
         user: spec.user.clone(),
         exports: endpoints.exports,
         web: endpoints.web,
+        seed: endpoints.seed,
         host_ports: spec
             .ports
             .iter()
@@ -340,15 +378,20 @@ fn container(
             .collect(),
         host_ip: placement.host_ip.clone(),
         volume: spec.data.as_ref().map(|path| VolumeMount {
-            name: volume_name(project, &spec.name),
+            name: spec
+                .volume
+                .clone()
+                .unwrap_or_else(|| volume_name(project, &spec.name)),
             path: path.clone(),
             password: password.filter(|_| generated).map(str::to_string),
+            branch: spec.data_branch.clone(),
         }),
         network: placement.network.clone(),
         alias: spec.name.clone(),
         hostname: spec.hostname.as_deref().map(render).transpose()?,
         stop_grace: placement.stop_grace,
         files: init_files(spec)?,
+        restore: None,
     })
 }
 

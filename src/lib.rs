@@ -20,6 +20,7 @@ mod discovery;
 mod engine;
 mod exports;
 mod external;
+mod gitbranch;
 mod gitignore;
 mod instance;
 mod interpolate;

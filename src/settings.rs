@@ -50,6 +50,8 @@ pub(crate) struct Settings {
     /// desktop's opener (`xdg-open`, macOS `open`) when devsvc runs on a
     /// terminal; `None`: print the address instead.
     pub(crate) browser: Option<String>,
+    /// Where snapshots are kept; `None`: the state folder's `snapshots/`.
+    pub(crate) snapshot_dir: Option<PathBuf>,
     /// `$GITHUB_ENV`: the file GitHub Actions reads variables from.
     pub(crate) github_env: Option<PathBuf>,
     /// The process environment, for `${VAR}` in services.yaml.
@@ -91,6 +93,7 @@ impl Settings {
                 exists: Box::new(|p| p.exists()),
             }),
             browser: browser(&var),
+            snapshot_dir: cli.snapshot_dir.clone(),
             github_env: var("GITHUB_ENV").map(PathBuf::from),
             variables: std::env::vars().collect(),
             http,

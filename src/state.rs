@@ -10,12 +10,16 @@ use serde::{Deserialize, Serialize};
 use crate::atomic;
 use crate::error::{Error, Result};
 
-#[derive(Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
 struct Data {
     #[serde(default)]
     secrets: BTreeMap<String, String>,
     #[serde(default)]
     ports: BTreeMap<String, u16>,
+    /// Services whose seed data is still to be applied to new data, with
+    /// the volume that holds it ("" for a container's own layer).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    seeds_pending: BTreeMap<String, String>,
 }
 
 pub(crate) struct State {
@@ -44,10 +48,7 @@ impl State {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Data::default(),
             Err(e) => return Err(Error::io(path, e)),
         };
-        let saved = Data {
-            secrets: data.secrets.clone(),
-            ports: data.ports.clone(),
-        };
+        let saved = data.clone();
         Ok(State {
             path: path.to_path_buf(),
             data,
@@ -81,6 +82,24 @@ impl State {
         self.data.ports.insert(format!("{service}/{port}"), host);
     }
 
+    /// The data (a volume's name, "" for a container's own layer) the
+    /// service's seed still has to go into, if any.
+    pub(crate) fn seed_pending(&self, service: &str) -> Option<&str> {
+        self.data.seeds_pending.get(service).map(String::as_str)
+    }
+
+    /// Remembers that new data awaits its seed, until `seed_applied`: so
+    /// a run that stops before seeding leaves it for the next `up`.
+    pub(crate) fn set_seed_pending(&mut self, service: &str, data: &str) {
+        self.data
+            .seeds_pending
+            .insert(service.to_string(), data.to_string());
+    }
+
+    pub(crate) fn seed_applied(&mut self, service: &str) {
+        self.data.seeds_pending.remove(service);
+    }
+
     /// Drops the service's remembered host ports, so new ones are chosen.
     pub(crate) fn forget_ports(&mut self, service: &str) {
         let prefix = format!("{service}/");
@@ -97,10 +116,7 @@ impl State {
         }
         let bytes = serde_json::to_vec_pretty(&self.data).expect("state serialises");
         atomic::write(&self.path, &bytes, 0o600)?;
-        self.saved = Data {
-            secrets: self.data.secrets.clone(),
-            ports: self.data.ports.clone(),
-        };
+        self.saved = self.data.clone();
         Ok(())
     }
 }

@@ -70,6 +70,9 @@ pub(crate) struct Template {
     /// Present when the service speaks S3 and can create `buckets`.
     #[serde(default)]
     pub s3: Option<S3Api>,
+    /// Present when the service takes `seed:` data, and how it is applied.
+    #[serde(default)]
+    pub seed: Option<SeedSpec>,
     /// The service's web UI (a mail viewer, a console), which `devsvc open`
     /// opens and `status` shows, e.g. `http://{{host}}:{{port.http}}`.
     #[serde(default)]
@@ -124,15 +127,7 @@ fn password_length<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<
 #[schemars(rename = "Probe")]
 pub(crate) enum ProbeSpec {
     /// RESP `PING` answered by `+PONG` (after `AUTH` when a password is given).
-    Redis {
-        /// The port's name in the template.
-        #[schemars(with = "Text")]
-        port: String,
-        /// The password to `AUTH` with.
-        #[serde(default)]
-        #[schemars(with = "Option<Text>")]
-        password: Option<String>,
-    },
+    Redis(RedisLogin),
     /// An SMTP `220` greeting.
     Smtp {
         /// The port's name in the template.
@@ -230,7 +225,7 @@ fn ok_status() -> u16 {
 impl ProbeSpec {
     pub(crate) fn port(&self) -> &str {
         match self {
-            ProbeSpec::Redis { port, .. }
+            ProbeSpec::Redis(RedisLogin { port, .. })
             | ProbeSpec::Smtp { port }
             | ProbeSpec::Http { port, .. }
             | ProbeSpec::Tcp { port }
@@ -244,7 +239,9 @@ impl ProbeSpec {
     /// The values that may hold `{{placeholders}}`.
     pub(crate) fn texts(&self) -> Vec<&str> {
         match self {
-            ProbeSpec::Redis { password, .. } => password.iter().map(String::as_str).collect(),
+            ProbeSpec::Redis(RedisLogin { password, .. }) => {
+                password.iter().map(String::as_str).collect()
+            }
             ProbeSpec::Postgres {
                 user,
                 password,
@@ -269,6 +266,32 @@ impl ProbeSpec {
             | ProbeSpec::Memcached { .. } => Vec::new(),
         }
     }
+}
+
+/// A Redis port, by its name in the template, and the password to `AUTH`
+/// with (probes and seeds log in alike).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RedisLogin {
+    /// The port's name in the template.
+    #[schemars(with = "Text")]
+    pub(crate) port: String,
+    /// The password to `AUTH` with.
+    #[serde(default)]
+    #[schemars(with = "Option<Text>")]
+    pub(crate) password: Option<String>,
+}
+
+/// How a template applies a service's `seed:`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+#[schemars(rename = "Seed")]
+pub(crate) enum SeedSpec {
+    /// `seed:` is a file of Redis commands, one per line, sent to this port.
+    Redis(RedisLogin),
+    /// `seed:` is a folder with one subfolder per bucket, uploaded through
+    /// the template's `s3:` API.
+    S3,
 }
 
 /// The S3 API a template offers for creating buckets.
@@ -361,10 +384,10 @@ mod tests {
         assert_eq!(redis.image, "redis:7.4-alpine");
         assert!(matches!(
             &redis.ready[0],
-            ProbeSpec::Redis {
+            ProbeSpec::Redis(RedisLogin {
                 password: Some(_),
                 ..
-            }
+            })
         ));
         let mailhog = load("mailhog");
         assert_eq!(mailhog.image, "mailhog/mailhog:v1.0.1");

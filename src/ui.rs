@@ -174,6 +174,13 @@ impl Task {
         }
     }
 
+    /// Replaces the task's message (a running count, say).
+    pub(crate) fn status(&self, text: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(text.to_string());
+        }
+    }
+
     /// Whether `detail` shows anything (a terminal), so callers can skip
     /// the work of finding one.
     pub(crate) fn shows_detail(&self) -> bool {

@@ -15,6 +15,8 @@ mod logs;
 mod open;
 mod run_cmd;
 mod schema;
+mod seed;
+mod snapshot;
 mod status;
 mod up;
 
@@ -36,7 +38,11 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
     let done = |r: Result<()>| r.map(|()| 0);
     match command {
         Command::Up { services } => done(up::run(ctx, &services).await),
-        Command::Down { services, volumes } => done(down::run(ctx, &services, volumes).await),
+        Command::Down {
+            services,
+            volumes,
+            all_branches,
+        } => done(down::run(ctx, &services, volumes, all_branches).await),
         Command::Status => done(status::run(ctx).await),
         Command::Config => done(config_cmd::run(ctx)),
         Command::Init => done(init::run(ctx)),
@@ -52,6 +58,8 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
             tail,
         } => done(logs::run(ctx, &service, follow, &tail).await),
         Command::Open { service } => done(open::run(ctx, &service).await),
+        Command::Seed { services, force } => done(seed::run(ctx, &services, force).await),
+        Command::Snapshot { action } => done(snapshot::run(ctx, action).await),
         Command::Run { up, down, command } => run_cmd::run(ctx, up, down, &command).await,
         Command::Doctor => doctor::run(ctx).await,
         Command::Completions { shell } => {

@@ -24,7 +24,7 @@ pub(crate) async fn run(
     }
     .await;
     if tear_down {
-        let downed = down::down(ctx, &[], true).await;
+        let downed = down::down(ctx, &[], true, false).await;
         if let (Ok(_), Err(e)) = (&outcome, downed) {
             return Err(e);
         }

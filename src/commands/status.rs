@@ -53,7 +53,33 @@ pub(crate) async fn run(ctx: &Context) -> Result<()> {
             serde_json::to_string_pretty(&json_rows(&rows, &host)).expect("status serialises");
         ctx.ui.data(&format!("{json}\n"))
     } else {
-        ctx.ui.data(&text_table(&rows, &orphans, &host))
+        ctx.ui.data(&text_table(&rows, &orphans, &host))?;
+        ctx.ui.data(&data_note(&project))
+    }
+}
+
+/// Whose data is live, when some follows the git branch.
+fn data_note(project: &Project) -> String {
+    let per_branch: Vec<&str> = project
+        .services
+        .iter()
+        .filter(|s| s.per_branch && s.data.is_some())
+        .map(|s| s.name.as_str())
+        .collect();
+    let branch = project
+        .services
+        .iter()
+        .find_map(|s| s.data_branch.as_deref());
+    match (per_branch.as_slice(), branch) {
+        ([], _) => String::new(),
+        (names, Some(branch)) => format!(
+            "\ndata of branch `{branch}` is live for {}\n",
+            names.join(", ")
+        ),
+        (names, None) => format!(
+            "\nnot in a git repository: {} keep one set of data\n",
+            names.join(", ")
+        ),
     }
 }
 
@@ -152,6 +178,7 @@ fn json_rows(rows: &[Row], host: &str) -> Vec<serde_json::Value> {
                 "ports": ports,
                 "image": row.image(),
                 "web": row.web,
+                "data_branch": row.spec.data_branch,
             })
         })
         .collect()

@@ -74,6 +74,17 @@ pub(crate) struct Project {
     /// the engine's default bridge (the default).
     pub network: bool,
     pub services: Vec<ServiceSpec>,
+    /// Some service asks for data per branch, but services.yaml is not in
+    /// a git repository: they keep one set.
+    pub per_branch_without_git: bool,
+}
+
+/// A service's seed data and how its template applies it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub(crate) struct Seed {
+    pub path: PathBuf,
+    #[serde(skip)]
+    pub how: crate::template::SeedSpec,
 }
 
 /// A container port and, when pinned, the host port it is published on.
@@ -118,6 +129,17 @@ pub(crate) struct ServiceSpec {
     /// SQL files run once on a fresh volume, in order (paths relative to
     /// services.yaml, resolved).
     pub init: Vec<PathBuf>,
+    /// One set of data per git branch (`data: per-branch`).
+    pub per_branch: bool,
+    /// The data volume's name (with the branch's suffix when per-branch);
+    /// `None` when the service keeps no data.
+    pub volume: Option<String>,
+    /// The branch whose data the volume holds, when per-branch in a git
+    /// repository.
+    pub data_branch: Option<String>,
+    /// The seed data (a file or folder, resolved) and how the template
+    /// applies it.
+    pub seed: Option<Seed>,
     /// Where the image picks init files up.
     pub init_dir: Option<String>,
     /// A login that may create databases.
@@ -238,12 +260,16 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
         .help("for example:\n    services:\n      redis: {}")
         .place_at(&file, 1, 1));
     };
-    let entries = apply_profile(
+    let mut entries = apply_profile(
         services.value,
         raw.profiles.unwrap_or_default(),
         options.profile,
     )?;
-    let specs = active_services(&file, dir, entries, &image_prefix, options.profile)?;
+    for (_, service) in entries.values_mut() {
+        service.data = service.data.or(raw.data);
+    }
+    let mut specs = active_services(&file, dir, entries, &image_prefix, options.profile)?;
+    let per_branch_without_git = name_volumes(&name, dir, &mut specs);
     if specs.is_empty() {
         return Err(Error::Usage(format!(
             "no service is active in {} under profile `{}`",
@@ -258,9 +284,31 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
         env_file: dir.join(raw.env_file.unwrap_or_else(|| ".env".into())),
         network: raw.network.unwrap_or(false),
         services: specs.into_iter().map(|(_, s)| s).collect(),
+        per_branch_without_git,
     };
     check_used_variables(&file, &project, &interpolated.missing)?;
     Ok(project)
+}
+
+/// Names each service's data volume: per-branch data gets the branch's
+/// suffix. Returns whether some service wanted per-branch data outside a
+/// git repository (it then keeps one set).
+fn name_volumes(
+    project: &str,
+    dir: &Path,
+    specs: &mut [(serde_saphyr::Location, ServiceSpec)],
+) -> bool {
+    let wanted = specs.iter().any(|(_, s)| s.per_branch && s.data.is_some());
+    let branch = wanted.then(|| crate::gitbranch::current(dir)).flatten();
+    for (_, spec) in specs.iter_mut().filter(|(_, s)| s.data.is_some()) {
+        let base = crate::instance::volume_name(project, &spec.name);
+        spec.data_branch = branch.clone().filter(|_| spec.per_branch);
+        spec.volume = Some(match &spec.data_branch {
+            Some(branch) => format!("{base}-{}", crate::gitbranch::slug(branch)),
+            None => base,
+        });
+    }
+    wanted && branch.is_none()
 }
 
 /// `-p` wins over `project:`, which wins over the folder's name.

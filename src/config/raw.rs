@@ -31,6 +31,9 @@ pub(crate) struct RawFile {
     /// other by service name; default false (the engine's default bridge).
     #[schemars(with = "Option<schema::Flag>")]
     pub(super) network: Option<bool>,
+    /// `per-branch`: every service keeps one set of data per git branch
+    /// (default `shared`: one set).
+    pub(super) data: Option<DataMode>,
     /// The services: the key is the service name, and the template
     /// defaults to the key.
     #[schemars(
@@ -53,6 +56,17 @@ pub(super) struct RawProfile {
     #[serde(default)]
     #[schemars(with = "schema::Services<Option<RawService>>")]
     pub(super) services: IndexMap<String, Spanned<Option<RawService>>>,
+}
+
+/// Whose data a volume holds.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum DataMode {
+    /// One set of data, whatever the branch.
+    Shared,
+    /// One set of data per git branch, behind the same ports and
+    /// passwords.
+    PerBranch,
 }
 
 /// One entry under `services:`; every key is optional.
@@ -99,6 +113,14 @@ pub(super) struct RawService {
     /// services.yaml (database templates).
     #[schemars(with = "Option<Vec<schema::SqlFile>>")]
     pub(super) init: Option<Vec<Spanned<String>>>,
+    /// Data the service starts with, applied once to new data (and again by
+    /// `devsvc seed`): a file of Redis commands, or a folder of S3 buckets,
+    /// relative to services.yaml.
+    #[schemars(with = "Option<schema::Text>")]
+    pub(super) seed: Option<Spanned<String>>,
+    /// `per-branch`: one set of data per git branch; `shared`: one set
+    /// (default: the file's top-level `data:`).
+    pub(super) data: Option<DataMode>,
     /// A fixed password instead of a generated one (templates that take
     /// one).
     #[schemars(with = "Option<schema::Text>", extend("minLength" = 1))]
@@ -131,6 +153,8 @@ impl RawService {
             buckets: over.buckets.or(self.buckets),
             databases: over.databases.or(self.databases),
             init: over.init.or(self.init),
+            seed: over.seed.or(self.seed),
+            data: over.data.or(self.data),
             password: over.password.or(self.password),
             external: over.external.or(self.external),
             profiles: over.profiles.or(self.profiles),

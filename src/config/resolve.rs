@@ -8,11 +8,11 @@ use serde_saphyr::{Location, Spanned};
 
 use super::mistake::Mistake;
 use super::names::{is_env_name, validate_bucket, validate_database, validate_name};
-use super::raw::RawService;
-use super::{External, Password, PortSpec, ServiceSpec, mask_url};
+use super::raw::{DataMode, RawService};
+use super::{External, Password, PortSpec, Seed, ServiceSpec, mask_url};
 use crate::render::placeholders;
 use crate::suggest::{closest, did_you_mean};
-use crate::template::{self, PasswordRule, Template};
+use crate::template::{self, PasswordRule, RedisLogin, SeedSpec, Template};
 
 /// A built-in template by name, or an "unknown template" mistake.
 fn builtin(name: &str, at: Option<Location>) -> Result<Template, Mistake> {
@@ -47,6 +47,7 @@ pub(super) fn resolve_service(
     let buckets = buckets(&template_name, &template, raw.buckets.take())?;
     let databases = databases(&template_name, &template, raw.databases.take())?;
     let init = init_files(&template_name, &template, raw.init.take(), dir)?;
+    let seed = seed(&template_name, &template, raw.seed.take(), dir, &buckets)?;
     let prefix = env_prefix(raw.env_prefix.take())?;
     let external = match raw.external.take() {
         Some(e) => {
@@ -81,6 +82,10 @@ pub(super) fn resolve_service(
         user: template.user,
         databases,
         init,
+        seed,
+        per_branch: matches!(raw.data, Some(DataMode::PerBranch)),
+        volume: None,
+        data_branch: None,
         init_dir: template.init_dir,
         admin: template.admin,
         web: template.web,
@@ -262,6 +267,70 @@ fn init_files(
         .collect()
 }
 
+/// `seed:`, relative to services.yaml: a file or a folder, as the
+/// template applies it.
+fn seed(
+    template_name: &str,
+    template: &Template,
+    given: Option<Spanned<String>>,
+    dir: &Path,
+    buckets: &[String],
+) -> Result<Option<Seed>, Mistake> {
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let Some(how) = template.seed.clone() else {
+        return Err(Mistake::new(format!(
+            "template `{template_name}` takes no seed data, so it takes no `seed`"
+        ))
+        .at(given.referenced));
+    };
+    let path = dir.join(&given.value);
+    let (fits, wanted) = match how {
+        SeedSpec::S3 => (path.is_dir(), "a folder with one subfolder per bucket"),
+        SeedSpec::Redis(_) => (path.is_file(), "a file of Redis commands"),
+    };
+    if !fits {
+        return Err(Mistake::new(format!(
+            "seed `{}` must be {wanted} (looked at {})",
+            given.value,
+            path.display()
+        ))
+        .at(given.referenced));
+    }
+    if how == SeedSpec::S3 {
+        check_bucket_folders(&path, buckets).map_err(|m| Mistake::new(m).at(given.referenced))?;
+    }
+    Ok(Some(Seed { path, how }))
+}
+
+/// An S3 seed folder holds one folder per bucket, each one of `buckets:`.
+fn check_bucket_folders(path: &Path, buckets: &[String]) -> Result<(), String> {
+    let entries = std::fs::read_dir(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut found = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !entry.path().is_dir() || name.starts_with('.') {
+            continue;
+        }
+        found += 1;
+        if !buckets.contains(&name) {
+            return Err(format!(
+                "seed folder `{name}` in {} is not one of the buckets ({}); add it to `buckets:` or rename the folder",
+                path.display(),
+                buckets.join(", ")
+            ));
+        }
+    }
+    if found == 0 {
+        return Err(format!(
+            "seed {} holds no bucket folders: put each bucket's files in a folder named after it",
+            path.display()
+        ));
+    }
+    Ok(())
+}
+
 fn env_prefix(prefix: Option<Spanned<String>>) -> Result<String, Mistake> {
     match prefix {
         Some(p) if !p.value.is_empty() && !is_env_name(&p.value) => Err(Mistake::new(format!(
@@ -327,6 +396,17 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
     texts.extend(spec.command.iter().flatten().map(String::as_str));
     texts.extend(spec.hostname.iter().map(String::as_str));
     texts.extend(spec.web.iter().map(String::as_str));
+    if let Some(Seed {
+        how:
+            SeedSpec::Redis(RedisLogin {
+                password: Some(password),
+                ..
+            }),
+        ..
+    }) = &spec.seed
+    {
+        texts.push(password.as_str());
+    }
     for probe in spec.ready.iter().chain(&spec.admin) {
         texts.extend(probe.texts());
     }

@@ -120,10 +120,14 @@ impl Engine {
             .create_container(Some(options), body)
             .await
             .map_err(|e| Error::engine(format!("creating container {}", spec.name), e))?;
-        let started = match self.copy_files(&created.id, &spec.files).await {
-            Ok(()) => self.start(&created.id, &spec.name).await,
-            Err(e) => Err(e),
-        };
+        let started = async {
+            self.copy_files(&created.id, &spec.files).await?;
+            if let Some((archive, into)) = &spec.restore {
+                self.load_folder(&created.id, into, archive, |_| {}).await?;
+            }
+            self.start(&created.id, &spec.name).await
+        }
+        .await;
         if let Err(e) = started {
             // Leave no container that never ran (its ports may be retried).
             let _ = self
@@ -177,15 +181,20 @@ impl Engine {
     }
 
     /// Stops (SIGTERM, then SIGKILL after `grace`) and removes a container.
-    pub(crate) async fn remove_container(&self, id: &str, grace: Duration) -> Result<()> {
+    /// Stops a container gracefully (SIGTERM, SIGKILL after `grace`); one
+    /// already stopped or gone is fine.
+    pub(crate) async fn stop(&self, id: &str, grace: Duration) -> Result<()> {
         let grace = i32::try_from(whole_seconds(grace)).unwrap_or(i32::MAX);
         let stop = StopContainerOptionsBuilder::default().t(grace).build();
         match self.docker.stop_container(id, Some(stop)).await {
-            Ok(()) => {}
-            Err(e) if is_not_found(&e) => return Ok(()),
-            Err(e) if is_not_modified(&e) => {}
-            Err(e) => return Err(Error::engine(format!("stopping container {id}"), e)),
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) || is_not_modified(&e) => Ok(()),
+            Err(e) => Err(Error::engine(format!("stopping container {id}"), e)),
         }
+    }
+
+    pub(crate) async fn remove_container(&self, id: &str, grace: Duration) -> Result<()> {
+        self.stop(id, grace).await?;
         // `v` also removes anonymous volumes the image declared; named
         // volumes stay until `down --volumes`.
         let remove = RemoveContainerOptionsBuilder::default()
@@ -273,6 +282,9 @@ fn volume_mount(volume: &VolumeMount, container_labels: &HashMap<String, String>
         .collect();
     if let Some(password) = &volume.password {
         labels.insert(LABEL_PASSWORD.to_string(), password.clone());
+    }
+    if let Some(branch) = &volume.branch {
+        labels.insert(LABEL_BRANCH.to_string(), branch.clone());
     }
     Mount {
         target: Some(volume.path.clone()),

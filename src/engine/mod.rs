@@ -10,6 +10,7 @@ use bollard::errors::Error as BollardError;
 use crate::discovery::Endpoint;
 use crate::error::{Error, Result};
 
+mod archives;
 mod containers;
 mod error;
 mod images;
@@ -32,6 +33,8 @@ pub(crate) const LABEL_PARTS: &str = "dev.devsvc.config-parts";
 /// with, so a lost state folder cannot lock the user out of their data.
 /// (Whoever can read labels can read the volume itself.)
 pub(crate) const LABEL_PASSWORD: &str = "dev.devsvc.password";
+/// On a volume of per-branch data: the git branch it belongs to.
+pub(crate) const LABEL_BRANCH: &str = "dev.devsvc.branch";
 
 /// The oldest Engine API devsvc speaks (Docker 20.10); newer engines are
 /// negotiated up to what both sides know.
@@ -88,6 +91,8 @@ pub(crate) struct VolumeMount {
     pub(crate) path: String,
     /// The generated password, kept as a label when the volume is created.
     pub(crate) password: Option<String>,
+    /// The git branch whose data it holds (`data: per-branch`), a label.
+    pub(crate) branch: Option<String>,
 }
 
 /// Everything needed to create one container.
@@ -112,6 +117,9 @@ pub(crate) struct ContainerSpec {
     /// Files put into the container before it first starts (through the
     /// engine's archive API, so a remote engine gets them too).
     pub files: Vec<FileCopy>,
+    /// A saved data folder (a snapshot's tar file) unpacked under this
+    /// container path before the first start.
+    pub restore: Option<(std::path::PathBuf, String)>,
 }
 
 /// A file to place in a container: its absolute path there, and contents.

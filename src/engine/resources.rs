@@ -110,12 +110,12 @@ impl Engine {
         Ok(removed)
     }
 
-    /// Removes the project's volumes (those named in `only`, when given);
-    /// returns their names.
+    /// Removes the project's volumes that `wanted` picks (by name and
+    /// labels); returns their names.
     pub(crate) async fn remove_volumes(
         &self,
         project: &str,
-        only: Option<&[String]>,
+        wanted: impl Fn(&str, &HashMap<String, String>) -> bool,
     ) -> Result<Vec<String>> {
         let options = ListVolumesOptionsBuilder::default()
             .filters(&label_filter(project))
@@ -126,12 +126,11 @@ impl Engine {
             .await
             .map_err(|e| Error::engine("listing volumes", e))?;
         let mut removed = Vec::new();
-        let wanted = |name: &String| only.is_none_or(|names| names.contains(name));
         for volume in list
             .volumes
             .unwrap_or_default()
             .into_iter()
-            .filter(|v| wanted(&v.name))
+            .filter(|v| wanted(&v.name, &v.labels))
         {
             let remove = RemoveVolumeOptionsBuilder::default().force(true).build();
             match self.docker.remove_volume(&volume.name, Some(remove)).await {

@@ -1,15 +1,22 @@
 //! Taking a project down: stop and remove its containers (only those
 //! carrying its labels), then its network, and its volumes when asked.
+use std::collections::HashMap;
+
 use futures_util::future::try_join_all;
 
 use super::select;
 use crate::context::Context;
+use crate::engine::LABEL_SERVICE;
 use crate::error::Result;
-use crate::instance;
 
 /// Removes the named services' containers (all when none, and then the
 /// network too), and their volumes with `volumes`.
-pub(crate) async fn down(ctx: &Context, services: &[String], volumes: bool) -> Result<()> {
+pub(crate) async fn down(
+    ctx: &Context,
+    services: &[String],
+    volumes: bool,
+    all_branches: bool,
+) -> Result<()> {
     let project = ctx.load_project()?;
     if !services.is_empty() {
         select(&project, services)?;
@@ -38,17 +45,23 @@ pub(crate) async fn down(ctx: &Context, services: &[String], volumes: bool) -> R
     }
     if volumes {
         // Only volumes carrying this project's label; with services named,
-        // only theirs.
-        let only: Option<Vec<String>> = (!services.is_empty()).then(|| {
-            services
-                .iter()
-                .map(|s| instance::volume_name(&project.name, s))
-                .collect()
-        });
-        for volume in engine
-            .remove_volumes(&project.name, only.as_deref())
-            .await?
-        {
+        // only theirs; of a per-branch service only the volume of the
+        // current branch's data, unless all branches are asked for.
+        let wanted = |name: &str, labels: &HashMap<String, String>| {
+            let Some(service) = labels.get(LABEL_SERVICE) else {
+                return services.is_empty();
+            };
+            if !services.is_empty() && !services.contains(service) {
+                return false;
+            }
+            match project.services.iter().find(|s| &s.name == service) {
+                Some(spec) if spec.per_branch && !all_branches => {
+                    spec.volume.as_deref() == Some(name)
+                }
+                _ => true,
+            }
+        };
+        for volume in engine.remove_volumes(&project.name, wanted).await? {
             ctx.ui
                 .event(&project.name, &format!("removed volume {volume}"));
         }

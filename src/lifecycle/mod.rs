@@ -1,5 +1,6 @@
 //! What commands do to a project, below the commands themselves: bring it
-//! up, take it down, read its variables, write its env file. Commands call
+//! up, take it down, save and restore its data, read its variables, write
+//! its env file. Commands call
 //! these; these never call commands.
 use indexmap::IndexMap;
 
@@ -11,6 +12,7 @@ use crate::gitignore;
 use crate::suggest;
 
 pub(crate) mod down;
+pub(crate) mod snapshot;
 pub(crate) mod up;
 pub(crate) mod variables;
 

@@ -21,6 +21,7 @@ use crate::engine::{self, Engine, Fault, LABEL_PASSWORD, LABEL_PROJECT, Observed
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::instance::{self, Instance, Placement};
+use crate::lock::ProjectLock;
 use crate::plan::{Action, Desired, Removal, plan};
 use crate::ports;
 use crate::probe;
@@ -51,6 +52,8 @@ struct Unit<'a> {
     instance: Instance,
     action: Action,
     outcome: Result<()>,
+    /// Whether its seed went in, when one was due.
+    seeded: Option<Result<()>>,
 }
 
 /// What the stages share.
@@ -62,6 +65,9 @@ struct Up<'a> {
     state: State,
     /// Host ports given out in this run.
     reserved: HashSet<u16>,
+    /// Services whose new data volume starts from a snapshot's tar file
+    /// instead of nothing (and so is not seeded).
+    restore: &'a HashMap<String, std::path::PathBuf>,
     /// The labels of data volumes that may be new to this run (`None`:
     /// no such volume yet), asked once for both passwords to recover and
     /// names to refuse.
@@ -73,8 +79,26 @@ type Labels = HashMap<String, String>;
 /// Brings the services named (all when none) up; `None` when every one is
 /// external and nothing was started.
 pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>> {
+    up_restoring(ctx, names, &HashMap::new(), None).await
+}
+
+/// `up`, where the services in `restore` get their data from a snapshot's
+/// tar file (their containers and volumes were removed first, under the
+/// project's lock, which `held` hands over).
+pub(crate) async fn up_restoring(
+    ctx: &Context,
+    names: &[String],
+    restore: &HashMap<String, std::path::PathBuf>,
+    held: Option<ProjectLock>,
+) -> Result<Option<Report>> {
     let started = Instant::now();
     let project = ctx.load_project()?;
+    if project.per_branch_without_git {
+        ctx.ui.event(
+            &project.name,
+            "not in a git repository: services with `data: per-branch` keep one set of data",
+        );
+    }
     let selected = select(&project, names)?;
     for spec in selected.iter().filter(|s| s.external.is_some()) {
         ctx.ui.event(&spec.name, "external: nothing to start");
@@ -90,7 +114,10 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
     ctx.ui.phase("config loaded");
     let engine = ctx.engine().await?;
     ctx.ui.phase("engine connected");
-    let _lock = ctx.lock(&project).await?;
+    let _lock = match held {
+        Some(lock) => lock,
+        None => ctx.lock(&project).await?,
+    };
 
     // observe
     let observed = engine.project_containers(&project.name).await?;
@@ -102,6 +129,7 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
         project: &project,
         state: State::load(&ctx.settings.state_dir, &project.name)?,
         reserved: HashSet::new(),
+        restore,
         volumes: HashMap::new(),
     };
     up.observe_volumes(&services, &observed).await?;
@@ -132,8 +160,9 @@ pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>
 
 impl Up<'_> {
     /// Inspects the data volumes a service without a container may find,
-    /// or one without a remembered password may take it from. A volume in
-    /// use by one of the project's containers is the project's: not asked.
+    /// or one without a remembered password may take it from, or a
+    /// per-branch one a switch of branch may bring. A volume in use by one
+    /// of the project's containers is the project's: not asked.
     async fn observe_volumes(
         &mut self,
         services: &[&ServiceSpec],
@@ -144,9 +173,10 @@ impl Up<'_> {
             .filter(|spec| spec.data.is_some())
             .filter(|spec| {
                 !self.state.has_secret(&spec.name)
+                    || spec.per_branch
                     || !observed.iter().any(|c| c.service == spec.name)
             })
-            .map(|spec| instance::volume_name(&self.project.name, &spec.name))
+            .filter_map(|spec| spec.volume.clone())
             .collect();
         let labels = try_join_all(
             names
@@ -168,8 +198,10 @@ impl Up<'_> {
             if !generated || spec.data.is_none() || self.state.has_secret(&spec.name) {
                 continue;
             }
-            let volume = instance::volume_name(&self.project.name, &spec.name);
-            let Some(Some(labels)) = self.volumes.get(&volume) else {
+            let Some(volume) = &spec.volume else {
+                continue;
+            };
+            let Some(Some(labels)) = self.volumes.get(volume) else {
                 continue;
             };
             if labels.get(LABEL_PROJECT) != Some(&self.project.name) {
@@ -201,7 +233,6 @@ impl Up<'_> {
             .iter()
             .map(|spec| self.instantiate(spec, observed))
             .collect::<Result<Vec<_>>>()?;
-        self.state.save()?;
         let desired: Vec<Desired> = instances
             .iter()
             .map(|i| Desired {
@@ -216,7 +247,7 @@ impl Up<'_> {
             })
             .collect();
         let plan = plan(&desired, observed, prune);
-        let units = services
+        let units: Vec<Unit> = services
             .iter()
             .zip(instances)
             .zip(plan.steps)
@@ -225,8 +256,13 @@ impl Up<'_> {
                 instance,
                 action: step.action,
                 outcome: Ok(()),
+                seeded: None,
             })
             .collect();
+        for unit in &units {
+            self.mark_new_data(unit);
+        }
+        self.state.save()?;
         Ok((units, plan.remove))
     }
 
@@ -373,14 +409,20 @@ impl Up<'_> {
 
     /// Start, wait and provision, for every unit at once.
     async fn bring_up_all(&self, units: Vec<&mut Unit<'_>>, deadline: Instant) {
-        let outcomes = join_all(
-            units
-                .iter()
-                .map(|u| self.bring_up(&u.instance, &u.action, deadline)),
-        )
+        let outcomes = join_all(units.iter().map(|u| async move {
+            let outcome = self.bring_up(&u.instance, &u.action, deadline).await;
+            // Seeded once it answers; a failed seed leaves it running and
+            // in the env file.
+            let seeded = match outcome {
+                Ok(()) => self.seed(&u.instance).await,
+                Err(_) => None,
+            };
+            (outcome, seeded)
+        }))
         .await;
-        for (unit, outcome) in units.into_iter().zip(outcomes) {
+        for (unit, (outcome, seeded)) in units.into_iter().zip(outcomes) {
             unit.outcome = outcome;
+            unit.seeded = seeded;
         }
     }
 
@@ -426,6 +468,59 @@ impl Up<'_> {
         self.provision(inst).await
     }
 
+    /// Seed data goes into new data only: a data volume this run creates,
+    /// or a new container's own layer when the service keeps no volume.
+    /// Remembered before anything is created, so a run that stops before
+    /// seeding leaves the seed to the next `up`.
+    fn mark_new_data(&mut self, unit: &Unit) {
+        let inst = &unit.instance;
+        if inst.seed.is_none() || self.restore.contains_key(&inst.service) {
+            return;
+        }
+        let new = match &inst.container.volume {
+            Some(volume) => matches!(self.volumes.get(&volume.name), Some(None)),
+            None => matches!(unit.action, Action::Create | Action::Recreate { .. }),
+        };
+        if new {
+            let data = inst
+                .container
+                .volume
+                .as_ref()
+                .map_or("", |v| v.name.as_str());
+            self.state.set_seed_pending(&inst.service, data);
+        }
+    }
+
+    /// Applies the service's seed when its data still awaits it; `None`
+    /// when none was due.
+    async fn seed(&self, inst: &Instance) -> Option<Result<()>> {
+        let data = inst
+            .container
+            .volume
+            .as_ref()
+            .map_or("", |v| v.name.as_str());
+        if inst.seed.is_none() || self.state.seed_pending(&inst.service) != Some(data) {
+            return None;
+        }
+        Some(self.apply_seed(inst).await)
+    }
+
+    /// Over whatever the data holds: it is new, or holds only part of the
+    /// seed from a run that stopped halfway.
+    async fn apply_seed(&self, inst: &Instance) -> Result<()> {
+        let seeded =
+            provision::apply_seed(inst, &self.placement.host, &self.ctx.settings.http, true)
+                .await
+                .map_err(|message| Error::Provision {
+                    service: inst.service.clone(),
+                    message,
+                })?;
+        if let provision::Seeded::Applied(what) = seeded {
+            self.ctx.ui.event(&inst.service, &format!("seeded {what}"));
+        }
+        Ok(())
+    }
+
     async fn start(&self, inst: &Instance, action: &Action) -> Result<String> {
         let ui = &self.ctx.ui;
         let spec = &inst.container;
@@ -441,9 +536,36 @@ impl Up<'_> {
                     self.engine
                         .remove_container(id, self.ctx.settings.stop_grace)
                         .await?;
-                    ui.event(&inst.service, &self.recreate_reason(changed));
+                    ui.event(&inst.service, &self.recreate_reason(inst, changed));
                 }
-                let id = self.engine.create_and_start(spec).await?;
+                let restoring = self.restore.get(&inst.service).map(|archive| {
+                    let data = spec.volume.as_ref().map_or("/", |v| v.path.as_str());
+                    let parent = std::path::Path::new(data)
+                        .parent()
+                        .unwrap_or(std::path::Path::new("/"));
+                    let mut spec = spec.clone();
+                    spec.restore = Some((archive.clone(), parent.display().to_string()));
+                    spec
+                });
+                let created = self
+                    .engine
+                    .create_and_start(restoring.as_ref().unwrap_or(spec))
+                    .await;
+                let id = match (created, &restoring) {
+                    (Ok(id), _) => id,
+                    // A half-restored volume must not pass for data later.
+                    (Err(e), Some(spec)) => {
+                        if let Some(volume) = &spec.volume {
+                            let name = volume.name.as_str();
+                            let _ = self
+                                .engine
+                                .remove_volumes(&self.project.name, |n, _| n == name)
+                                .await;
+                        }
+                        return Err(e);
+                    }
+                    (Err(e), None) => return Err(e),
+                };
                 ui.event(&inst.service, &format!("started container {}", spec.name));
                 id
             }
@@ -451,7 +573,19 @@ impl Up<'_> {
     }
 
     /// Why a container is recreated, in the user's words.
-    fn recreate_reason(&self, changed: &[String]) -> String {
+    fn recreate_reason(&self, inst: &Instance, changed: &[String]) -> String {
+        let branch = inst
+            .container
+            .volume
+            .as_ref()
+            .and_then(|v| v.branch.as_ref());
+        if let (Some(branch), [only]) = (branch, changed)
+            && only == "volume"
+        {
+            return format!(
+                "recreating with the data of branch `{branch}` (same ports and passwords)"
+            );
+        }
         if changed.iter().any(|c| c == "network") {
             return match &self.placement.network {
                 None => "recreating on the engine's default bridge (`network: true` keeps a project network)".into(),
@@ -572,11 +706,17 @@ impl Up<'_> {
         let mut ready = Vec::new();
         let mut failed = Vec::new();
         for unit in units {
+            match unit.seeded {
+                Some(Ok(())) => self.state.seed_applied(&unit.instance.service),
+                Some(Err(e)) => failed.push(e),
+                None => {}
+            }
             match unit.outcome {
                 Ok(()) => ready.push(unit.instance),
                 Err(e) => failed.push(e),
             }
         }
+        self.state.save()?;
         let vars = exports::exports(
             self.project,
             &ready,

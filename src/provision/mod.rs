@@ -1,10 +1,14 @@
 //! Provisioning once a service is ready: S3 buckets, created through the
-//! service's own S3 API with signed requests (rusty-s3), and databases
-//! (`databases.rs`); both idempotently.
+//! service's own S3 API with signed requests (rusty-s3), databases
+//! (`databases.rs`), both idempotently; and seed data (`seed.rs`).
 use std::time::Duration;
 
 mod databases;
+mod seed;
 pub(crate) use databases::ensure_databases;
+pub(crate) use seed::Seeded;
+
+use crate::instance::{Instance, SeedTo};
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
@@ -70,4 +74,26 @@ pub(crate) async fn ensure_buckets(
         created.push(name.clone());
     }
     Ok(created)
+}
+
+/// Applies the service's seed data (README: "Seed data"); `force` applies
+/// it over data the service holds already.
+pub(crate) async fn apply_seed(
+    inst: &Instance,
+    host: &str,
+    http: &reqwest::Client,
+    force: bool,
+) -> Result<Seeded, String> {
+    let Some(seed) = &inst.seed else {
+        return Err("no `seed:`".into());
+    };
+    match (&seed.to, &inst.s3) {
+        (SeedTo::Redis { port, password }, _) => {
+            seed::redis(&seed.path, host, *port, password.as_deref(), force).await
+        }
+        (SeedTo::S3, Some(target)) => {
+            seed::s3(&seed.path, target, &inst.buckets, http, force).await
+        }
+        (SeedTo::S3, None) => Err("the template has no `s3:` API to seed through".into()),
+    }
 }

@@ -172,7 +172,7 @@ impl TestProject {
 
     pub(crate) fn teardown(&mut self) -> Run {
         self.torn_down = true;
-        self.run(&["down", "--volumes"])
+        self.run(&["down", "--volumes", "--all-branches"])
     }
 }
 
@@ -180,7 +180,7 @@ impl Drop for TestProject {
     fn drop(&mut self) {
         if !self.torn_down && self.engine_used.load(Ordering::SeqCst) {
             let child = self
-                .command(&["down", "--volumes"])
+                .command(&["down", "--volumes", "--all-branches"])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn();
@@ -612,3 +612,14 @@ pub(crate) fn app(cmd: &mut Command, env: &BTreeMap<String, String>) -> Run {
     eprintln!("python -> {}\n{}{}", run.code, run.stdout, run.stderr);
     run
 }
+
+/// The start of a Python app that uses Redis and S3 as any app would, from
+/// the env file's variables only: `r` (redis-py) and `s3` (boto3).
+pub(crate) const PY_REDIS_AND_S3: &str = r#"
+import os, sys, boto3, redis
+r = redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
+s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"],
+                  aws_access_key_id=os.environ["AWS_ACCESS_KEY_ID"],
+                  aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
+                  region_name=os.environ["AWS_REGION"])
+"#;

@@ -7,6 +7,8 @@
 //! - `attached`: one app runs unchanged against devsvc's containers,
 //!   external resources and a profile; `env` for an all-external profile
 //!   needs no engine; `doctor` masks external passwords.
+//! - `branch`: `data: per-branch` in a real git repository: volumes per
+//!   branch behind one env file; `down --volumes [--all-branches]`.
 //! - `config_errors`: services.yaml mistakes exit 2 with the exact located
 //!   message; numbers out of range; interpolation; `init`. No engine.
 //! - `databases`: PostgreSQL, MySQL, MariaDB, memcached and RabbitMQ with
@@ -30,6 +32,10 @@
 //!   README's examples, the tests' files, `init`'s starter and the
 //!   templates pass; shape mistakes of `config_errors` fail, the rest are
 //!   listed with why. No engine.
+//! - `seed`: seed data from a Redis command file and S3 folders, once;
+//!   `seed --force`; a failing seed.
+//! - `snapshot`: save, restore one service while the others keep running,
+//!   restore all, refuse another image.
 //! - `ssh`: a remote engine through a real sshd on 127.0.0.1 (key only):
 //!   `up`, real clients, `down`; a wrong key and a host without docker.
 //! - `up_down`: the repository's services.yaml end to end with real
@@ -39,6 +45,7 @@
 mod common;
 
 mod attached;
+mod branch;
 mod config_errors;
 mod databases;
 mod envfile;
@@ -48,5 +55,7 @@ mod instances;
 mod open;
 mod reconcile;
 mod schema;
+mod seed;
+mod snapshot;
 mod ssh;
 mod up_down;

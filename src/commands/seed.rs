@@ -1,0 +1,76 @@
+//! `devsvc seed [SERVICE...] [--force]`: applies seed data again, to
+//! services that run: without `--force` only where the data is empty, with
+//! it over the data (seeded keys and objects get their seeded values back,
+//! everything else stays).
+use futures_util::future::join_all;
+
+use crate::config::ServiceSpec;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::exports;
+use crate::lifecycle::select;
+use crate::provision::{self, Seeded};
+use crate::state::State;
+
+pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<()> {
+    let project = ctx.load_project()?;
+    let selected = select(&project, names)?;
+    if let Some(spec) = selected
+        .iter()
+        .find(|s| !names.is_empty() && (s.seed.is_none() || s.external.is_some()))
+    {
+        return Err(Error::Usage(format!(
+            "service `{}` has no `seed:` that devsvc applies (databases take theirs as `init:`, which the image runs on a new volume; external resources are not seeded)",
+            spec.name
+        )));
+    }
+    let seeded: Vec<&ServiceSpec> = selected
+        .into_iter()
+        .filter(|s| s.seed.is_some() && s.external.is_none())
+        .collect();
+    if seeded.is_empty() {
+        ctx.ui.event(&project.name, "no service has `seed:`");
+        return Ok(());
+    }
+    let engine = ctx.engine().await?;
+    let _lock = ctx.lock(&project).await?;
+    let observed = engine.project_containers(&project.name).await?;
+    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let placement = ctx.placement(&engine, &project);
+    let mut errors = Vec::new();
+    let mut running = Vec::new();
+    for spec in seeded {
+        let inst = match exports::running(spec, &observed) {
+            Some(_) => exports::instance(&project, spec, &observed, &mut state, &placement)?,
+            None => None,
+        };
+        match inst {
+            Some(inst) => running.push(inst),
+            None => errors.push(Error::Runtime(format!(
+                "service `{0}` is not running; run `devsvc up {0}` first",
+                spec.name
+            ))),
+        }
+    }
+    let http = &ctx.settings.http;
+    let outcomes = join_all(
+        running
+            .iter()
+            .map(|inst| provision::apply_seed(inst, &placement.host, http, force)),
+    )
+    .await;
+    for (inst, outcome) in running.iter().zip(outcomes) {
+        match outcome {
+            Ok(Seeded::Applied(what)) => ctx.ui.event(&inst.service, &format!("seeded {what}")),
+            Ok(Seeded::HasData) => ctx.ui.event(
+                &inst.service,
+                "holds data already: left as it is (`devsvc seed --force` applies the seed over it)",
+            ),
+            Err(message) => errors.push(Error::Provision {
+                service: inst.service.clone(),
+                message,
+            }),
+        }
+    }
+    Error::all(errors)
+}

@@ -1,0 +1,86 @@
+//! A container's folder copied out to a tar file and back in, through the
+//! engine's archive endpoints: no bind mount of a host path the engine may
+//! not see, so a remote engine works too.
+use std::path::Path;
+
+use bollard::query_parameters::{
+    DownloadFromContainerOptionsBuilder, UploadToContainerOptionsBuilder,
+};
+use futures_util::StreamExt;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::*;
+
+/// Chunks read from a tar file while it is sent.
+const CHUNK: usize = 1 << 20;
+
+impl Engine {
+    /// Writes the folder `path` of container `id` (running or stopped) as
+    /// a tar file at `to`; its entries are named from the folder's own name
+    /// (`data/...` for `/data`). Returns the bytes written.
+    pub(crate) async fn save_folder(
+        &self,
+        id: &str,
+        path: &str,
+        to: &Path,
+        mut progress: impl FnMut(u64),
+    ) -> Result<u64> {
+        let options = DownloadFromContainerOptionsBuilder::default()
+            .path(path)
+            .build();
+        let mut stream = self.docker.download_from_container(id, Some(options));
+        let mut file = tokio::fs::File::create(to)
+            .await
+            .map_err(|e| Error::io(to, e))?;
+        let mut written = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk =
+                chunk.map_err(|e| Error::engine(format!("copying {path} out of {id}"), e))?;
+            file.write_all(&chunk).await.map_err(|e| Error::io(to, e))?;
+            written += chunk.len() as u64;
+            progress(written);
+        }
+        file.sync_all().await.map_err(|e| Error::io(to, e))?;
+        Ok(written)
+    }
+
+    /// Unpacks the tar file `from` into container `id` (created, not yet
+    /// started) under `into`, with the owners and modes it records, as
+    /// `docker cp -a` does.
+    pub(crate) async fn load_folder(
+        &self,
+        id: &str,
+        into: &str,
+        from: &Path,
+        progress: impl FnMut(u64) + Send + 'static,
+    ) -> Result<()> {
+        let file = tokio::fs::File::open(from)
+            .await
+            .map_err(|e| Error::io(from, e))?;
+        let chunks = futures_util::stream::unfold(
+            (file, 0u64, progress),
+            |(mut file, sent, mut progress)| async move {
+                let mut buffer = vec![0u8; CHUNK];
+                match file.read(&mut buffer).await {
+                    Ok(0) => None,
+                    // A failed read fails the upload, never a short archive.
+                    Err(e) => Some((Err(e), (file, sent, progress))),
+                    Ok(n) => {
+                        buffer.truncate(n);
+                        let sent = sent + n as u64;
+                        progress(sent);
+                        Some((Ok(bytes::Bytes::from(buffer)), (file, sent, progress)))
+                    }
+                }
+            },
+        );
+        let options = UploadToContainerOptionsBuilder::default()
+            .path(into)
+            .copy_uidgid("1")
+            .build();
+        self.docker
+            .upload_to_container(id, Some(options), bollard::body_try_stream(chunks))
+            .await
+            .map_err(|e| Error::engine(format!("copying {} into {id}", from.display()), e))
+    }
+}

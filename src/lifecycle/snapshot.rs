@@ -1,0 +1,432 @@
+//! Snapshots of service data: each service's data folder saved as a tar
+//! file (through the engine's archive endpoints) under the snapshot folder,
+//! with what it came from; restored into a new volume behind the same
+//! container settings, ports and passwords.
+//!
+//! A service is stopped, not paused, while its data is copied: a stopped
+//! server has written everything out (Redis its RDB file at shutdown,
+//! PostgreSQL a checkpoint), where a paused one may hold recent writes in
+//! memory or be halfway through a file.
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::join_all;
+use indexmap::IndexMap;
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use super::select;
+use crate::config::{Project, ServiceSpec};
+use crate::context::Context;
+use crate::engine::{Engine, Observed};
+use crate::error::{Error, Result};
+use crate::exports;
+use crate::instance;
+use crate::probe;
+use crate::state::State;
+
+/// How long a service may take to shut down cleanly before its data is
+/// copied (at least; `--stop-grace` may give more).
+const SAVE_GRACE: Duration = Duration::from_secs(30);
+
+/// What a snapshot holds, in its `snapshot.json`.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Meta {
+    /// Seconds since 1970 when it was saved.
+    pub(crate) created: u64,
+    pub(crate) services: IndexMap<String, Saved>,
+}
+
+/// One service's saved data, and what it came from.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct Saved {
+    pub(crate) image: String,
+    pub(crate) template: String,
+    /// The data folder in the container.
+    pub(crate) path: String,
+    pub(crate) bytes: u64,
+}
+
+/// A snapshot's name becomes a folder's: letters, digits, `.`, `_`, `-`.
+fn validate_name(name: &str) -> Result<()> {
+    let fine = |c: char| c.is_ascii_alphanumeric() || "._-".contains(c);
+    if name.is_empty() || name.len() > 64 || name.starts_with('.') || !name.chars().all(fine) {
+        return Err(Error::Usage(format!(
+            "snapshot name `{name}`: use up to 64 letters, digits, `.`, `_` and `-`, not starting with `.`"
+        )));
+    }
+    Ok(())
+}
+
+/// Where a project's snapshots live.
+pub(crate) fn folder(ctx: &Context, project: &str) -> PathBuf {
+    ctx.settings
+        .snapshot_dir
+        .clone()
+        .unwrap_or_else(|| ctx.settings.state_dir.join("snapshots"))
+        .join(project)
+}
+
+fn meta_path(dir: &Path) -> PathBuf {
+    dir.join("snapshot.json")
+}
+
+/// The snapshot `name`, read; a missing one is a usage error naming the
+/// closest.
+pub(crate) fn read(ctx: &Context, project: &str, name: &str) -> Result<(PathBuf, Meta)> {
+    validate_name(name)?;
+    let dir = folder(ctx, project).join(name);
+    let path = meta_path(&dir);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        let known = list(ctx, project)?;
+        let hint = crate::suggest::did_you_mean(name, known.iter().map(|(n, _)| n.as_str()))
+            .map(|h| format!("; {h}"))
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "no snapshot `{name}` of project `{project}`{hint}"
+        )));
+    };
+    let meta = serde_json::from_str(&text)
+        .map_err(|e| Error::Runtime(format!("{}: not a devsvc snapshot: {e}", path.display())))?;
+    Ok((dir, meta))
+}
+
+/// Every snapshot of the project, oldest first.
+pub(crate) fn list(ctx: &Context, project: &str) -> Result<Vec<(String, Meta)>> {
+    let root = folder(ctx, project);
+    let Ok(entries) = std::fs::read_dir(&root) else {
+        return Ok(Vec::new());
+    };
+    let mut found = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if let Ok(text) = std::fs::read_to_string(meta_path(&entry.path()))
+            && let Ok(meta) = serde_json::from_str::<Meta>(&text)
+        {
+            found.push((name, meta));
+        }
+    }
+    found.sort_by_key(|(name, meta)| (meta.created, name.clone()));
+    Ok(found)
+}
+
+/// The services a snapshot command works on: those named, or every one
+/// that keeps data; each must keep data in a volume.
+fn with_data<'p>(project: &'p Project, names: &[String]) -> Result<Vec<&'p ServiceSpec>> {
+    let selected = select(project, names)?;
+    if let Some(spec) = selected
+        .iter()
+        .find(|s| !names.is_empty() && (s.data.is_none() || s.external.is_some()))
+    {
+        return Err(Error::Usage(format!(
+            "service `{}` keeps no data volume, so it has nothing to snapshot",
+            spec.name
+        )));
+    }
+    Ok(selected
+        .into_iter()
+        .filter(|s| s.data.is_some() && s.external.is_none())
+        .collect())
+}
+
+/// Saves the data of the services named (all with data when none).
+pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<()> {
+    validate_name(name)?;
+    let project = ctx.load_project()?;
+    let services = with_data(&project, names)?;
+    if services.is_empty() {
+        return Err(Error::Usage(
+            "no service of this project keeps a data volume: nothing to save".into(),
+        ));
+    }
+    let root = folder(ctx, &project.name);
+    let dir = root.join(name);
+    let engine = ctx.engine().await?;
+    let _lock = ctx.lock(&project).await?;
+    if dir.exists() {
+        return Err(Error::Usage(format!(
+            "snapshot `{name}` exists already; `devsvc snapshot rm {name}` first, or choose another name"
+        )));
+    }
+    let observed = engine.project_containers(&project.name).await?;
+    // Every service has a container before any is stopped.
+    if let Some(spec) = services
+        .iter()
+        .find(|s| !observed.iter().any(|c| c.service == s.name))
+    {
+        return Err(Error::Runtime(format!(
+            "service `{0}` has no container, so no data to save; `devsvc up {0}` first",
+            spec.name
+        )));
+    }
+    // Snapshot names never start with `.`: this cannot be one.
+    let partial = root.join(format!(".{name}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    std::fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    let saver = Saver {
+        ctx,
+        engine: &engine,
+        project: &project,
+        observed: &observed,
+        into: &partial,
+    };
+    let outcomes = join_all(services.iter().map(|spec| saver.save(spec))).await;
+    let mut saved = IndexMap::new();
+    let mut errors = Vec::new();
+    for (spec, outcome) in services.iter().zip(outcomes) {
+        match outcome {
+            Ok(s) => {
+                saved.insert(spec.name.clone(), s);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        let _ = std::fs::remove_dir_all(&partial);
+        return Error::all(errors);
+    }
+    let meta = Meta {
+        created: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+        services: saved,
+    };
+    let json = serde_json::to_string_pretty(&meta).expect("snapshot meta serialises");
+    std::fs::write(meta_path(&partial), json).map_err(|e| Error::io(&partial, e))?;
+    std::fs::rename(&partial, &dir).map_err(|e| Error::io(&dir, e))?;
+    ctx.ui.event(
+        &project.name,
+        &format!("saved snapshot {name} in {}", dir.display()),
+    );
+    Ok(())
+}
+
+/// What saving one service needs.
+struct Saver<'a> {
+    ctx: &'a Context,
+    engine: &'a Engine,
+    project: &'a Project,
+    observed: &'a [Observed],
+    into: &'a Path,
+}
+
+impl Saver<'_> {
+    /// Stops the service, copies its data folder out, and starts it again
+    /// (waiting until it answers) when it was running.
+    async fn save(&self, spec: &ServiceSpec) -> Result<Saved> {
+        let container = self
+            .observed
+            .iter()
+            .find(|c| c.service == spec.name)
+            .ok_or_else(|| {
+                Error::Runtime(format!(
+                    "service `{0}` has no container, so no data to save; `devsvc up {0}` first",
+                    spec.name
+                ))
+            })?;
+        let path = spec.data.clone().unwrap_or_default();
+        // Time for a clean shutdown (Redis writing a large RDB file, a
+        // PostgreSQL checkpoint), whatever --stop-grace says for `down`.
+        let grace = self.ctx.settings.stop_grace.max(SAVE_GRACE);
+        let stopped = Instant::now();
+        self.engine.stop(&container.id, grace).await?;
+        let task = self.ctx.ui.spinner_task(&spec.name, "saving its data");
+        let file = self.into.join(format!("{}.tar", spec.name));
+        let bytes = self
+            .engine
+            .save_folder(&container.id, &path, &file, |n| {
+                task.status(&format!("saving its data: {:.1} MB", n as f64 / 1e6))
+            })
+            .await;
+        // Running again whether or not the copy worked.
+        let restarted = match container.running {
+            true => self.restart(spec, &container.id).await,
+            false => Ok(()),
+        };
+        let bytes = match bytes.and_then(|bytes| restarted.map(|()| bytes)) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                task.abandon();
+                return Err(e);
+            }
+        };
+        task.finish(&format!(
+            "saved {:.1} MB of {path} (stopped for {:.1} s)",
+            bytes as f64 / 1e6,
+            stopped.elapsed().as_secs_f64()
+        ));
+        Ok(Saved {
+            image: spec.image.clone(),
+            template: spec.template.clone(),
+            path,
+            bytes,
+        })
+    }
+
+    async fn restart(&self, spec: &ServiceSpec, id: &str) -> Result<()> {
+        self.engine
+            .start(
+                id,
+                &instance::container_name(&self.project.name, &spec.name),
+            )
+            .await?;
+        let observed = self.engine.project_containers(&self.project.name).await?;
+        let mut state = State::load(&self.ctx.settings.state_dir, &self.project.name)?;
+        let placement = self.ctx.placement(self.engine, self.project);
+        let Some(inst) = exports::running(spec, &observed)
+            .map(|_| exports::instance(self.project, spec, &observed, &mut state, &placement))
+            .transpose()?
+            .flatten()
+        else {
+            return Err(Error::Runtime(format!(
+                "service `{}` did not start again after its data was saved; see `devsvc logs {}`",
+                spec.name, spec.name
+            )));
+        };
+        let deadline = Instant::now() + self.ctx.settings.timeout;
+        probe::wait_all(
+            &inst.probes,
+            &placement.host,
+            deadline,
+            &self.ctx.settings.http,
+            || async { Ok::<(), String>(()) },
+        )
+        .await
+        .map_err(|last_error| Error::NotReady {
+            service: spec.name.clone(),
+            container: inst.container.name.clone(),
+            timeout_secs: self.ctx.settings.timeout.as_secs(),
+            last_error,
+            logs: String::new(),
+        })
+    }
+}
+
+/// Restores the services named (all in the snapshot when none): each gets
+/// a new volume holding the saved data, behind a new container with the
+/// same settings, ports and passwords; other services are not touched.
+pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Result<()> {
+    let project = ctx.load_project()?;
+    let (dir, meta) = read(ctx, &project.name, name)?;
+    let services = with_data(&project, names)?;
+    let mut archives = HashMap::new();
+    for spec in &services {
+        let Some(saved) = meta.services.get(&spec.name) else {
+            if names.is_empty() {
+                continue;
+            }
+            return Err(Error::Usage(format!(
+                "snapshot `{name}` holds no data of `{}`; it holds {}",
+                spec.name,
+                meta.services.keys().cloned().collect::<Vec<_>>().join(", ")
+            )));
+        };
+        check_compatible(name, spec, saved)?;
+        archives.insert(spec.name.clone(), dir.join(format!("{}.tar", spec.name)));
+    }
+    if archives.is_empty() {
+        return Err(Error::Usage(format!(
+            "snapshot `{name}` holds no data of this project's services"
+        )));
+    }
+    // Every archive reads whole before any data is removed.
+    for archive in archives.values() {
+        check_archive(archive).await?;
+    }
+    let engine = ctx.engine().await?;
+    // One lock from the removal through the `up` that restores, so no
+    // other run sees the service without its data.
+    let lock = ctx.lock(&project).await?;
+    let observed = engine.project_containers(&project.name).await?;
+    for spec in services.iter().filter(|s| archives.contains_key(&s.name)) {
+        for c in observed.iter().filter(|c| c.service == spec.name) {
+            engine
+                .remove_container(&c.id, ctx.settings.stop_grace)
+                .await?;
+        }
+        // This service's volume of the current branch's data, no other.
+        if let Some(volume) = &spec.volume {
+            engine
+                .remove_volumes(&project.name, |name, _| name == volume)
+                .await?;
+        }
+    }
+    let restoring: Vec<String> = archives.keys().cloned().collect();
+    super::up::up_restoring(ctx, &restoring, &archives, Some(lock)).await?;
+    for service in &restoring {
+        ctx.ui
+            .event(service, &format!("restored from snapshot {name}"));
+    }
+    Ok(())
+}
+
+/// A saved tar file that reads whole: every entry's header and data.
+async fn check_archive(path: &Path) -> Result<()> {
+    let owned = path.to_path_buf();
+    tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&owned).map_err(|e| Error::io(&owned, e))?;
+        let mut archive = tar::Archive::new(std::io::BufReader::new(file));
+        let damaged = |e: std::io::Error| {
+            Error::Runtime(format!("{}: a damaged snapshot file: {e}", owned.display()))
+        };
+        for entry in archive.entries().map_err(damaged)? {
+            let mut entry = entry.map_err(damaged)?;
+            std::io::copy(&mut entry, &mut std::io::sink()).map_err(damaged)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|e| Error::Runtime(e.to_string()))?
+}
+
+/// Data goes back only into the image and template it came from: another
+/// server version may not read it, or may rewrite it for good.
+fn check_compatible(name: &str, spec: &ServiceSpec, saved: &Saved) -> Result<()> {
+    if saved.image == spec.image
+        && saved.template == spec.template
+        && spec.data.as_deref() == Some(saved.path.as_str())
+    {
+        return Ok(());
+    }
+    Err(Error::Runtime(format!(
+        "snapshot `{name}` holds `{}` data of {} from image {} (template {}); the service now runs image {} (template {}, data in {}), which may not read it or may change it for good. Nothing was touched: set the service back to {} to restore, or save a new snapshot",
+        spec.name,
+        saved.path,
+        saved.image,
+        saved.template,
+        spec.image,
+        spec.template,
+        spec.data.as_deref().unwrap_or("no volume"),
+        saved.image
+    )))
+}
+
+/// Removes the snapshot `name`.
+pub(crate) fn remove(ctx: &Context, name: &str) -> Result<()> {
+    let project = ctx.load_project()?;
+    validate_name(name)?;
+    let dir = folder(ctx, &project.name).join(name);
+    if !dir.is_dir() {
+        read(ctx, &project.name, name)?;
+    }
+    std::fs::remove_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    ctx.ui
+        .event(&project.name, &format!("removed snapshot {name}"));
+    Ok(())
+}
+
+/// How long ago, in words: `5 s`, `3 min`, `2 h`, `4 d`.
+pub(crate) fn age(created: u64) -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs();
+    let secs = now.saturating_sub(created);
+    match secs {
+        0..60 => format!("{secs} s ago"),
+        60..3600 => format!("{} min ago", secs / 60),
+        3600..86400 => format!("{} h ago", secs / 3600),
+        _ => format!("{} d ago", secs / 86400),
+    }
+}

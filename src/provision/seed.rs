@@ -1,0 +1,410 @@
+//! Seed data: a file of Redis commands, or a folder of S3 buckets, applied
+//! to a service whose data is new (by `up`) or on demand (`devsvc seed`).
+//! Without `force` a service that holds data already is left alone; with
+//! it, the seed goes over the data: seeded keys and objects get their
+//! seeded values again, everything else stays.
+use std::path::Path;
+
+use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+
+use super::{S3Target, SIGNED_FOR};
+
+/// What seeding did.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Seeded {
+    /// Applied; says what, e.g. `12 commands from fixtures/redis.txt`.
+    Applied(String),
+    /// Not applied: the service holds data already (and no `force`).
+    HasData,
+}
+
+/// One command of a Redis seed file and the line it is on.
+#[derive(Debug, PartialEq)]
+pub(crate) struct Command {
+    pub(crate) line: usize,
+    pub(crate) words: Vec<Vec<u8>>,
+}
+
+/// How long one command may take to answer (a `BLPOP k 0` in a seed file
+/// would otherwise wait for ever).
+const COMMAND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Reads a seed file: one command per line, words split on spaces; a word
+/// in double quotes may hold spaces and the escapes `\n`, `\r`, `\t`,
+/// `\"`, `\\` and `\xHH` (any byte); one in single quotes is taken as
+/// written, but for `\'`. Blank lines and lines starting with `#` are
+/// skipped.
+pub(crate) fn parse_commands(text: &str) -> Result<Vec<Command>, (usize, String)> {
+    let mut commands = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let words = split_words(trimmed).map_err(|why| (index + 1, why))?;
+        commands.push(Command {
+            line: index + 1,
+            words,
+        });
+    }
+    Ok(commands)
+}
+
+fn split_words(line: &str) -> Result<Vec<Vec<u8>>, String> {
+    let mut words = Vec::new();
+    let mut chars = line.chars().peekable();
+    loop {
+        while chars.next_if(|c| *c == ' ' || *c == '\t').is_some() {}
+        let Some(&first) = chars.peek() else {
+            return Ok(words);
+        };
+        let mut word = Vec::new();
+        let push = |word: &mut Vec<u8>, c: char| {
+            word.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes())
+        };
+        match first {
+            '"' => {
+                chars.next();
+                loop {
+                    match chars.next().ok_or("unbalanced quotes")? {
+                        '"' => break,
+                        '\\' => unescape(&mut chars, &mut word)?,
+                        c => push(&mut word, c),
+                    }
+                }
+            }
+            '\'' => {
+                chars.next();
+                loop {
+                    match chars.next().ok_or("unbalanced quotes")? {
+                        '\'' => break,
+                        '\\' if chars.peek() == Some(&'\'') => {
+                            chars.next();
+                            word.push(b'\'');
+                        }
+                        c => push(&mut word, c),
+                    }
+                }
+            }
+            _ => {
+                while let Some(c) = chars.next_if(|c| *c != ' ' && *c != '\t') {
+                    push(&mut word, c);
+                }
+            }
+        }
+        if chars.peek().is_some_and(|c| *c != ' ' && *c != '\t') {
+            return Err("a closing quote must be followed by a space".into());
+        }
+        words.push(word);
+    }
+}
+
+/// One escape after a backslash in double quotes, as bytes.
+fn unescape(
+    chars: &mut std::iter::Peekable<std::str::Chars>,
+    word: &mut Vec<u8>,
+) -> Result<(), String> {
+    let byte = match chars.next().ok_or("unbalanced quotes")? {
+        'n' => b'\n',
+        'r' => b'\r',
+        't' => b'\t',
+        'b' => 8,
+        'a' => 7,
+        'x' => {
+            let hex: String = [chars.next(), chars.next()].into_iter().flatten().collect();
+            u8::from_str_radix(&hex, 16).map_err(|_| format!("bad escape \\x{hex}"))?
+        }
+        other => {
+            word.extend_from_slice(other.encode_utf8(&mut [0; 4]).as_bytes());
+            return Ok(());
+        }
+    };
+    word.push(byte);
+    Ok(())
+}
+
+/// Sends the file's commands to Redis one at a time: the first error
+/// stops the seed and names its file and line.
+pub(crate) async fn redis(
+    file: &Path,
+    host: &str,
+    port: u16,
+    password: Option<&str>,
+    force: bool,
+) -> Result<Seeded, String> {
+    let shown = file.display();
+    let text = std::fs::read_to_string(file).map_err(|e| format!("{shown}: {e}"))?;
+    let commands = parse_commands(&text).map_err(|(line, why)| format!("{shown}:{line}: {why}"))?;
+    let stream = TcpStream::connect((host, port))
+        .await
+        .map_err(|e| format!("connecting to Redis at {host}:{port}: {e}"))?;
+    let mut redis = Resp(BufReader::new(stream));
+    if let Some(password) = password {
+        redis
+            .call(&[b"AUTH", password.as_bytes()])
+            .await?
+            .map_err(|e| format!("AUTH: {e}"))?;
+    }
+    if !force {
+        let size = redis
+            .call(&[b"DBSIZE"])
+            .await?
+            .map_err(|e| format!("DBSIZE: {e}"))?;
+        if size != ":0" {
+            return Ok(Seeded::HasData);
+        }
+    }
+    for command in &commands {
+        let words: Vec<&[u8]> = command.words.iter().map(Vec::as_slice).collect();
+        let answer = tokio::time::timeout(COMMAND_TIMEOUT, redis.call(&words))
+            .await
+            .map_err(|_| {
+                format!(
+                    "{shown}:{}: no answer within {} s",
+                    command.line,
+                    COMMAND_TIMEOUT.as_secs()
+                )
+            })?
+            .map_err(|e| format!("{shown}:{}: {e}", command.line))?;
+        if let Err(error) = answer {
+            return Err(format!("{shown}:{}: Redis answered: {error}", command.line));
+        }
+    }
+    Ok(Seeded::Applied(format!(
+        "{} commands from {shown}",
+        commands.len()
+    )))
+}
+
+/// A RESP2 connection that reads whole replies.
+struct Resp(BufReader<TcpStream>);
+
+impl Resp {
+    /// Sends one command; the outer error is the connection's, the inner
+    /// one Redis's answer.
+    async fn call(&mut self, words: &[&[u8]]) -> Result<Result<String, String>, String> {
+        self.0
+            .get_mut()
+            .write_all(&resp_command(words))
+            .await
+            .map_err(|e| e.to_string())?;
+        self.reply().await
+    }
+
+    /// One whole reply; its first line is returned (`+OK`, `:3`, ...).
+    async fn reply(&mut self) -> Result<Result<String, String>, String> {
+        let mut pending = 1usize;
+        let mut first = None;
+        while pending > 0 {
+            pending -= 1;
+            let mut line = String::new();
+            if self
+                .0
+                .read_line(&mut line)
+                .await
+                .map_err(|e| e.to_string())?
+                == 0
+            {
+                return Err("Redis closed the connection".into());
+            }
+            let line = line.trim_end().to_string();
+            let rest = line.get(1..).unwrap_or_default();
+            match line.as_bytes().first() {
+                Some(b'-') if first.is_none() => return Ok(Err(rest.to_string())),
+                Some(b'$') => {
+                    if let Ok(length @ 0..) = rest.parse::<i64>() {
+                        let mut skip = vec![0; length as usize + 2];
+                        self.0
+                            .read_exact(&mut skip)
+                            .await
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                Some(b'*') => pending += rest.parse::<usize>().unwrap_or(0),
+                _ => {}
+            }
+            first.get_or_insert(line);
+        }
+        Ok(Ok(first.unwrap_or_default()))
+    }
+}
+
+fn resp_command(words: &[&[u8]]) -> Vec<u8> {
+    let mut out = format!("*{}\r\n", words.len()).into_bytes();
+    for word in words {
+        out.extend(format!("${}\r\n", word.len()).into_bytes());
+        out.extend_from_slice(word);
+        out.extend(b"\r\n");
+    }
+    out
+}
+
+/// Uploads each subfolder of `folder` into the bucket of its name, keys
+/// being the files' paths below it, content types by extension. Without
+/// `force`, a bucket holding objects already is left alone.
+pub(crate) async fn s3(
+    folder: &Path,
+    target: &S3Target,
+    buckets: &[String],
+    http: &reqwest::Client,
+    force: bool,
+) -> Result<Seeded, String> {
+    let endpoint: url::Url = target
+        .endpoint
+        .parse()
+        .map_err(|e| format!("bad S3 endpoint {}: {e}", target.endpoint))?;
+    let credentials = Credentials::new(&target.access_key, &target.secret_key);
+    let mut uploaded = 0;
+    let mut seeded_buckets = Vec::new();
+    for (name, dir) in subfolders(folder)? {
+        if !buckets.contains(&name) {
+            return Err(format!(
+                "{}: `{name}` is not one of the service's buckets ({}); add it to `buckets:`",
+                dir.display(),
+                buckets.join(", ")
+            ));
+        }
+        let bucket = Bucket::new(
+            endpoint.clone(),
+            UrlStyle::Path,
+            name.clone(),
+            target.region.clone(),
+        )
+        .map_err(|e| format!("bucket {name}: {e:?}"))?;
+        if !force && !bucket_is_empty(&bucket, &credentials, http).await? {
+            continue;
+        }
+        for (key, path) in files_below(&dir)? {
+            let body = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let content_type = mime_guess::from_path(&path).first_or_octet_stream();
+            let put = bucket.put_object(Some(&credentials), &key).sign(SIGNED_FOR);
+            let response = http
+                .put(put.as_str())
+                .header("content-type", content_type.as_ref())
+                .body(body)
+                .send()
+                .await
+                .map_err(|e| format!("{}: uploading: {e}", path.display()))?;
+            if !response.status().is_success() {
+                let status = response.status();
+                let answer = response.text().await.unwrap_or_default();
+                return Err(format!(
+                    "{}: the S3 API answered {status}: {answer}",
+                    path.display()
+                ));
+            }
+            uploaded += 1;
+        }
+        seeded_buckets.push(name);
+    }
+    if seeded_buckets.is_empty() {
+        return Ok(Seeded::HasData);
+    }
+    Ok(Seeded::Applied(format!(
+        "{uploaded} objects from {} into {}",
+        folder.display(),
+        seeded_buckets.join(", ")
+    )))
+}
+
+async fn bucket_is_empty(
+    bucket: &Bucket,
+    credentials: &Credentials,
+    http: &reqwest::Client,
+) -> Result<bool, String> {
+    let mut list = bucket.list_objects_v2(Some(credentials));
+    list.with_max_keys(1);
+    let url = list.sign(SIGNED_FOR);
+    let response = http
+        .get(url.as_str())
+        .send()
+        .await
+        .map_err(|e| format!("listing bucket {}: {e}", bucket.name()))?;
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    if !status.is_success() {
+        return Err(format!(
+            "listing bucket {}: the S3 API answered {status}: {body}",
+            bucket.name()
+        ));
+    }
+    Ok(!body.contains("<Contents>"))
+}
+
+/// The folder's subfolders, by name, sorted.
+fn subfolders(folder: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    let mut found = Vec::new();
+    let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("{}: {e}", folder.display()))?;
+        if entry.path().is_dir() {
+            found.push((
+                entry.file_name().to_string_lossy().into_owned(),
+                entry.path(),
+            ));
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+/// Every file below `dir`, with its key: the path relative to `dir`,
+/// `/`-separated; sorted.
+fn files_below(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(current) = pending.pop() {
+        let entries =
+            std::fs::read_dir(&current).map_err(|e| format!("{}: {e}", current.display()))?;
+        for entry in entries {
+            let path = entry
+                .map_err(|e| format!("{}: {e}", current.display()))?
+                .path();
+            if path.is_dir() {
+                pending.push(path);
+            } else {
+                let key = path
+                    .strip_prefix(dir)
+                    .map_err(|e| e.to_string())?
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                found.push((key, path));
+            }
+        }
+    }
+    found.sort();
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_split_on_spaces_with_quotes_and_escapes() {
+        let text = "# fixtures\nSET greeting \"hello\\tworld\"\n\n  HSET user:1 name 'Ada L' age 36\nSET raw \"\\x41\\\"\"\n";
+        let commands = parse_commands(text).unwrap();
+        assert_eq!(commands.len(), 3);
+        assert_eq!(commands[0].line, 2);
+        let words = |i: usize| -> Vec<String> {
+            commands[i]
+                .words
+                .iter()
+                .map(|w| String::from_utf8_lossy(w).into_owned())
+                .collect()
+        };
+        assert_eq!(words(0), ["SET", "greeting", "hello\tworld"]);
+        assert_eq!(words(1), ["HSET", "user:1", "name", "Ada L", "age", "36"]);
+        assert_eq!(words(2), ["SET", "raw", "A\""]);
+        // Any byte, as redis-cli sends it; `\'` inside single quotes.
+        let bytes = parse_commands("SET b \"\\xff\\x00\" 'it\\'s'\n").unwrap();
+        assert_eq!(bytes[0].words[2], [0xff, 0x00]);
+        assert_eq!(bytes[0].words[3], b"it's");
+        assert_eq!(parse_commands("SET a \"open\n").unwrap_err().0, 1);
+        assert_eq!(parse_commands("OK\nSET a 'x'y\n").unwrap_err().0, 2);
+    }
+}

@@ -1,0 +1,121 @@
+//! Data that follows the git branch (`data: per-branch`): each branch has
+//! its own volume behind the same container ports and passwords, so the
+//! env file never changes; `status` says whose data is live; `down
+//! --volumes` takes only the current branch's unless `--all-branches`.
+//! Outside a git repository: one set, with a note.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::common::*;
+
+fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args([
+            "-c",
+            "user.name=devsvc test",
+            "-c",
+            "user.email=test@example.com",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The app: writes `note` when given a value, and prints what it holds.
+fn note(project: &TestProject, value: Option<&str>) -> String {
+    let write = value.map_or(String::new(), |v| format!("r.set('note', '{v}')\n"));
+    let run = python(
+        &format!(
+            "import os, redis\nr = redis.from_url(os.environ['REDIS_URL'], decode_responses=True)\n{write}print(r.get('note'))"
+        ),
+        &project.dotenv(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.trim().to_string()
+}
+
+fn volumes(project: &TestProject) -> Vec<String> {
+    let mut names: Vec<String> = labelled_resources(&project.name)
+        .into_iter()
+        .filter(|left| left.kind == "volume")
+        .map(|left| left.name)
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn per_branch_data_swaps_behind_the_same_env_file() {
+    let mut project = TestProject::new("branch", "data: per-branch\nservices:\n  redis: {}\n");
+    let dir = project.path().to_path_buf();
+    git(&dir, &["init", "-q", "-b", "a"]);
+    git(&dir, &["commit", "-q", "--allow-empty", "-m", "start"]);
+
+    project.run(&["up"]).ok();
+    let env_file = std::fs::read(project.env_file()).unwrap();
+    assert_eq!(note(&project, Some("from a")), "from a");
+    project
+        .cli(&["status"])
+        .stdout_contains("data of branch `a` is live for redis")
+        .run();
+
+    git(&dir, &["checkout", "-q", "-b", "b"]);
+    project
+        .cli(&["up"])
+        .stderr_contains("redis: recreating with the data of branch `b` (same ports and passwords)")
+        .run();
+    assert_eq!(std::fs::read(project.env_file()).unwrap(), env_file);
+    assert_eq!(note(&project, None), "None", "branch b starts empty");
+    note(&project, Some("from b"));
+
+    git(&dir, &["checkout", "-q", "a"]);
+    project.run(&["up"]).ok();
+    assert_eq!(std::fs::read(project.env_file()).unwrap(), env_file);
+    assert_eq!(note(&project, None), "from a");
+    let status: serde_json::Value =
+        serde_json::from_str(&project.run(&["status", "--json"]).ok().stdout).unwrap();
+    assert_eq!(status[0]["data_branch"], "a");
+
+    let base = format!("devsvc-{}-redis-data", project.name);
+    assert_eq!(
+        volumes(&project),
+        [format!("{base}-a"), format!("{base}-b")]
+    );
+    project.run(&["down", "--volumes"]).ok();
+    assert_eq!(
+        volumes(&project),
+        [format!("{base}-b")],
+        "only a's data went"
+    );
+    project.run(&["down", "--volumes", "--all-branches"]).ok();
+    assert_eq!(volumes(&project), Vec::<String>::new());
+    project.teardown().ok();
+}
+
+#[test]
+fn outside_git_per_branch_data_keeps_one_set_with_a_note() {
+    let mut project = TestProject::new("nobranch", "services:\n  redis:\n    data: per-branch\n");
+    project
+        .cli(&["up"])
+        .stderr_contains(
+            "not in a git repository: services with `data: per-branch` keep one set of data",
+        )
+        .run();
+    assert_eq!(
+        volumes(&project),
+        [format!("devsvc-{}-redis-data", project.name)]
+    );
+    project
+        .cli(&["status"])
+        .stdout_contains("not in a git repository: redis keep one set of data")
+        .run();
+    project.teardown().ok();
+}
