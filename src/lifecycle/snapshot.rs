@@ -229,8 +229,9 @@ impl Saver<'_> {
         // Time for a clean shutdown (Redis writing a large RDB file, a
         // PostgreSQL checkpoint), whatever --stop-grace says for `down`.
         let grace = self.ctx.settings.stop_grace.max(SAVE_GRACE);
-        let stopped = Instant::now();
+        let stopping = Instant::now();
         self.engine.stop(&container.id, grace).await?;
+        let copying = Instant::now();
         let task = self.ctx.ui.spinner_task(&spec.name, "saving its data");
         let file = self.into.join(format!("{}.tar", spec.name));
         let bytes = self
@@ -240,6 +241,7 @@ impl Saver<'_> {
             })
             .await;
         // Running again whether or not the copy worked.
+        let starting = Instant::now();
         let restarted = match container.running {
             true => self.restart(spec, &container.id).await,
             false => Ok(()),
@@ -251,10 +253,13 @@ impl Saver<'_> {
                 return Err(e);
             }
         };
+        let secs = |from: Instant, to: Instant| (to - from).as_secs_f64();
         task.finish(&format!(
-            "saved {:.1} MB of {path} (stopped for {:.1} s)",
+            "saved {:.1} MB of {path} (stop {:.2} s, copy {:.2} s, start until ready {:.2} s)",
             bytes as f64 / 1e6,
-            stopped.elapsed().as_secs_f64()
+            secs(stopping, copying),
+            secs(copying, starting),
+            starting.elapsed().as_secs_f64()
         ));
         Ok(Saved {
             image: spec.image.clone(),
