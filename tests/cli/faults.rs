@@ -118,7 +118,12 @@ fn sigint_at_four_moments_exits_130_quickly_and_leaves_only_labelled_resources()
         let (mut child, rx, seen) = up_until(&project, marker);
         signal(&mut child, "-INT");
         let (code, took) = wait_exit(&mut child, Duration::from_secs(2));
-        let after: Vec<String> = rx.try_iter().collect();
+        // Everything it wrote before exiting: the reader thread may still
+        // be passing the last lines on (it ends at the pipe's end).
+        let mut after = Vec::new();
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
+            after.push(line);
+        }
         eprintln!(
             "{moment}: exit {code:?} {took:?} after SIGINT; saw:\n{}\nthen:\n{}",
             seen.join("\n"),
