@@ -151,6 +151,31 @@ fn an_engine_over_ssh_runs_the_project_and_the_app_reaches_it() {
         .stdout_contains("redis")
         .stdout_contains("running")
         .run();
+    // A docker context with an ssh endpoint, as `docker context create
+    // --docker host=ssh://...` writes it, reaches the same engine.
+    let home = tempfile::tempdir().unwrap();
+    let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(b"big-box"));
+    let meta = home.path().join(".docker/contexts/meta").join(digest);
+    std::fs::create_dir_all(&meta).unwrap();
+    std::fs::write(
+        meta.join("meta.json"),
+        format!(
+            r#"{{"Name":"big-box","Metadata":{{}},"Endpoints":{{"docker":{{"Host":"{}","SkipTLSVerify":false}}}}}}"#,
+            sshd.url()
+        ),
+    )
+    .unwrap();
+    project
+        .cli(&["doctor"])
+        .env("HOME", &home.path().display().to_string())
+        .env("DOCKER_CONTEXT", "big-box")
+        .env("PATH", &sshd.client_path("client_key"))
+        .stdout_contains(&format!(
+            "engine endpoint: {} (chosen by context `big-box` (DOCKER_CONTEXT))",
+            sshd.url()
+        ))
+        .stdout_contains("engine: reachable over SSH: ssh -l root")
+        .run();
     sshd.client(project.cli(&["down", "--volumes"])).run();
     assert_eq!(named_resources(&project.name), []);
     project.teardown().ok();
