@@ -160,6 +160,7 @@ mod tests {
             image: "img".into(),
             ports: vec![],
             networks: vec!["bridge".into()],
+            volumes: vec![],
             parts: Some(format!("image=i,env={hash}")),
         }
     }

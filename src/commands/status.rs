@@ -54,12 +54,38 @@ pub(crate) async fn run(ctx: &Context) -> Result<()> {
         ctx.ui.data(&format!("{json}\n"))
     } else {
         ctx.ui.data(&text_table(&rows, &orphans, &host))?;
-        ctx.ui.data(&data_note(&project))
+        ctx.ui.data(&data_note(&project, &observed))
     }
 }
 
-/// Whose data is live, when some follows the git branch.
-fn data_note(project: &Project) -> String {
+/// Whose data is live, when some follows the git branch; and which
+/// containers still mount another branch's (checked out, not yet `up`).
+fn data_note(project: &Project, observed: &[Observed]) -> String {
+    let behind: Vec<&str> = project
+        .services
+        .iter()
+        .filter(|s| s.per_branch)
+        .filter(|s| {
+            observed.iter().any(|c| {
+                c.service == s.name && s.volume.as_ref().is_some_and(|v| !c.volumes.contains(v))
+            })
+        })
+        .map(|s| s.name.as_str())
+        .collect();
+    let branch = project
+        .services
+        .iter()
+        .find_map(|s| s.data_branch.as_deref());
+    match (behind.as_slice(), branch) {
+        ([], _) | (_, None) => live_note(project),
+        (names, Some(branch)) => format!(
+            "\nbranch `{branch}` is checked out, but {} still run on another branch's data; `devsvc up` moves them to `{branch}`'s\n",
+            names.join(", ")
+        ),
+    }
+}
+
+fn live_note(project: &Project) -> String {
     let per_branch: Vec<&str> = project
         .services
         .iter()

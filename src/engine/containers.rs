@@ -62,6 +62,12 @@ impl Engine {
                         .map(|n| n.into_keys().collect())
                         .unwrap_or_default(),
                     parts: labels.get(LABEL_PARTS).cloned(),
+                    volumes: c
+                        .mounts
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter_map(|m| m.name)
+                        .collect(),
                 }
             })
             .collect())

@@ -73,6 +73,8 @@ pub(crate) struct Observed {
     pub ports: Vec<PortMapping>,
     /// The networks it is attached to (`bridge` for the default).
     pub networks: Vec<String>,
+    /// The named volumes it mounts.
+    pub volumes: Vec<String>,
     /// Its `LABEL_PARTS` (absent on containers of older versions).
     pub parts: Option<String>,
 }

@@ -110,6 +110,37 @@ impl Engine {
         Ok(removed)
     }
 
+    /// The volumes of one of the project's services (every branch's data),
+    /// each with its labels.
+    pub(crate) async fn service_volumes(
+        &self,
+        project: &str,
+        service: &str,
+    ) -> Result<Vec<(String, HashMap<String, String>)>> {
+        let filters: HashMap<&str, Vec<String>> = [(
+            "label",
+            vec![
+                format!("{LABEL_PROJECT}={project}"),
+                format!("{LABEL_SERVICE}={service}"),
+            ],
+        )]
+        .into();
+        let options = ListVolumesOptionsBuilder::default()
+            .filters(&filters)
+            .build();
+        let list = self
+            .docker
+            .list_volumes(Some(options))
+            .await
+            .map_err(|e| Error::engine("listing volumes", e))?;
+        Ok(list
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| (v.name, v.labels))
+            .collect())
+    }
+
     /// Removes the project's volumes that `wanted` picks (by name and
     /// labels); returns their names.
     pub(crate) async fn remove_volumes(

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use super::{select, write_env_file};
 use crate::config::{Password, Project, ServiceSpec};
 use crate::context::Context;
-use crate::engine::{self, Engine, Fault, LABEL_PASSWORD, LABEL_PROJECT, Observed};
+use crate::engine::{self, Engine, Fault, LABEL_PASSWORD, LABEL_PROJECT, LABEL_SERVICE, Observed};
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::instance::{self, Instance, Placement};
@@ -185,6 +185,20 @@ impl Up<'_> {
         )
         .await?;
         self.volumes = names.into_iter().zip(labels).collect();
+        // Per-branch data without a remembered password: another branch's
+        // volume may know it (a new branch's volume does not).
+        for spec in services
+            .iter()
+            .filter(|s| s.per_branch && s.data.is_some() && !self.state.has_secret(&s.name))
+        {
+            for (name, labels) in self
+                .engine
+                .service_volumes(&self.project.name, &spec.name)
+                .await?
+            {
+                self.volumes.entry(name).or_insert(Some(labels));
+            }
+        }
         Ok(())
     }
 
@@ -201,12 +215,24 @@ impl Up<'_> {
             let Some(volume) = &spec.volume else {
                 continue;
             };
-            let Some(Some(labels)) = self.volumes.get(volume) else {
+            // This service's volume first, then (per-branch data) another
+            // branch's: the same password initialised them all.
+            let ours = |labels: &&Labels| {
+                labels.get(LABEL_PROJECT) == Some(&self.project.name)
+                    && labels.contains_key(LABEL_PASSWORD)
+            };
+            let own = self
+                .volumes
+                .get(volume)
+                .and_then(Option::as_ref)
+                .filter(ours);
+            let sibling = self.volumes.iter().find_map(|(name, labels)| {
+                let labels = labels.as_ref().filter(ours)?;
+                (labels.get(LABEL_SERVICE) == Some(&spec.name)).then_some((name, labels))
+            });
+            let Some((volume, labels)) = own.map(|l| (volume, l)).or(sibling) else {
                 continue;
             };
-            if labels.get(LABEL_PROJECT) != Some(&self.project.name) {
-                continue;
-            }
             if let Some(password) = labels.get(LABEL_PASSWORD) {
                 self.state.adopt_secret(&spec.name, password.clone());
                 self.ctx.ui.event(

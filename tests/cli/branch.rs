@@ -69,6 +69,10 @@ fn per_branch_data_swaps_behind_the_same_env_file() {
 
     git(&dir, &["checkout", "-q", "-b", "b"]);
     project
+        .cli(&["status"])
+        .stdout_contains("branch `b` is checked out, but redis still run on another branch's data; `devsvc up` moves them to `b`'s")
+        .run();
+    project
         .cli(&["up"])
         .stderr_contains("redis: recreating with the data of branch `b` (same ports and passwords)")
         .run();
@@ -89,10 +93,24 @@ fn per_branch_data_swaps_behind_the_same_env_file() {
         volumes(&project),
         [format!("{base}-a"), format!("{base}-b")]
     );
+
+    // The state folder lost, on a branch with no data yet: the password
+    // comes back from another branch's volume, so the env file holds.
+    std::fs::remove_file(project.state.path().join(format!("{}.json", project.name))).unwrap();
+    git(&dir, &["checkout", "-q", "-b", "c"]);
+    project
+        .cli(&["up"])
+        .stderr_contains(&format!("redis: password taken from volume {base}-"))
+        .run();
+    assert_eq!(std::fs::read(project.env_file()).unwrap(), env_file);
+    git(&dir, &["checkout", "-q", "a"]);
+    project.run(&["up"]).ok();
+    assert_eq!(note(&project, None), "from a");
+
     project.run(&["down", "--volumes"]).ok();
     assert_eq!(
         volumes(&project),
-        [format!("{base}-b")],
+        [format!("{base}-b"), format!("{base}-c")],
         "only a's data went"
     );
     project.run(&["down", "--volumes", "--all-branches"]).ok();
