@@ -72,17 +72,21 @@ fn data_note(project: &Project, observed: &[Observed]) -> String {
         })
         .map(|s| s.name.as_str())
         .collect();
-    let branch = project
-        .services
-        .iter()
-        .find_map(|s| s.data_branch.as_deref());
-    match (behind.as_slice(), branch) {
+    match (behind.as_slice(), data_branch(project)) {
         ([], _) | (_, None) => live_note(project),
         (names, Some(branch)) => format!(
             "\nbranch `{branch}` is checked out, but {} still run on another branch's data; `devsvc up` moves them to `{branch}`'s\n",
             names.join(", ")
         ),
     }
+}
+
+/// The branch whose data per-branch services use, when in git.
+fn data_branch(project: &Project) -> Option<&str> {
+    project
+        .services
+        .iter()
+        .find_map(|s| s.data_branch.as_deref())
 }
 
 fn live_note(project: &Project) -> String {
@@ -92,11 +96,7 @@ fn live_note(project: &Project) -> String {
         .filter(|s| s.per_branch && s.data.is_some())
         .map(|s| s.name.as_str())
         .collect();
-    let branch = project
-        .services
-        .iter()
-        .find_map(|s| s.data_branch.as_deref());
-    match (per_branch.as_slice(), branch) {
+    match (per_branch.as_slice(), data_branch(project)) {
         ([], _) => String::new(),
         (names, Some(branch)) => format!(
             "\ndata of branch `{branch}` is live for {}\n",

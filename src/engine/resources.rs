@@ -117,14 +117,21 @@ impl Engine {
         project: &str,
         service: &str,
     ) -> Result<Vec<(String, HashMap<String, String>)>> {
-        let filters: HashMap<&str, Vec<String>> = [(
-            "label",
-            vec![
-                format!("{LABEL_PROJECT}={project}"),
-                format!("{LABEL_SERVICE}={service}"),
-            ],
-        )]
-        .into();
+        let labels = vec![
+            format!("{LABEL_PROJECT}={project}"),
+            format!("{LABEL_SERVICE}={service}"),
+        ];
+        Ok(self
+            .volumes_labelled(labels)
+            .await?
+            .into_iter()
+            .map(|v| (v.name, v.labels))
+            .collect())
+    }
+
+    /// The volumes carrying every one of these `key=value` labels.
+    async fn volumes_labelled(&self, labels: Vec<String>) -> Result<Vec<bollard::models::Volume>> {
+        let filters: HashMap<&str, Vec<String>> = [("label", labels)].into();
         let options = ListVolumesOptionsBuilder::default()
             .filters(&filters)
             .build();
@@ -133,12 +140,7 @@ impl Engine {
             .list_volumes(Some(options))
             .await
             .map_err(|e| Error::engine("listing volumes", e))?;
-        Ok(list
-            .volumes
-            .unwrap_or_default()
-            .into_iter()
-            .map(|v| (v.name, v.labels))
-            .collect())
+        Ok(list.volumes.unwrap_or_default())
     }
 
     /// Removes the project's volumes that `wanted` picks (by name and
@@ -148,21 +150,11 @@ impl Engine {
         project: &str,
         wanted: impl Fn(&str, &HashMap<String, String>) -> bool,
     ) -> Result<Vec<String>> {
-        let options = ListVolumesOptionsBuilder::default()
-            .filters(&label_filter(project))
-            .build();
-        let list = self
-            .docker
-            .list_volumes(Some(options))
-            .await
-            .map_err(|e| Error::engine("listing volumes", e))?;
+        let labelled = self
+            .volumes_labelled(vec![format!("{LABEL_PROJECT}={project}")])
+            .await?;
         let mut removed = Vec::new();
-        for volume in list
-            .volumes
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|v| wanted(&v.name, &v.labels))
-        {
+        for volume in labelled.into_iter().filter(|v| wanted(&v.name, &v.labels)) {
             let remove = RemoveVolumeOptionsBuilder::default().force(true).build();
             match self.docker.remove_volume(&volume.name, Some(remove)).await {
                 Ok(()) => removed.push(volume.name),
