@@ -201,19 +201,7 @@ pub(crate) fn endpoints(
     let seed = spec
         .seed
         .as_ref()
-        .map(|seed| {
-            let to = match &seed.how {
-                SeedSpec::Redis(RedisLogin { port, password }) => SeedTo::Redis {
-                    port: port_of(port)?,
-                    password: password.as_deref().map(render).transpose()?,
-                },
-                SeedSpec::S3 => SeedTo::S3,
-            };
-            Ok::<_, Error>(SeedTarget {
-                path: seed.path.clone(),
-                to,
-            })
-        })
+        .map(|seed| seed_target(seed, &render, &port_of))
         .transpose()?;
     Ok(Endpoints {
         exports,
@@ -223,6 +211,26 @@ pub(crate) fn endpoints(
         web,
         seed,
         values,
+    })
+}
+
+/// Where a service's seed data goes: its port looked up, its password
+/// rendered.
+fn seed_target(
+    seed: &crate::config::Seed,
+    render: &dyn Fn(&str) -> Result<String>,
+    port_of: &dyn Fn(&str) -> Result<u16>,
+) -> Result<SeedTarget> {
+    let to = match &seed.how {
+        SeedSpec::Redis(RedisLogin { port, password }) => SeedTo::Redis {
+            port: port_of(port)?,
+            password: password.as_deref().map(render).transpose()?,
+        },
+        SeedSpec::S3 => SeedTo::S3,
+    };
+    Ok(SeedTarget {
+        path: seed.path.clone(),
+        to,
     })
 }
 

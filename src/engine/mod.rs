@@ -146,19 +146,13 @@ impl Engine {
             reason,
         };
         let url = endpoint.url.as_str();
-        // One transport for both connections below, so they share its ssh.
         let ssh_spec = url
             .starts_with("ssh://")
             .then(|| ssh::SshSpec::parse(url))
             .transpose()
             .map_err(unreachable)?;
-        let reached = match &ssh_spec {
-            Some(spec) => format!("over SSH: {} {}", spec.program, spec.args().join(" ")),
-            None => match url.strip_prefix("unix://") {
-                Some(path) => format!("through the socket {path}"),
-                None => "over TCP".to_string(),
-            },
-        };
+        let reached = how_reached(url, ssh_spec.as_ref());
+        // One transport for both connections below, so they share its ssh.
         let over_ssh = ssh_spec.map(ssh::transport);
         let timeout = if over_ssh.is_some() {
             SSH_CONNECT_TIMEOUT
@@ -210,6 +204,15 @@ impl Engine {
             version,
             api_version,
         })
+    }
+}
+
+/// How an engine address is reached, for `doctor`.
+fn how_reached(url: &str, ssh: Option<&ssh::SshSpec>) -> String {
+    match (ssh, url.strip_prefix("unix://")) {
+        (Some(spec), _) => format!("over SSH: {} {}", spec.program, spec.args().join(" ")),
+        (None, Some(path)) => format!("through the socket {path}"),
+        (None, None) => "over TCP".to_string(),
     }
 }
 
