@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-/// The branch checked out in the repository holding `dir`
-/// (`detached-<commit>` for a detached HEAD); `None` outside a repository.
+/// The branch checked out in the repository holding `dir` (`detached` for
+/// a detached HEAD: one set for every commit visited, so a bisect does not
+/// leave a volume per commit); `None` outside a repository.
 pub(crate) fn current(dir: &Path) -> Option<String> {
     let dir = dir.canonicalize().ok()?;
     let git_dir = dir.ancestors().find_map(git_dir_of)?;
@@ -21,7 +22,7 @@ pub(crate) fn current(dir: &Path) -> Option<String> {
     let head = head.trim();
     Some(match head.strip_prefix("ref: refs/heads/") {
         Some(branch) => branch.to_string(),
-        None => format!("detached-{}", head.chars().take(12).collect::<String>()),
+        None => "detached".to_string(),
     })
 }
 
@@ -76,10 +77,7 @@ mod tests {
             Some("feature/login")
         );
         std::fs::write(repo.path().join(".git/HEAD"), "0123456789abcdef0123\n").unwrap();
-        assert_eq!(
-            current(repo.path()).as_deref(),
-            Some("detached-0123456789ab")
-        );
+        assert_eq!(current(repo.path()).as_deref(), Some("detached"));
         // A worktree's `.git` is a file naming its git folder.
         let worktree = tempfile::tempdir().unwrap();
         let git = repo.path().join(".git/worktrees/wt");
