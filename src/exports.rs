@@ -69,6 +69,21 @@ pub(crate) fn instance(
     instance::render(&project.name, spec, &ports, password.as_deref(), placement).map(Some)
 }
 
+/// The service as its running container has it; `None` when it does not
+/// run.
+pub(crate) fn running_instance(
+    project: &Project,
+    spec: &ServiceSpec,
+    observed: &[Observed],
+    state: &mut State,
+    placement: &Placement,
+) -> Result<Option<Instance>> {
+    match running(spec, observed) {
+        Some(_) => instance(project, spec, observed, state, placement),
+        None => Ok(None),
+    }
+}
+
 /// The variables of every service that runs now (or whose ports are
 /// pinned) and of every external one, in services.yaml order; `fresh`
 /// instances take precedence.

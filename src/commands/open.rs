@@ -34,15 +34,16 @@ pub(crate) async fn run(ctx: &Context, service: &str) -> Result<()> {
     }
     let engine = ctx.engine().await?;
     let observed = engine.project_containers(&project.name).await?;
-    if exports::running(spec, &observed).is_none() {
+    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let placement = ctx.placement(&engine, &project);
+    let Some(inst) = exports::running_instance(&project, spec, &observed, &mut state, &placement)?
+    else {
         return Err(Error::Runtime(format!(
             "service `{service}` is not running; run `devsvc up {service}` first"
         )));
-    }
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
-    let placement = ctx.placement(&engine, &project);
-    let url = exports::instance(&project, spec, &observed, &mut state, &placement)?
-        .and_then(|inst| inst.web)
+    };
+    let url = inst
+        .web
         .ok_or_else(|| Error::Runtime(format!("service `{service}`: no address for its web UI")))?;
     let Some(browser) = &ctx.settings.browser else {
         return ctx.ui.data(&format!("{url}\n"));

@@ -4,30 +4,25 @@
 //! everything else stays).
 use futures_util::future::join_all;
 
-use crate::config::ServiceSpec;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::exports;
-use crate::lifecycle::select;
+use crate::lifecycle::select_fitting;
 use crate::provision::{self, Seeded};
 use crate::state::State;
 
 pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<()> {
     let project = ctx.load_project()?;
-    let selected = select(&project, names)?;
-    if let Some(spec) = selected
-        .iter()
-        .find(|s| !names.is_empty() && (s.seed.is_none() || s.external.is_some()))
-    {
-        return Err(Error::Usage(format!(
-            "service `{}` has no `seed:` that devsvc applies (databases take theirs as `init:`, which the image runs on a new volume; external resources are not seeded)",
-            spec.name
-        )));
-    }
-    let seeded: Vec<&ServiceSpec> = selected
-        .into_iter()
-        .filter(|s| s.seed.is_some() && s.external.is_none())
-        .collect();
+    let seeded = select_fitting(
+        &project,
+        names,
+        |s| s.seed.is_some() && s.external.is_none(),
+        |name| {
+            format!(
+                "service `{name}` has no `seed:` that devsvc applies (databases take theirs as `init:`, which the image runs on a new volume; external resources are not seeded)"
+            )
+        },
+    )?;
     if seeded.is_empty() {
         ctx.ui.event(&project.name, "no service has `seed:`");
         return Ok(());
@@ -40,11 +35,7 @@ pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<
     let mut errors = Vec::new();
     let mut running = Vec::new();
     for spec in seeded {
-        let inst = match exports::running(spec, &observed) {
-            Some(_) => exports::instance(&project, spec, &observed, &mut state, &placement)?,
-            None => None,
-        };
-        match inst {
+        match exports::running_instance(&project, spec, &observed, &mut state, &placement)? {
             Some(inst) => running.push(inst),
             None => errors.push(Error::Runtime(format!(
                 "service `{0}` is not running; run `devsvc up {0}` first",

@@ -123,13 +123,12 @@ fn targets(
     for spec in &project.services {
         targets.push(match &spec.external {
             Some(ext) => Target::Attached(Box::new(external::render(&project.name, spec, ext)?)),
-            None if exports::running(spec, observed).is_some() => {
-                match exports::instance(project, spec, observed, &mut state, &placement)? {
+            None => {
+                match exports::running_instance(project, spec, observed, &mut state, &placement)? {
                     Some(inst) => Target::Container(Box::new(inst)),
                     None => Target::Nothing,
                 }
             }
-            None => Target::Nothing,
         });
     }
     Ok(targets)

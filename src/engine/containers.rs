@@ -1,5 +1,7 @@
 //! Containers: list this project's, create and start, stop and remove,
 //! logs and exit state.
+use std::path::Path;
+
 use bollard::models::{
     ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, MountVolumeOptions,
     NetworkingConfig, PortBinding,
@@ -128,8 +130,12 @@ impl Engine {
             .map_err(|e| Error::engine(format!("creating container {}", spec.name), e))?;
         let started = async {
             self.copy_files(&created.id, &spec.files).await?;
-            if let Some((archive, into)) = &spec.restore {
-                self.load_folder(&created.id, into, archive, |_| {}).await?;
+            if let (Some(archive), Some(volume)) = (&spec.restore, &spec.volume) {
+                // `data/...` entries go under the data folder's parent.
+                let parent = Path::new(&volume.path).parent().unwrap_or(Path::new("/"));
+                let into = parent.display().to_string();
+                self.load_folder(&created.id, &into, archive, |_| {})
+                    .await?;
             }
             self.start(&created.id, &spec.name).await
         }

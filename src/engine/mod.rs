@@ -119,9 +119,10 @@ pub(crate) struct ContainerSpec {
     /// Files put into the container before it first starts (through the
     /// engine's archive API, so a remote engine gets them too).
     pub files: Vec<FileCopy>,
-    /// A saved data folder (a snapshot's tar file) unpacked under this
-    /// container path before the first start.
-    pub restore: Option<(std::path::PathBuf, String)>,
+    /// A saved data folder (a snapshot's tar file, its entries named from
+    /// the folder's own name) unpacked into the volume before the first
+    /// start.
+    pub restore: Option<std::path::PathBuf>,
 }
 
 /// A file to place in a container: its absolute path there, and contents.

@@ -37,6 +37,22 @@ pub(crate) fn select<'a>(project: &'a Project, names: &[String]) -> Result<Vec<&
         .collect())
 }
 
+/// The services a command can work on (`fits`): those named, each of which
+/// must fit (else a usage error, `unfit` saying why), or every one that fits
+/// when none is named.
+pub(crate) fn select_fitting<'a>(
+    project: &'a Project,
+    names: &[String],
+    fits: impl Fn(&ServiceSpec) -> bool,
+    unfit: impl Fn(&str) -> String,
+) -> Result<Vec<&'a ServiceSpec>> {
+    let selected = select(project, names)?;
+    if let Some(spec) = selected.iter().find(|s| !names.is_empty() && !fits(s)) {
+        return Err(Error::Usage(unfit(&spec.name)));
+    }
+    Ok(selected.into_iter().filter(|s| fits(s)).collect())
+}
+
 /// Merges the variables into the project's env file (only when they
 /// changed) and warns when the file is not git-ignored.
 pub(crate) fn write_env_file(

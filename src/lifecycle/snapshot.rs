@@ -16,7 +16,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
-use super::select;
+use super::select_fitting;
 use crate::config::{Project, ServiceSpec};
 use crate::context::Context;
 use crate::engine::{Engine, Observed};
@@ -114,20 +114,12 @@ pub(crate) fn list(ctx: &Context, project: &str) -> Result<Vec<(String, Meta)>> 
 /// The services a snapshot command works on: those named, or every one
 /// that keeps data; each must keep data in a volume.
 fn with_data<'p>(project: &'p Project, names: &[String]) -> Result<Vec<&'p ServiceSpec>> {
-    let selected = select(project, names)?;
-    if let Some(spec) = selected
-        .iter()
-        .find(|s| !names.is_empty() && (s.data.is_none() || s.external.is_some()))
-    {
-        return Err(Error::Usage(format!(
-            "service `{}` keeps no data volume, so it has nothing to snapshot",
-            spec.name
-        )));
-    }
-    Ok(selected
-        .into_iter()
-        .filter(|s| s.data.is_some() && s.external.is_none())
-        .collect())
+    select_fitting(
+        project,
+        names,
+        |s| s.data.is_some() && s.external.is_none(),
+        |name| format!("service `{name}` keeps no data volume, so it has nothing to snapshot"),
+    )
 }
 
 /// Saves the data of the services named (all with data when none).
@@ -279,10 +271,8 @@ impl Saver<'_> {
         let observed = self.engine.project_containers(&self.project.name).await?;
         let mut state = State::load(&self.ctx.settings.state_dir, &self.project.name)?;
         let placement = self.ctx.placement(self.engine, self.project);
-        let Some(inst) = exports::running(spec, &observed)
-            .map(|_| exports::instance(self.project, spec, &observed, &mut state, &placement))
-            .transpose()?
-            .flatten()
+        let Some(inst) =
+            exports::running_instance(self.project, spec, &observed, &mut state, &placement)?
         else {
             return Err(Error::Runtime(format!(
                 "service `{}` did not start again after its data was saved; see `devsvc logs {}`",

@@ -233,15 +233,12 @@ impl Up<'_> {
             let Some((volume, labels)) = own.map(|l| (volume, l)).or(sibling) else {
                 continue;
             };
-            if let Some(password) = labels.get(LABEL_PASSWORD) {
-                self.state.adopt_secret(&spec.name, password.clone());
-                self.ctx.ui.event(
-                    &spec.name,
-                    &format!(
-                        "password taken from volume {volume}, whose data was initialised with it"
-                    ),
-                );
-            }
+            self.state
+                .adopt_secret(&spec.name, labels[LABEL_PASSWORD].clone());
+            self.ctx.ui.event(
+                &spec.name,
+                &format!("password taken from volume {volume}, whose data was initialised with it"),
+            );
         }
     }
 
@@ -508,24 +505,16 @@ impl Up<'_> {
             None => matches!(unit.action, Action::Create | Action::Recreate { .. }),
         };
         if new {
-            let data = inst
-                .container
-                .volume
-                .as_ref()
-                .map_or("", |v| v.name.as_str());
-            self.state.set_seed_pending(&inst.service, data);
+            self.state
+                .set_seed_pending(&inst.service, seeded_data(inst));
         }
     }
 
     /// Applies the service's seed when its data still awaits it; `None`
     /// when none was due.
     async fn seed(&self, inst: &Instance) -> Option<Result<()>> {
-        let data = inst
-            .container
-            .volume
-            .as_ref()
-            .map_or("", |v| v.name.as_str());
-        if inst.seed.is_none() || self.state.seed_pending(&inst.service) != Some(data) {
+        if inst.seed.is_none() || self.state.seed_pending(&inst.service) != Some(seeded_data(inst))
+        {
             return None;
         }
         Some(self.apply_seed(inst).await)
@@ -565,12 +554,8 @@ impl Up<'_> {
                     ui.event(&inst.service, &self.recreate_reason(inst, changed));
                 }
                 let restoring = self.restore.get(&inst.service).map(|archive| {
-                    let data = spec.volume.as_ref().map_or("/", |v| v.path.as_str());
-                    let parent = std::path::Path::new(data)
-                        .parent()
-                        .unwrap_or(std::path::Path::new("/"));
                     let mut spec = spec.clone();
-                    spec.restore = Some((archive.clone(), parent.display().to_string()));
+                    spec.restore = Some(archive.clone());
                     spec
                 });
                 let created = self
@@ -831,6 +816,15 @@ async fn attach_only(ctx: &Context, project: &Project, prune: bool) -> Result<()
     }
     let (_, vars) = super::variables::collect(ctx).await?;
     write_env_file(ctx, project, &vars)
+}
+
+/// What a seed goes into: the data volume's name, or "" for a container's
+/// own layer.
+fn seeded_data(inst: &Instance) -> &str {
+    inst.container
+        .volume
+        .as_ref()
+        .map_or("", |v| v.name.as_str())
 }
 
 /// The engine refused a host port that was free when it was chosen:
