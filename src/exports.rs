@@ -19,7 +19,7 @@ use crate::state::State;
 pub(crate) fn password(state: &mut State, spec: &ServiceSpec) -> Option<String> {
     match &spec.password {
         Some(Password::Given(p)) => Some(p.clone()),
-        Some(Password::Generate(len)) => Some(state.secret(&spec.name, *len)),
+        Some(Password::Generate(rule)) => Some(state.secret(&spec.name, *rule)),
         None => None,
     }
 }

@@ -92,7 +92,7 @@ impl Attached {
     pub(crate) async fn check(&self, http: &reqwest::Client) -> std::result::Result<(), String> {
         for probe in &self.endpoints.probes {
             probe
-                .check(&self.host, http)
+                .check(&crate::probe::Reach::remote(&self.host, http))
                 .await
                 .map_err(|e| format!("{}: {e}", probe.describe(&self.host)))?;
         }

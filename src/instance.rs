@@ -10,10 +10,10 @@ use sha2::{Digest, Sha256};
 use crate::config::ServiceSpec;
 use crate::engine::{self, ContainerSpec, FileCopy, PortMapping, VolumeMount};
 use crate::error::{Error, Result};
-use crate::probe::{Login, Probe};
+use crate::probe::{HttpRequest, Login, Probe, S3Login};
 use crate::provision::S3Target;
 use crate::render::Values;
-use crate::template::{ProbeSpec, RedisLogin, SeedSpec};
+use crate::template::{HttpCheck, ProbeSpec, RedisLogin, SeedSpec};
 
 pub(crate) struct Instance {
     pub service: String,
@@ -267,10 +267,49 @@ impl ProbeRenderer<'_> {
             ProbeSpec::Smtp { port } => Probe::Smtp {
                 port: port_of(port)?,
             },
-            ProbeSpec::Http { port, path, status } => Probe::Http {
+            ProbeSpec::Http(HttpCheck {
+                port,
+                path,
+                status,
+                headers,
+                user,
+                password,
+            }) => Probe::Http(HttpRequest {
                 port: port_of(port)?,
                 path: path.clone(),
                 status: *status,
+                headers: headers
+                    .iter()
+                    .map(|(name, value)| Ok((name.clone(), render(value)?)))
+                    .collect::<Result<_>>()?,
+                basic: match user {
+                    Some(user) => Some((
+                        render(user)?,
+                        password.as_deref().map(render).transpose()?.unwrap_or_default(),
+                    )),
+                    None => None,
+                },
+            }),
+            ProbeSpec::Nats {
+                port,
+                user,
+                password,
+            } => Probe::Nats {
+                port: port_of(port)?,
+                user: user.as_deref().map(render).transpose()?,
+                password: password.as_deref().map(render).transpose()?,
+            },
+            ProbeSpec::Kafka { port } => Probe::Kafka {
+                port: port_of(port)?,
+            },
+            ProbeSpec::S3(s3) => Probe::S3(S3Login {
+                port: port_of(&s3.port)?,
+                access_key: render(&s3.access_key)?,
+                secret_key: render(&s3.secret_key)?,
+                region: render(&s3.region)?,
+            }),
+            ProbeSpec::Exec { command } => Probe::Exec {
+                command: command.iter().map(|a| render(a)).collect::<Result<_>>()?,
             },
             ProbeSpec::Tcp { port } => Probe::Tcp {
                 port: port_of(port)?,

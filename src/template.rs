@@ -59,6 +59,10 @@ pub(crate) struct Template {
     #[serde(default)]
     #[schemars(with = "Option<Text>")]
     pub init_dir: Option<String>,
+    /// The endings of the init files the image runs (default `.sql`).
+    #[serde(default = "sql_files")]
+    #[schemars(with = "Vec<Text>")]
+    pub init_types: Vec<String>,
     /// A login allowed to create databases (a `postgres` or `mysql` probe
     /// shape), for the `databases:` after the first, which the image
     /// creates itself.
@@ -101,6 +105,10 @@ pub(crate) struct PasswordRule {
     #[serde(default, deserialize_with = "password_length")]
     #[schemars(with = "PasswordLength")]
     pub min_length: usize,
+    /// The server demands a character that is neither a letter nor a digit
+    /// (OpenSearch): generated passwords then hold `-`, `_` or `.` too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub symbols: bool,
 }
 
 /// The longest password devsvc generates or asks for: far beyond any
@@ -134,20 +142,9 @@ pub(crate) enum ProbeSpec {
         #[schemars(with = "Text")]
         port: String,
     },
-    /// An HTTP `GET` answered with the given status.
-    Http {
-        /// The port's name in the template.
-        #[schemars(with = "Text")]
-        port: String,
-        /// The path to `GET`.
-        #[serde(default = "root_path")]
-        #[schemars(with = "Text")]
-        path: String,
-        /// The status that means ready.
-        #[serde(default = "ok_status")]
-        #[schemars(with = "Integer<0, 65535>")]
-        status: u16,
-    },
+    /// An HTTP `GET` answered with the given status (sent with the given
+    /// headers, and as `user` with HTTP basic authentication when set).
+    Http(HttpCheck),
     /// A TCP connection is accepted and kept: the server speaks first, or
     /// does not close it within a short wait (a proxy in front of nothing
     /// accepts and then closes at once).
@@ -192,6 +189,40 @@ pub(crate) enum ProbeSpec {
         #[schemars(with = "Text")]
         port: String,
     },
+    /// NATS: the server's `INFO`, `CONNECT` with these credentials, and
+    /// `PING` answered by `PONG` (an authorization error is not ready).
+    Nats {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
+        port: String,
+        /// The user to connect as.
+        #[serde(default)]
+        #[schemars(with = "Option<Text>")]
+        user: Option<String>,
+        /// The user's password.
+        #[serde(default)]
+        #[schemars(with = "Option<Text>")]
+        password: Option<String>,
+    },
+    /// Kafka: `ApiVersions` and `Metadata` answered, and the broker
+    /// advertises exactly the address clients were given (the host and
+    /// host port), not the container's own.
+    Kafka {
+        /// The port's name in the template.
+        #[schemars(with = "Text")]
+        port: String,
+    },
+    /// S3: a request signed with these keys is accepted (a `HEAD` of a
+    /// bucket answered 200 or 404; 403 means the keys are refused).
+    S3(S3Api),
+    /// A command run inside the container exits with 0 (the image's own
+    /// client, logged in with the exported credentials). Not run against
+    /// external resources, which have no container.
+    Exec {
+        /// The command and its arguments.
+        #[schemars(with = "Vec<Text>")]
+        command: Vec<String>,
+    },
     /// AMQP 0-9-1 (RabbitMQ): the whole connection handshake, logged in.
     Amqp {
         /// The port's name in the template.
@@ -210,6 +241,10 @@ pub(crate) enum ProbeSpec {
     },
 }
 
+fn sql_files() -> Vec<String> {
+    vec![".sql".into()]
+}
+
 fn root_vhost() -> String {
     "/".into()
 }
@@ -222,17 +257,67 @@ fn ok_status() -> u16 {
     200
 }
 
+/// An HTTP readiness check.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct HttpCheck {
+    /// The port's name in the template.
+    #[schemars(with = "Text")]
+    pub(crate) port: String,
+    /// The path to `GET`.
+    #[serde(default = "root_path")]
+    #[schemars(with = "Text")]
+    pub(crate) path: String,
+    /// The status that means ready.
+    #[serde(default = "ok_status")]
+    #[schemars(with = "Integer<0, 65535>")]
+    pub(crate) status: u16,
+    /// Request headers, e.g. an API key: `{X-API-KEY: "{{password}}"}`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, Text>")]
+    pub(crate) headers: IndexMap<String, String>,
+    /// The user for HTTP basic authentication (with `password`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Text>")]
+    pub(crate) user: Option<String>,
+    /// The password for HTTP basic authentication.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Text>")]
+    pub(crate) password: Option<String>,
+}
+
+impl HttpCheck {
+    /// A plain `GET path` answered with `status`.
+    #[cfg(test)]
+    pub(crate) fn get(port: &str, path: &str, status: u16) -> ProbeSpec {
+        ProbeSpec::Http(HttpCheck {
+            port: port.into(),
+            path: path.into(),
+            status,
+            headers: IndexMap::new(),
+            user: None,
+            password: None,
+        })
+    }
+}
+
 impl ProbeSpec {
-    pub(crate) fn port(&self) -> &str {
+    /// The template port the probe talks to; `None` for one that runs
+    /// inside the container.
+    pub(crate) fn port(&self) -> Option<&str> {
         match self {
             ProbeSpec::Redis(RedisLogin { port, .. })
             | ProbeSpec::Smtp { port }
-            | ProbeSpec::Http { port, .. }
+            | ProbeSpec::Http(HttpCheck { port, .. })
             | ProbeSpec::Tcp { port }
             | ProbeSpec::Postgres { port, .. }
             | ProbeSpec::Mysql { port, .. }
             | ProbeSpec::Memcached { port }
-            | ProbeSpec::Amqp { port, .. } => port,
+            | ProbeSpec::Nats { port, .. }
+            | ProbeSpec::Kafka { port }
+            | ProbeSpec::S3(S3Api { port, .. })
+            | ProbeSpec::Amqp { port, .. } => Some(port),
+            ProbeSpec::Exec { .. } => None,
         }
     }
 
@@ -260,9 +345,30 @@ impl ProbeSpec {
                 vhost,
                 ..
             } => vec![user, password, vhost],
+            ProbeSpec::Http(HttpCheck {
+                headers,
+                user,
+                password,
+                ..
+            }) => headers
+                .values()
+                .chain(user)
+                .chain(password)
+                .map(String::as_str)
+                .collect(),
+            ProbeSpec::Nats { user, password, .. } => {
+                user.iter().chain(password).map(String::as_str).collect()
+            }
+            ProbeSpec::S3(S3Api {
+                access_key,
+                secret_key,
+                region,
+                ..
+            }) => vec![access_key, secret_key, region],
+            ProbeSpec::Exec { command } => command.iter().map(String::as_str).collect(),
             ProbeSpec::Smtp { .. }
-            | ProbeSpec::Http { .. }
             | ProbeSpec::Tcp { .. }
+            | ProbeSpec::Kafka { .. }
             | ProbeSpec::Memcached { .. } => Vec::new(),
         }
     }
@@ -340,8 +446,8 @@ mod tests {
                 "{name}: image {} must carry a pinned tag",
                 t.image
             );
-            for probe in &t.ready {
-                assert!(t.ports.contains_key(probe.port()), "{name}: probe port");
+            for port in t.ready.iter().filter_map(ProbeSpec::port) {
+                assert!(t.ports.contains_key(port), "{name}: probe port");
             }
         }
     }
@@ -352,11 +458,7 @@ mod tests {
         assert_eq!(t.image, "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z");
         assert_eq!(
             t.ready,
-            vec![ProbeSpec::Http {
-                port: "s3".into(),
-                path: "/minio/health/live".into(),
-                status: 200
-            }]
+            vec![HttpCheck::get("s3", "/minio/health/live", 200)]
         );
         assert_eq!(t.ports["s3"], 9000);
         assert_eq!(t.ports["console"], 9001);
@@ -470,5 +572,159 @@ mod tests {
         ));
         assert!(matches!(load("mysql").ready[0], ProbeSpec::Mysql { .. }));
         assert!(matches!(load("rabbitmq").ready[0], ProbeSpec::Amqp { .. }));
+    }
+
+    /// The kinds added with the search engines, and the contracts of their
+    /// official images. MongoDB, Meilisearch, OpenSearch and Elasticsearch
+    /// never ran here (no registry serves them and no stand-in exists), so
+    /// this pin is what holds them to their documentation.
+    #[test]
+    fn search_stream_and_document_templates_keep_the_real_contract() {
+        let cases: [(&str, &str, &[&str]); 9] = [
+            (
+                "typesense",
+                "typesense/typesense:30.2",
+                &[
+                    "TYPESENSE_URL",
+                    "TYPESENSE_HOST",
+                    "TYPESENSE_PORT",
+                    "TYPESENSE_PROTOCOL",
+                    "TYPESENSE_API_KEY",
+                ],
+            ),
+            (
+                "meilisearch",
+                "getmeili/meilisearch:v1.54.3",
+                &[
+                    "MEILISEARCH_URL",
+                    "MEILISEARCH_HOST",
+                    "MEILISEARCH_KEY",
+                    "MEILISEARCH_API_KEY",
+                    "MEILI_MASTER_KEY",
+                ],
+            ),
+            (
+                "elasticsearch",
+                "docker.elastic.co/elasticsearch/elasticsearch:9.5.3",
+                &[
+                    "ELASTICSEARCH_URL",
+                    "ELASTICSEARCH_USERNAME",
+                    "ELASTICSEARCH_PASSWORD",
+                ],
+            ),
+            (
+                "opensearch",
+                "opensearchproject/opensearch:3.9.0",
+                &["OPENSEARCH_URL", "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD"],
+            ),
+            (
+                "valkey",
+                "valkey/valkey:8.1.10-alpine",
+                &[
+                    "REDIS_URL",
+                    "REDIS_HOST",
+                    "REDIS_PORT",
+                    "REDIS_PASSWORD",
+                    "VALKEY_URL",
+                ],
+            ),
+            (
+                "nats",
+                "nats:2.14.7",
+                &["NATS_URL", "NATS_USER", "NATS_PASSWORD"],
+            ),
+            (
+                "kafka",
+                "apache/kafka:4.3.1",
+                &[
+                    "KAFKA_BOOTSTRAP_SERVERS",
+                    "SPRING_KAFKA_BOOTSTRAP_SERVERS",
+                    "KAFKA_BROKERS",
+                ],
+            ),
+            (
+                "mongodb",
+                "mongo:8.0.30",
+                &["MONGODB_URI", "MONGO_URL", "SPRING_DATA_MONGODB_URI"],
+            ),
+            (
+                "seaweedfs",
+                "chrislusf/seaweedfs:4.47",
+                &[
+                    "AWS_ACCESS_KEY_ID",
+                    "AWS_SECRET_ACCESS_KEY",
+                    "AWS_REGION",
+                    "AWS_DEFAULT_REGION",
+                    "AWS_ENDPOINT_URL_S3",
+                    "S3_ENDPOINT",
+                    "S3_BUCKET",
+                    "S3_FORCE_PATH_STYLE",
+                    "MINIO_CONSOLE_URL",
+                ],
+            ),
+        ];
+        for (name, image, exports) in cases {
+            let t = load(name);
+            assert_eq!(t.image, image, "{name}");
+            assert_eq!(t.exports.keys().collect::<Vec<_>>(), exports.to_vec(), "{name}");
+            assert!(t.data.is_some(), "{name} keeps its data in a volume");
+            // Every one that takes a secret proves it in its readiness:
+            // some probe renders {{password}}.
+            if t.password.is_some() {
+                assert!(
+                    t.ready.iter().any(|p| p.texts().iter().any(|x| x.contains("{{password}}"))),
+                    "{name}: readiness must log in with the generated secret"
+                );
+            }
+        }
+        let env = |name: &str, key: &str| load(name).env.get(key).cloned();
+        assert_eq!(env("typesense", "TYPESENSE_API_KEY").as_deref(), Some("{{password}}"));
+        assert_eq!(env("meilisearch", "MEILI_MASTER_KEY").as_deref(), Some("{{password}}"));
+        assert!(load("meilisearch").password.unwrap().min_length >= 16);
+        for search in ["elasticsearch", "opensearch"] {
+            assert_eq!(env(search, "discovery.type").as_deref(), Some("single-node"));
+            let heap = env(search, "ES_JAVA_OPTS").or(env(search, "OPENSEARCH_JAVA_OPTS"));
+            assert_eq!(heap.as_deref(), Some("-Xms512m -Xmx512m"), "{search}");
+            assert!(matches!(
+                &load(search).ready[0],
+                ProbeSpec::Http(HttpCheck { user: Some(_), password: Some(_), path, .. })
+                    if path.contains("wait_for_status=yellow")
+            ));
+        }
+        assert_eq!(env("elasticsearch", "xpack.security.enabled").as_deref(), Some("true"));
+        assert_eq!(env("elasticsearch", "xpack.security.http.ssl.enabled").as_deref(), Some("false"));
+        assert_eq!(env("elasticsearch", "ELASTIC_PASSWORD").as_deref(), Some("{{password}}"));
+        assert_eq!(
+            env("opensearch", "OPENSEARCH_INITIAL_ADMIN_PASSWORD").as_deref(),
+            Some("{{password}}")
+        );
+        assert!(load("opensearch").password.unwrap().symbols);
+        // Kafka advertises exactly what the env file says.
+        assert_eq!(
+            env("kafka", "KAFKA_ADVERTISED_LISTENERS").as_deref(),
+            Some("PLAINTEXT://{{host}}:{{port.kafka}}")
+        );
+        assert_eq!(env("kafka", "KAFKA_LOG_DIRS").as_deref(), load("kafka").data.as_deref());
+        assert_eq!(load("kafka").ready, vec![ProbeSpec::Kafka { port: "kafka".into() }]);
+        // MongoDB: the image's root-user contract and authSource=admin.
+        let mongo = load("mongodb");
+        assert_eq!(env("mongodb", "MONGO_INITDB_ROOT_USERNAME").as_deref(), Some("{{user}}"));
+        assert_eq!(env("mongodb", "MONGO_INITDB_ROOT_PASSWORD").as_deref(), Some("{{password}}"));
+        assert!(mongo.exports["MONGODB_URI"].ends_with("?authSource=admin"));
+        assert!(matches!(&mongo.ready[0], ProbeSpec::Exec { command } if command[0] == "mongosh"));
+        assert_eq!(mongo.init_types, vec![".js", ".sh"]);
+        // NATS: JetStream on, its store on the volume, a login required.
+        let nats = load("nats").command.unwrap();
+        assert!(nats.contains(&"--jetstream".to_string()));
+        let store = nats.iter().position(|a| a == "--store_dir").unwrap();
+        assert_eq!(Some(nats[store + 1].as_str()), load("nats").data.as_deref());
+        assert!(matches!(&load("nats").ready[0], ProbeSpec::Nats { password: Some(_), .. }));
+        // Valkey is a drop-in for Redis: every Redis variable, then its own.
+        let redis: Vec<String> = load("redis").exports.keys().cloned().collect();
+        let valkey: Vec<String> = load("valkey").exports.keys().cloned().collect();
+        assert_eq!(valkey[..redis.len()], redis[..]);
+        // SeaweedFS: the S3 identity comes from the environment.
+        assert_eq!(env("seaweedfs", "AWS_SECRET_ACCESS_KEY").as_deref(), Some("{{password}}"));
+        assert!(matches!(&load("seaweedfs").ready[0], ProbeSpec::S3(_)));
     }
 }

@@ -41,16 +41,26 @@ services:
   #   databases: [app, app_test]    # the first is exported
   #   init: [db/schema.sql]         # run once, on a fresh volume
 
+  # Search engines (each with a generated key or password):
+  # typesense: {}                   # TYPESENSE_HOST, _PORT, _PROTOCOL, _API_KEY, _URL
+  # meilisearch: {}                 # MEILISEARCH_HOST, MEILISEARCH_KEY, ...
+  # elasticsearch: {}               # ELASTICSEARCH_URL (or `opensearch`: OPENSEARCH_URL)
+  # Streams and queues:
+  # nats: {}                        # NATS_URL, with JetStream
+  # kafka: {}                       # KAFKA_BOOTSTRAP_SERVERS
+  # rabbitmq: {}                    # AMQP_URL
+  # mongodb: {}                     # MONGODB_URI, a document database
+  # A maintained S3 server with MinIO's variables: `seaweedfs` (or `rustfs`)
+  # in place of `minio`; Redis's variables from Valkey: `valkey`.
   # A kind devsvc does not ship, defined in place (same fields as a template):
-  # search:
+  # clickhouse:
   #   inline:
-  #     image: docker.elastic.co/elasticsearch/elasticsearch:8.15.3
-  #     ports: { http: 9200 }
-  #     env: { discovery.type: single-node, xpack.security.enabled: "false" }
-  #     data: /usr/share/elasticsearch/data
-  #     ready: [ { http: { port: http, path: /_cluster/health, status: 200 } } ]
+  #     image: clickhouse/clickhouse-server:25.8
+  #     ports: { http: 8123 }
+  #     data: /var/lib/clickhouse
+  #     ready: [ { http: { port: http, path: /ping, status: 200 } } ]
   #     exports:
-  #       ELASTICSEARCH_URL: "http://{{host}}:{{port.http}}"
+  #       CLICKHOUSE_URL: "http://{{host}}:{{port.http}}"
 "#;
 
 pub(crate) fn run(ctx: &Context) -> Result<()> {
@@ -105,5 +115,36 @@ mod tests {
         let project = parse(super::STARTER, path, &options).unwrap();
         let names: Vec<_> = project.services.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["redis", "mailpit", "minio"]);
+    }
+
+    /// Each kind the starter mentions as `# NAME: {}` is one devsvc ships,
+    /// and the file still parses with all of them uncommented.
+    #[test]
+    fn every_kind_the_starter_mentions_is_shipped() {
+        let mut mentioned = Vec::new();
+        let uncommented: String = super::STARTER
+            .lines()
+            .map(|line| match line.strip_prefix("  # ") {
+                Some(rest) if rest.split_once(": {}").is_some_and(|(n, _)| !n.contains(' ')) => {
+                    mentioned.push(rest.split_once(':').unwrap().0.to_string());
+                    format!("  {rest}\n")
+                }
+                _ => format!("{line}\n"),
+            })
+            .collect();
+        assert!(mentioned.len() >= 7, "{mentioned:?}");
+        for name in &mentioned {
+            assert!(crate::template::builtin_source(name).is_some(), "{name}");
+        }
+        let path = Path::new("/tmp/app/services.yaml");
+        let options = LoadOptions {
+            file: path,
+            project_name: None,
+            image_prefix: None,
+            profile: None,
+            variables: &std::collections::HashMap::new(),
+        };
+        let project = parse(&uncommented, path, &options).unwrap();
+        assert_eq!(project.services.len(), 3 + mentioned.len());
     }
 }

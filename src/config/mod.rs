@@ -100,8 +100,23 @@ pub(crate) struct PortSpec {
 pub(crate) enum Password {
     /// Set in services.yaml (shown masked by `devsvc config`).
     Given(#[serde(serialize_with = "masked")] String),
-    /// Generated once per project with this many characters, then kept.
-    Generate(usize),
+    /// Generated once per project, then kept.
+    Generate(Generated),
+}
+
+/// How a password is generated: its length, and whether the server
+/// demands a character that is neither a letter nor a digit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Generated {
+    pub(crate) length: usize,
+    pub(crate) symbols: bool,
+}
+
+/// `config --json` shows `{"generate": LENGTH}`, as it always has.
+impl Serialize for Generated {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.length.serialize(serializer)
+    }
 }
 
 /// One service after its template, overrides and prefix are applied.

@@ -9,10 +9,10 @@ use serde_saphyr::{Location, Spanned};
 use super::mistake::Mistake;
 use super::names::{is_env_name, validate_bucket, validate_database, validate_name};
 use super::raw::{DataMode, RawService};
-use super::{External, Password, PortSpec, Seed, ServiceSpec, mask_url};
+use super::{External, Generated, Password, PortSpec, Seed, ServiceSpec, mask_url};
 use crate::render::placeholders;
 use crate::suggest::{closest, did_you_mean};
-use crate::template::{self, PasswordRule, RedisLogin, SeedSpec, Template};
+use crate::template::{self, PasswordRule, ProbeSpec, RedisLogin, SeedSpec, Template};
 
 /// A built-in template by name, or an "unknown template" mistake.
 fn builtin(name: &str, at: Option<Location>) -> Result<Template, Mistake> {
@@ -175,7 +175,10 @@ fn password(
             "template `{template_name}` takes no password"
         ))
         .at(given.referenced)),
-        (None, Some(rule)) => Ok(Some(Password::Generate(rule.generate.max(rule.min_length)))),
+        (None, Some(rule)) => Ok(Some(Password::Generate(Generated {
+            length: rule.generate.max(rule.min_length),
+            symbols: rule.symbols,
+        }))),
         (None, None) => Ok(None),
     }
 }
@@ -248,11 +251,13 @@ fn init_files(
         .into_iter()
         .map(|f| {
             let path = dir.join(&f.value);
-            if !f.value.ends_with(".sql") {
-                return Err(
-                    Mistake::new(format!("init file `{}` is not a .sql file", f.value))
-                        .at(f.referenced),
-                );
+            if !template.init_types.iter().any(|end| f.value.ends_with(end)) {
+                return Err(Mistake::new(format!(
+                    "init file `{}` is not a {} file",
+                    f.value,
+                    template.init_types.join(" or ")
+                ))
+                .at(f.referenced));
             }
             if !path.is_file() {
                 return Err(Mistake::new(format!(
@@ -454,13 +459,12 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
             .help(hint));
         }
     }
-    for probe in &spec.ready {
-        if !spec.ports.iter().any(|p| p.name == probe.port()) {
+    for port in spec.ready.iter().filter_map(ProbeSpec::port) {
+        if !spec.ports.iter().any(|p| p.name == port) {
             let ports: Vec<&str> = spec.ports.iter().map(|p| p.name.as_str()).collect();
             return Err(Mistake::new(format!(
-                "readiness probe of `{}` names port `{}`, which the service does not have",
+                "readiness probe of `{}` names port `{port}`, which the service does not have",
                 spec.name,
-                probe.port()
             ))
             .help(format!("its ports: {}", ports.join(", "))));
         }
@@ -495,6 +499,12 @@ fn check_password(password: &str, rule: &PasswordRule) -> Result<(), String> {
             "password is too short: the server needs at least {} characters",
             rule.min_length.max(1)
         ));
+    }
+    if rule.symbols && password.chars().all(char::is_alphanumeric) {
+        return Err(
+            "the server needs a password with a character that is neither a letter nor a digit"
+                .into(),
+        );
     }
     Ok(())
 }

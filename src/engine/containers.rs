@@ -259,6 +259,41 @@ impl Engine {
         Ok(())
     }
 
+    /// Runs `command` inside a running container and waits for it: its
+    /// exit code and the last of its output (for saying why it failed).
+    pub(crate) async fn exec(&self, id: &str, command: &[String]) -> Result<(i64, String)> {
+        let config = bollard::models::ExecConfig {
+            cmd: Some(command.to_vec()),
+            attach_stdout: Some(true),
+            attach_stderr: Some(true),
+            ..Default::default()
+        };
+        let action = "running a readiness command";
+        let created = self
+            .docker
+            .create_exec(id, config)
+            .await
+            .map_err(|e| Error::engine(action, e))?;
+        let started = self
+            .docker
+            .start_exec(&created.id, None)
+            .await
+            .map_err(|e| Error::engine(action, e))?;
+        let mut output = String::new();
+        if let bollard::exec::StartExecResults::Attached { output: mut stream, .. } = started {
+            while let Some(Ok(chunk)) = stream.next().await {
+                output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
+            }
+        }
+        let inspect = self
+            .docker
+            .inspect_exec(&created.id)
+            .await
+            .map_err(|e| Error::engine(action, e))?;
+        let last = output.trim_end().lines().last().unwrap_or_default().to_string();
+        Ok((inspect.exit_code.unwrap_or(-1), last))
+    }
+
     /// Whether the container is still running, and its exit code if not.
     pub(crate) async fn exit_code(&self, id: &str) -> Option<i64> {
         let inspect = self

@@ -280,12 +280,15 @@ impl Saver<'_> {
             )));
         };
         let deadline = Instant::now() + self.ctx.settings.timeout;
-        probe::wait_all(
-            &inst.probes,
+        let reach = probe::Reach::container(
             &placement.host,
-            deadline,
             &self.ctx.settings.http,
-            || async { Ok::<(), String>(()) },
+            self.engine,
+            &inst.container.name,
+        );
+        probe::wait_all(&inst.probes, &reach, deadline, || async {
+            Ok::<(), String>(())
+        }
         )
         .await
         .map_err(|last_error| Error::NotReady {

@@ -623,12 +623,8 @@ impl Up<'_> {
             .spinner_task(&inst.service, "waiting until ready");
         let waited = Instant::now();
         let http = &self.ctx.settings.http;
-        let probing = probe::wait_all(
-            &inst.probes,
-            &self.placement.host,
-            deadline,
-            http,
-            || async {
+        let reach = probe::Reach::container(&self.placement.host, http, &self.engine, id);
+        let probing = probe::wait_all(&inst.probes, &reach, deadline, || async {
                 match self.engine.exit_code(id).await {
                     Some(code) => Err(format!("the container exited with code {code}")),
                     None => Ok(()),

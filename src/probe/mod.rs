@@ -5,12 +5,18 @@
 use std::time::Duration;
 
 mod clients;
+mod http;
+mod kafka;
+mod nats;
 
 pub(crate) use clients::{mysql_session, postgres_session};
+pub(crate) use http::{HttpRequest, S3Login};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::time::{Instant, timeout};
+
+use crate::engine::Engine;
 
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -24,11 +30,7 @@ pub(crate) enum Probe {
     Smtp {
         port: u16,
     },
-    Http {
-        port: u16,
-        path: String,
-        status: u16,
-    },
+    Http(HttpRequest),
     Tcp {
         port: u16,
     },
@@ -39,6 +41,19 @@ pub(crate) enum Probe {
     },
     /// `database` is the virtual host.
     Amqp(Login),
+    Nats {
+        port: u16,
+        user: Option<String>,
+        password: Option<String>,
+    },
+    Kafka {
+        port: u16,
+    },
+    S3(S3Login),
+    /// Runs inside the service's container.
+    Exec {
+        command: Vec<String>,
+    },
 }
 
 /// Where and as whom a database or broker probe logs in.
@@ -48,6 +63,41 @@ pub(crate) struct Login {
     pub(crate) user: String,
     pub(crate) password: String,
     pub(crate) database: String,
+}
+
+/// What probes need to reach a service: the host clients use, the HTTP
+/// client, and, for `exec` probes, the engine and the container to run in
+/// (an external resource has none, and its `exec` probes are skipped).
+#[derive(Clone, Copy)]
+pub(crate) struct Reach<'a> {
+    pub(crate) host: &'a str,
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) container: Option<(&'a Engine, &'a str)>,
+}
+
+impl<'a> Reach<'a> {
+    /// A service reached over the network only.
+    pub(crate) fn remote(host: &'a str, http: &'a reqwest::Client) -> Reach<'a> {
+        Reach {
+            host,
+            http,
+            container: None,
+        }
+    }
+
+    /// A service in `container` (a name or an id) on `engine`.
+    pub(crate) fn container(
+        host: &'a str,
+        http: &'a reqwest::Client,
+        engine: &'a Engine,
+        container: &'a str,
+    ) -> Reach<'a> {
+        Reach {
+            host,
+            http,
+            container: Some((engine, container)),
+        }
+    }
 }
 
 /// How long a plain TCP probe waits for the peer to close a connection it
@@ -60,9 +110,7 @@ impl Probe {
         match self {
             Probe::Redis { port, .. } => format!("redis PING at {host}:{port}"),
             Probe::Smtp { port } => format!("SMTP greeting at {host}:{port}"),
-            Probe::Http { port, path, status } => {
-                format!("HTTP {status} from http://{host}:{port}{path}")
-            }
+            Probe::Http(request) => request.describe(host),
             Probe::Tcp { port } => format!("TCP connection kept open by {host}:{port}"),
             Probe::Postgres(l) => format!(
                 "PostgreSQL login as {} to {} at {host}:{}",
@@ -77,23 +125,41 @@ impl Probe {
                 "AMQP login as {} to vhost {} at {host}:{}",
                 l.user, l.database, l.port
             ),
+            Probe::Nats { port, user, .. } => match user {
+                Some(user) => format!("NATS connect as {user} at {host}:{port}"),
+                None => format!("NATS connect at {host}:{port}"),
+            },
+            Probe::Kafka { port } => format!("Kafka metadata from {host}:{port}"),
+            Probe::S3(login) => login.describe(host),
+            // The command may carry a password: only its program is named.
+            Probe::Exec { command } => format!(
+                "`{}` in the container",
+                command.first().map_or("", String::as_str)
+            ),
         }
     }
 
     /// One attempt; `Err` says what was seen instead of readiness.
-    pub(crate) async fn check(&self, host: &str, http: &reqwest::Client) -> Result<(), String> {
+    pub(crate) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
+        let host = reach.host;
         let attempt = async {
             match self {
                 Probe::Redis { port, password } => redis(host, *port, password.as_deref()).await,
                 Probe::Smtp { port } => smtp(host, *port).await,
-                Probe::Http { port, path, status } => {
-                    http_status(http, host, *port, path, *status).await
-                }
+                Probe::Http(request) => request.check(reach.http, host).await,
                 Probe::Tcp { port } => tcp_kept(host, *port).await,
                 Probe::Postgres(login) => clients::postgres(host, login).await,
                 Probe::Mysql(login) => clients::mysql(host, login).await,
                 Probe::Memcached { port } => memcached(host, *port).await,
                 Probe::Amqp(login) => clients::amqp(host, login).await,
+                Probe::Nats {
+                    port,
+                    user,
+                    password,
+                } => nats::check(host, *port, user.as_deref(), password.as_deref()).await,
+                Probe::Kafka { port } => kafka::check(host, *port).await,
+                Probe::S3(login) => login.check(reach.http, host).await,
+                Probe::Exec { command } => exec(reach.container, command).await,
             }
         };
         timeout(ATTEMPT_TIMEOUT, attempt)
@@ -106,9 +172,8 @@ impl Probe {
 /// `still_alive` lets the caller stop early when the container has exited.
 pub(crate) async fn wait_all<F, Fut>(
     probes: &[Probe],
-    host: &str,
+    reach: &Reach<'_>,
     deadline: Instant,
-    http: &reqwest::Client,
     still_alive: F,
 ) -> Result<(), String>
 where
@@ -118,7 +183,7 @@ where
     futures_util::future::try_join_all(
         probes
             .iter()
-            .map(|probe| wait_one(probe, host, deadline, http, &still_alive)),
+            .map(|probe| wait_one(probe, reach, deadline, &still_alive)),
     )
     .await
     .map(drop)
@@ -128,9 +193,8 @@ where
 /// is seen at once.
 async fn wait_one<F, Fut>(
     probe: &Probe,
-    host: &str,
+    reach: &Reach<'_>,
     deadline: Instant,
-    http: &reqwest::Client,
     still_alive: &F,
 ) -> Result<(), String>
 where
@@ -142,9 +206,9 @@ where
     let mut delay = Duration::from_millis(10);
     let mut last_alive_check = Instant::now();
     loop {
-        let error = match probe.check(host, http).await {
+        let error = match probe.check(reach).await {
             Ok(()) => return Ok(()),
-            Err(e) => format!("{}: {e}", probe.describe(host)),
+            Err(e) => format!("{}: {e}", probe.describe(reach.host)),
         };
         if Instant::now() >= deadline {
             return Err(error);
@@ -252,23 +316,17 @@ async fn smtp(host: &str, port: u16) -> Result<(), String> {
     }
 }
 
-async fn http_status(
-    client: &reqwest::Client,
-    host: &str,
-    port: u16,
-    path: &str,
-    want: u16,
-) -> Result<(), String> {
-    let response = client
-        .get(format!("http://{host}:{port}{path}"))
-        .send()
-        .await
-        .map_err(|e| format!("{e}"))?;
-    let got = response.status().as_u16();
-    if got == want {
-        Ok(())
-    } else {
-        Err(format!("status {got}"))
+/// A command in the container exits with 0; an external resource (no
+/// container) passes, since its other probes speak for it.
+async fn exec(container: Option<(&Engine, &str)>, command: &[String]) -> Result<(), String> {
+    let Some((engine, id)) = container else {
+        return Ok(());
+    };
+    match engine.exec(id, command).await {
+        Ok((0, _)) => Ok(()),
+        Ok((code, last)) if last.is_empty() => Err(format!("exited with {code}")),
+        Ok((code, last)) => Err(format!("exited with {code}: {last}")),
+        Err(e) => Err(e.to_string()),
     }
 }
 
@@ -294,13 +352,13 @@ mod tests {
         let good = serve_once(b"220 ready ESMTP\r\n").await;
         assert!(
             Probe::Smtp { port: good }
-                .check("127.0.0.1", &client)
+                .check(&Reach::remote("127.0.0.1", &client))
                 .await
                 .is_ok()
         );
         let bad = serve_once(b"554 go away\r\n").await;
         let err = Probe::Smtp { port: bad }
-            .check("127.0.0.1", &client)
+            .check(&Reach::remote("127.0.0.1", &client))
             .await
             .unwrap_err();
         assert!(err.contains("554"), "{err}");
@@ -314,7 +372,7 @@ mod tests {
             port,
             password: None,
         }
-        .check("127.0.0.1", &client)
+        .check(&Reach::remote("127.0.0.1", &client))
         .await
         .unwrap_err();
         assert!(err.contains("NOAUTH"), "{err}");
@@ -336,7 +394,7 @@ mod tests {
             }
         });
         let err = Probe::Tcp { port }
-            .check("127.0.0.1", &client)
+            .check(&Reach::remote("127.0.0.1", &client))
             .await
             .unwrap_err();
         assert!(err.contains("closed at once"), "{err}");
@@ -344,7 +402,7 @@ mod tests {
         let speaks = serve_once(b"hello").await;
         assert!(
             Probe::Tcp { port: speaks }
-                .check("127.0.0.1", &client)
+                .check(&Reach::remote("127.0.0.1", &client))
                 .await
                 .is_ok()
         );
@@ -356,7 +414,7 @@ mod tests {
         });
         assert!(
             Probe::Tcp { port }
-                .check("127.0.0.1", &client)
+                .check(&Reach::remote("127.0.0.1", &client))
                 .await
                 .is_ok()
         );
@@ -368,15 +426,37 @@ mod tests {
         let good = serve_once(b"VERSION 1.6.18\r\n").await;
         assert!(
             Probe::Memcached { port: good }
-                .check("127.0.0.1", &client)
+                .check(&Reach::remote("127.0.0.1", &client))
                 .await
                 .is_ok()
         );
         let bad = serve_once(b"ERROR\r\n").await;
         let err = Probe::Memcached { port: bad }
-            .check("127.0.0.1", &client)
+            .check(&Reach::remote("127.0.0.1", &client))
             .await
             .unwrap_err();
         assert!(err.contains("ERROR"), "{err}");
+    }
+
+    /// A NATS server that refuses the login answers CONNECT with an
+    /// error: not ready, and the error is named.
+    #[tokio::test]
+    async fn nats_needs_pong_after_connect() {
+        let client = reqwest::Client::new();
+        let nats = |port| Probe::Nats {
+            port,
+            user: Some("app".into()),
+            password: Some("pw".into()),
+        };
+        let refused = serve_once(b"INFO {\"auth_required\":true}\r\n-ERR 'Authorization Violation'\r\n").await;
+        let err = nats(refused)
+            .check(&Reach::remote("127.0.0.1", &client))
+            .await
+            .unwrap_err();
+        assert!(err.contains("Authorization Violation"), "{err}");
+        let accepted = serve_once(b"INFO {}\r\nPONG\r\n").await;
+        assert!(nats(accepted).check(&Reach::remote("127.0.0.1", &client)).await.is_ok());
+        let not_nats = serve_once(b"+PONG\r\n").await;
+        assert!(nats(not_nats).check(&Reach::remote("127.0.0.1", &client)).await.is_err());
     }
 }

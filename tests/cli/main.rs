@@ -52,6 +52,7 @@ mod envfile;
 mod envfile_props;
 mod faults;
 mod instances;
+mod next_kinds;
 mod open;
 mod reconcile;
 mod schema;

@@ -1,0 +1,100 @@
+//! HTTP probes: a `GET` answered with the expected status, sent with the
+//! template's headers (an API key) or basic authentication, so a service
+//! whose key does not match the exported one is not ready; and S3, a
+//! request signed with the exported keys.
+use std::time::Duration;
+
+use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
+
+/// An HTTP `GET` with everything filled in.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpRequest {
+    pub(crate) port: u16,
+    pub(crate) path: String,
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    /// HTTP basic authentication: user and password.
+    pub(crate) basic: Option<(String, String)>,
+}
+
+impl HttpRequest {
+    pub(super) fn describe(&self, host: &str) -> String {
+        let HttpRequest {
+            port, path, status, ..
+        } = self;
+        let how = match (&self.basic, self.headers.is_empty()) {
+            (Some((user, _)), _) => format!(" as {user}"),
+            (None, false) => " with its key".to_string(),
+            (None, true) => String::new(),
+        };
+        format!("HTTP {status} from http://{host}:{port}{path}{how}")
+    }
+
+    pub(super) async fn check(&self, client: &reqwest::Client, host: &str) -> Result<(), String> {
+        let mut request = client.get(format!("http://{host}:{}{}", self.port, self.path));
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        if let Some((user, password)) = &self.basic {
+            request = request.basic_auth(user, Some(password));
+        }
+        let response = request.send().await.map_err(|e| format!("{e}"))?;
+        let got = response.status().as_u16();
+        if got == self.status {
+            Ok(())
+        } else {
+            Err(format!("status {got}"))
+        }
+    }
+}
+
+/// An S3 API and the keys to sign with.
+#[derive(Debug, Clone)]
+pub(crate) struct S3Login {
+    pub(crate) port: u16,
+    pub(crate) access_key: String,
+    pub(crate) secret_key: String,
+    pub(crate) region: String,
+}
+
+/// A bucket name no project uses: the probe asks about it and only needs
+/// to know whether the keys were accepted.
+const PROBE_BUCKET: &str = "devsvc-ready-check";
+
+impl S3Login {
+    pub(super) fn describe(&self, host: &str) -> String {
+        format!(
+            "S3 request signed as {} at http://{host}:{}",
+            self.access_key, self.port
+        )
+    }
+
+    /// A signed `HEAD` of a bucket: 200 (it exists) or 404 (it does not)
+    /// means the keys were accepted; 403 that they were refused.
+    pub(super) async fn check(&self, client: &reqwest::Client, host: &str) -> Result<(), String> {
+        let endpoint = format!("http://{host}:{}", self.port)
+            .parse()
+            .map_err(|e| format!("bad S3 endpoint: {e}"))?;
+        let bucket = Bucket::new(
+            endpoint,
+            UrlStyle::Path,
+            PROBE_BUCKET,
+            self.region.clone(),
+        )
+        .map_err(|e| format!("{e:?}"))?;
+        let credentials = Credentials::new(&self.access_key, &self.secret_key);
+        let url = bucket
+            .head_bucket(Some(&credentials))
+            .sign(Duration::from_secs(60));
+        let response = client
+            .head(url.as_str())
+            .send()
+            .await
+            .map_err(|e| format!("{e}"))?;
+        match response.status().as_u16() {
+            200 | 404 => Ok(()),
+            403 => Err("the keys were refused (403)".into()),
+            other => Err(format!("status {other}")),
+        }
+    }
+}
