@@ -234,3 +234,33 @@ fn a_server_that_refuses_the_exported_credentials_is_never_ready() {
         eprintln!("{service} refused as it should:\n{}", run.stderr);
     }
 }
+
+/// The `exec` probe (MongoDB's, whose image is not available here) on a
+/// server that is: the image's own client, run in the container with the
+/// exported credentials, decides readiness; refused credentials are exit
+/// 4 with the client's own words, and the password never appears.
+#[test]
+fn an_exec_probe_runs_the_images_own_client_in_the_container() {
+    let ready = |password: &str| {
+        format!(
+            "services:\n  postgres:\n    ready:\n      - exec: {{ command: [psql, \"postgresql://app:{password}@127.0.0.1:5432/app\", -tAc, \"select 1\"] }}\n"
+        )
+    };
+    let good = TestProject::new("execok", &ready("{{password}}"));
+    good.cli(&["up", "--timeout", "60"])
+        .stderr_contains("postgres: ready after")
+        .run();
+    let vars = good.dotenv();
+    let psql = app(Command::new("psql").args(["-tAc", "select 2"]), &vars);
+    assert_eq!(psql.stdout.trim(), "2", "{}", psql.stderr);
+
+    let bad = TestProject::new("execbad", &ready("not-the-password"));
+    let run = bad
+        .cli(&["up", "--timeout", "10"])
+        .status(4)
+        .stderr_contains("service `postgres` did not become ready within 10 s: `psql` in the container: exited with 2")
+        .stderr_contains("password authentication failed for user \"app\"")
+        .stderr_lacks("not-the-password")
+        .run();
+    eprintln!("{}", run.stderr);
+}
