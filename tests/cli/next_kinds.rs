@@ -220,19 +220,25 @@ fn a_server_that_refuses_the_exported_credentials_is_never_ready() {
             "    env: { AWS_SECRET_ACCESS_KEY: not-the-exported-secret }\n",
         ),
     ];
-    for (service, override_yaml) in cases {
-        let project = TestProject::new(
-            &format!("bad{}", &service[..4]),
-            &format!("services:\n  {service}:\n{override_yaml}"),
-        );
-        let run = project
-            .cli(&["up", "--timeout", "8"])
-            .status(4)
-            .stderr_contains(&format!("service `{service}` did not become ready within 8 s"))
-            .stderr_lacks(&format!("{service}: ready after"))
-            .run();
-        eprintln!("{service} refused as it should:\n{}", run.stderr);
-    }
+    // Every case runs, and all that fail are reported together.
+    let failed: Vec<String> = cases
+        .iter()
+        .filter_map(|(service, override_yaml)| {
+            let project = TestProject::new(
+                &format!("bad{}", &service[..4]),
+                &format!("services:\n  {service}:\n{override_yaml}"),
+            );
+            project
+                .cli(&["up", "--timeout", "8"])
+                .status(4)
+                .stderr_contains(&format!("service `{service}` did not become ready within 8 s"))
+                .stderr_lacks(&format!("{service}: ready after"))
+                .check()
+                .err()
+                .map(|e| format!("{service}: {e}"))
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
 /// The `exec` probe (MongoDB's, whose image is not available here) on a
@@ -263,4 +269,22 @@ fn an_exec_probe_runs_the_images_own_client_in_the_container() {
         .stderr_lacks("not-the-password")
         .run();
     eprintln!("{}", run.stderr);
+}
+
+/// The classic Kafka trap: a broker advertising an address other than the
+/// one in the env file answers the first request, then sends clients
+/// where they cannot go. The probe reads the broker's own Metadata answer
+/// and does not call it ready.
+#[test]
+fn a_kafka_that_advertises_another_address_is_never_ready() {
+    let project = TestProject::new(
+        "kafkatrap",
+        "services:\n  kafka:\n    env: { KAFKA_ADVERTISED_LISTENERS: \"PLAINTEXT://localhost:9092\" }\n",
+    );
+    project
+        .cli(&["up", "--timeout", "8"])
+        .status(4)
+        .stderr_contains("service `kafka` did not become ready within 8 s: Kafka metadata from 127.0.0.1:")
+        .stderr_contains("the broker advertises localhost:9092, not 127.0.0.1:")
+        .run();
 }
