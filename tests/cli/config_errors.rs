@@ -37,7 +37,7 @@ pub(crate) const CASES: &[(&str, &str)] = &[
     ),
     (
         "services:\n  cockroach: {}\n",
-        "error: services.yaml:2:14: unknown template `cockroach`\n  help: known templates: mailhog, mailpit, mariadb, memcached, minio, mysql, postgres, rabbitmq, redis, rustfs; or define the service with `inline:`\n",
+        "error: services.yaml:2:14: unknown template `cockroach`\n  help: known templates: elasticsearch, kafka, mailhog, mailpit, mariadb, meilisearch, memcached, minio, mongodb, mysql, nats, opensearch, postgres, rabbitmq, redis, rustfs, seaweedfs, typesense, valkey; or define the service with `inline:`\n",
     ),
     (
         "services:\n  redis: 5\n",
@@ -81,7 +81,7 @@ pub(crate) const CASES: &[(&str, &str)] = &[
     ),
     (
         "services:\n  redis:\n    ready:\n      - htp: { port: redis }\n",
-        "error: services.yaml:4:9: unknown variant `htp`, expected one of redis, smtp, http, tcp, postgres, mysql, memcached, amqp\n  help: did you mean `http`?\n",
+        "error: services.yaml:4:9: unknown variant `htp`, expected one of redis, smtp, http, tcp, postgres, mysql, memcached, nats, kafka, s3, exec, amqp\n  help: did you mean `http`?\n",
     ),
     (
         "services:\n  redis:\n    command: redis-server --appendonly yes\n",
