@@ -154,6 +154,7 @@ mod tests {
             project_name: None,
             image_prefix: None,
             profile: None,
+            allow_outside_paths: false,
             variables: &std::collections::HashMap::new(),
         };
         parse(yaml, path, &options).unwrap().services.remove(0)

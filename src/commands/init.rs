@@ -110,6 +110,7 @@ mod tests {
             project_name: None,
             image_prefix: None,
             profile: None,
+            allow_outside_paths: false,
             variables: &std::collections::HashMap::new(),
         };
         let project = parse(super::STARTER, path, &options).unwrap();
@@ -142,6 +143,7 @@ mod tests {
             project_name: None,
             image_prefix: None,
             profile: None,
+            allow_outside_paths: false,
             variables: &std::collections::HashMap::new(),
         };
         let project = parse(&uncommented, path, &options).unwrap();
