@@ -457,6 +457,18 @@ mod tests {
     }
 
     #[test]
+    fn an_unknown_filter_is_named() {
+        let e = parse_str(
+            "services:\n  pg:\n    inline:\n      image: postgres:16.4\n      password: { generate: 8 }\n      exports: { URL: \"pg://{{password|b64}}@{{host}}\" }\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/tmp/shop/services.yaml:3:5: service `pg` uses unknown filter `|b64`\n  help: the one filter is `|url`, which percent-encodes a value for a URL, e.g. `{{password|url}}`"
+        );
+    }
+
+    #[test]
     fn duplicate_exports_name_both() {
         let e = parse_str("services:\n  redis: {}\n  cache:\n    template: redis\n").unwrap_err();
         let text = e.to_string();

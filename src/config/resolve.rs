@@ -11,7 +11,7 @@ use super::names::{is_env_name, validate_bucket, validate_database, validate_nam
 use super::raw::{DataMode, RawService};
 use super::trust::{self, Boundary};
 use super::{External, Generated, Password, PortSpec, Seed, ServiceSpec, mask_url};
-use crate::render::placeholders;
+use crate::render::{FILTERS, filters, placeholders};
 use crate::suggest::{closest, did_you_mean};
 use crate::template::{self, PasswordRule, ProbeSpec, RedisLogin, SeedSpec, Template};
 
@@ -483,6 +483,15 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
             s3.secret_key.as_str(),
             s3.region.as_str(),
         ]);
+    }
+    for filter in texts.iter().flat_map(|t| filters(t)) {
+        if !FILTERS.contains(&filter.as_str()) {
+            return Err(Mistake::new(format!(
+                "service `{}` uses unknown filter `|{filter}`",
+                spec.name
+            ))
+            .help("the one filter is `|url`, which percent-encodes a value for a URL, e.g. `{{password|url}}`"));
+        }
     }
     for name in texts.iter().flat_map(|t| placeholders(t)) {
         let known = match name.strip_prefix("port.") {
