@@ -142,22 +142,14 @@ pub(crate) fn percent_decode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::config::{LoadOptions, parse};
+    use crate::config::parse_at;
 
     fn spec(yaml: &str) -> ServiceSpec {
-        let path = Path::new("/tmp/x/services.yaml");
-        let options = LoadOptions {
-            file: path,
-            project_name: None,
-            image_prefix: None,
-            profile: None,
-            allow_outside_paths: false,
-            variables: &std::collections::HashMap::new(),
-        };
-        parse(yaml, path, &options).unwrap().services.remove(0)
+        parse_at("/tmp/x/services.yaml", yaml)
+            .unwrap()
+            .services
+            .remove(0)
     }
 
     #[test]

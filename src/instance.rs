@@ -547,10 +547,8 @@ pub(crate) fn part_words(part: &str) -> &str {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::config::{LoadOptions, parse};
+    use crate::config::parse_at;
 
     /// A given password full of URL syntax, in every URL a built-in
     /// template exports (and the mongosh probe's): each parses back to the
@@ -565,17 +563,11 @@ mod tests {
             if template.password.is_none() {
                 continue;
             }
-            let path = Path::new("/tmp/urls/services.yaml");
             let yaml = format!("services:\n  {name}:\n    password: '{password}'\n");
-            let options = LoadOptions {
-                file: path,
-                project_name: None,
-                image_prefix: None,
-                profile: None,
-                allow_outside_paths: false,
-                variables: &HashMap::new(),
-            };
-            let spec = parse(&yaml, path, &options).unwrap().services.remove(0);
+            let spec = parse_at("/tmp/urls/services.yaml", &yaml)
+                .unwrap()
+                .services
+                .remove(0);
             let ports: HashMap<String, u16> = spec
                 .ports
                 .iter()

@@ -405,23 +405,28 @@ fn unset(file: &str, m: &Missing) -> Error {
         .place_at(file, m.line, m.column)
 }
 
+/// services.yaml text parsed as if it were the file at `path`, with no
+/// flags and an empty environment: for tests.
+#[cfg(test)]
+pub(crate) fn parse_at(path: &str, yaml: &str) -> Result<Project> {
+    let path = Path::new(path);
+    let options = LoadOptions {
+        file: path,
+        project_name: None,
+        image_prefix: None,
+        profile: None,
+        allow_outside_paths: false,
+        variables: &std::collections::HashMap::new(),
+    };
+    parse(yaml, path, &options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse_str(yaml: &str) -> Result<Project> {
-        parse(
-            yaml,
-            Path::new("/tmp/shop/services.yaml"),
-            &LoadOptions {
-                file: Path::new("x"),
-                project_name: None,
-                image_prefix: None,
-                profile: None,
-                allow_outside_paths: false,
-                variables: &std::collections::HashMap::new(),
-            },
-        )
+        parse_at("/tmp/shop/services.yaml", yaml)
     }
 
     #[test]

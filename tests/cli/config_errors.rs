@@ -121,23 +121,28 @@ pub(crate) const CASES: &[(&str, &str)] = &[
     ),
 ];
 
+/// Runs `args` in `project` (made from `yaml`) without an engine: what
+/// differed from exit 2 with exactly `expected` on stderr, if anything.
+fn refused(project: &TestProject, args: &[&str], yaml: &str, expected: &str) -> Option<String> {
+    project
+        .cli(args)
+        .no_engine()
+        // DEVSVC_PROJECT would win over the file's `project:` key.
+        .without("DEVSVC_PROJECT")
+        .status(2)
+        .stderr(expected)
+        .stderr_lacks("panicked")
+        .check()
+        .err()
+        .map(|report| format!("--- input:\n{yaml}{report}"))
+}
+
 #[test]
 fn invalid_services_files_exit_2_with_located_messages() {
     let mut failures = Vec::new();
     for (yaml, expected) in CASES {
         let project = TestProject::new("cfg", yaml);
-        let checked = project
-            .cli(&["config"])
-            .no_engine()
-            // DEVSVC_PROJECT would win over the file's `project:` key.
-            .without("DEVSVC_PROJECT")
-            .status(2)
-            .stderr(expected)
-            .stderr_lacks("panicked")
-            .check();
-        if let Err(report) = checked {
-            failures.push(format!("--- input:\n{yaml}{report}"));
-        }
+        failures.extend(refused(&project, &["config"], yaml, expected));
     }
     assert!(
         failures.is_empty(),
@@ -277,15 +282,7 @@ fn exports_that_change_how_programs_run_are_refused_at_their_place() {
     for (yaml, expected) in UNTRUSTED_NAMES {
         let project = TestProject::new("names", yaml);
         for args in [&["config"][..], &["env", "--write"]] {
-            let checked = project
-                .cli(args)
-                .no_engine()
-                .status(2)
-                .stderr(expected)
-                .check();
-            if let Err(report) = checked {
-                failures.push(format!("--- input:\n{yaml}{report}"));
-            }
+            failures.extend(refused(&project, args, yaml, expected));
         }
         if project.env_file().exists() {
             failures.push(format!("--- input:\n{yaml}an env file was written"));
