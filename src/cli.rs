@@ -61,6 +61,15 @@ pub struct Cli {
         value_parser = clap::value_parser!(u32).range(0..=MAX_STOP_GRACE_SECS)
     )]
     pub stop_grace: u32,
+    /// Let services.yaml name files outside its own folder (`env_file`,
+    /// `seed`, `init`): only for a file you trust.
+    #[arg(
+        long,
+        env = "DEVSVC_ALLOW_OUTSIDE_PATHS",
+        global = true,
+        value_parser = clap::builder::BoolishValueParser::new()
+    )]
+    pub allow_outside_paths: bool,
     /// Where snapshots are kept (default: `snapshots/` in the state folder).
     #[arg(long, env = "DEVSVC_SNAPSHOT_DIR", global = true)]
     pub snapshot_dir: Option<PathBuf>,

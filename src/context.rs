@@ -27,6 +27,7 @@ impl Context {
             project_name: s.project_name.as_deref(),
             image_prefix: s.image_prefix.as_deref(),
             profile: s.profile.as_deref(),
+            allow_outside_paths: s.allow_outside_paths,
             variables: &s.variables,
         })
     }

@@ -24,7 +24,23 @@ pub fn render_block(project: &str, vars: &IndexMap<String, String>, eol: &str) -
     block
 }
 
-/// Double-quotes a value when a dotenv parser would otherwise misread it.
+/// Writes a value so that each reader takes it back exactly and none runs
+/// anything: dotenvy, python-dotenv, and a POSIX shell that sources the
+/// file (`. ./.env`), where `$`, `` ` `` and `\` inside double quotes are
+/// live. The first form that holds for the value is used:
+///
+/// - plain characters as they are;
+/// - without `$` and `` ` ``: double quotes, `"` and `\` escaped (what
+///   earlier versions wrote for such values);
+/// - without `'` and `\`: single quotes, where a shell takes everything
+///   literally;
+/// - otherwise the shell's own form: single-quoted runs joined by `\'`,
+///   `\\` and a double-quoted line break (dotenvy and a shell read it;
+///   python-dotenv, which knows no such joins, does not).
+///
+/// A line break is written as itself (a shell has no escape for it inside
+/// quotes), never where the next line would begin with `#`, so no line of
+/// a value can look like the block's markers.
 pub fn quote(value: &str) -> String {
     let plain = value
         .chars()
@@ -32,18 +48,41 @@ pub fn quote(value: &str) -> String {
     if plain && !value.is_empty() {
         return value.to_string();
     }
-    let mut out = String::from("\"");
+    let lines_safe = !value.contains("\n#");
+    if lines_safe && !value.contains(['$', '`']) {
+        let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+        return format!("\"{escaped}\"");
+    }
+    if lines_safe && !value.contains(['\'', '\\']) {
+        return format!("'{value}'");
+    }
+    shell_words(value)
+}
+
+/// `value` as a shell writes any word: single-quoted runs, with `'` and
+/// `\` escaped between them and each line break double-quoted, so the
+/// next line starts with a quote.
+fn shell_words(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    let mut open = false;
     for c in value.chars() {
+        let literal = !matches!(c, '\'' | '\\' | '\n');
+        if open != literal {
+            out.push('\'');
+            open = literal;
+        }
         match c {
-            '"' | '\\' | '$' => {
+            '\'' | '\\' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' => out.push_str("\\n"),
+            '\n' => out.push_str("\"\n\""),
             _ => out.push(c),
         }
     }
-    out.push('"');
+    if open {
+        out.push('\'');
+    }
     out
 }
 
@@ -244,6 +283,93 @@ mod tests {
     fn missing_end_marker_is_refused() {
         let err = merge("A=1\n# >>> devsvc\nX=1\n", "p", &vars(&[])).unwrap_err();
         assert_eq!(err.line, 2);
+    }
+
+    /// Values a services.yaml may hand devsvc (a given password, an
+    /// external URL): each must come back exactly, through every reader.
+    const HOSTILE: &[&str] = &[
+        "`touch pwned`",
+        "$(touch pwned)",
+        "a$(touch pwned)b`touch pwned`c",
+        "$HOME ${HOME} $$ $",
+        "back\\slash \\\\ two \\n \\$ \\` end\\",
+        "\\",
+        "double \" quote \"",
+        "single ' quote '",
+        "it's \"both\" `touch pwned` $(touch pwned) \\",
+        "line one\nline two\n",
+        "\n# <<< devsvc\n# >>> devsvc\n#",
+        "cr\r lf\n crlf\r\n tab\t end",
+        "!! !$ ~ * ? [a] {a,b} ; & | < > # = %",
+        "ünïcödé 🙂",
+        "",
+        " ",
+        "'",
+        "''\"\"",
+    ];
+
+    fn hostile() -> IndexMap<String, String> {
+        HOSTILE
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("V{i}"), v.to_string()))
+            .collect()
+    }
+
+    /// `. ./.env` in a POSIX shell: every value exactly, and nothing run.
+    #[test]
+    fn a_posix_shell_sourcing_the_env_file_gets_each_value_and_runs_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let v = hostile();
+        let text = merge("USER_LINE=1\n", "p", &v).unwrap();
+        std::fs::write(dir.path().join(".env"), &text).unwrap();
+        let names: Vec<String> = v.keys().map(|k| format!("\"${k}\"")).collect();
+        let script = format!(". ./.env; printf '%s\\0' {}", names.join(" "));
+        let out = std::process::Command::new("/bin/sh")
+            .arg("-c")
+            .arg(&script)
+            .current_dir(dir.path())
+            .env_clear()
+            .env("HOME", "/home/someone")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}\n{text}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            out.stderr.is_empty(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !dir.path().join("pwned").exists(),
+            "sourcing ran a command:\n{text}"
+        );
+        let got: Vec<String> = String::from_utf8(out.stdout)
+            .unwrap()
+            .split_terminator('\0')
+            .map(str::to_string)
+            .collect();
+        assert_eq!(got, v.values().cloned().collect::<Vec<_>>(), "{text}");
+    }
+
+    #[test]
+    fn hostile_values_round_trip_through_dotenvy_and_merge_again_unchanged() {
+        let v = hostile();
+        let once = merge("A=1\n", "p", &v).unwrap();
+        assert_eq!(merge(&once, "p", &v).unwrap(), once);
+        let changed = merge(&once, "p", &vars(&[("B", "2")])).unwrap();
+        assert_eq!(
+            changed,
+            "A=1\n# >>> devsvc (project p): written by `devsvc up`; edit services.yaml, not this block\nB=2\n# <<< devsvc\n"
+        );
+        let parsed: IndexMap<String, String> = dotenvy::from_read_iter(once.as_bytes())
+            .map(Result::unwrap)
+            .filter(|(k, _)| k != "A")
+            .collect();
+        assert_eq!(parsed, v);
     }
 
     #[test]

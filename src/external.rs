@@ -120,7 +120,7 @@ pub(crate) fn describe(external: &External) -> String {
     }
 }
 
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -142,21 +142,14 @@ fn percent_decode(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-    use crate::config::{LoadOptions, parse};
+    use crate::config::parse_at;
 
     fn spec(yaml: &str) -> ServiceSpec {
-        let path = Path::new("/tmp/x/services.yaml");
-        let options = LoadOptions {
-            file: path,
-            project_name: None,
-            image_prefix: None,
-            profile: None,
-            variables: &std::collections::HashMap::new(),
-        };
-        parse(yaml, path, &options).unwrap().services.remove(0)
+        parse_at("/tmp/x/services.yaml", yaml)
+            .unwrap()
+            .services
+            .remove(0)
     }
 
     #[test]

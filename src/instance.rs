@@ -544,3 +544,85 @@ pub(crate) fn part_words(part: &str) -> &str {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::parse_at;
+
+    /// A given password full of URL syntax, in every URL a built-in
+    /// template exports (and the mongosh probe's): each parses back to the
+    /// right host, port, user and password. Plain exports stay raw.
+    #[test]
+    fn a_given_password_with_url_syntax_survives_every_url_template() {
+        let password = "p@ss/w:x#?%&=+ [0123456789]";
+        let mut checked = 0;
+        for name in crate::template::builtin_names() {
+            let template: crate::template::Template =
+                serde_saphyr::from_str(crate::template::builtin_source(name).unwrap()).unwrap();
+            if template.password.is_none() {
+                continue;
+            }
+            let yaml = format!("services:\n  {name}:\n    password: '{password}'\n");
+            let spec = parse_at("/tmp/urls/services.yaml", &yaml)
+                .unwrap()
+                .services
+                .remove(0);
+            let ports: HashMap<String, u16> = spec
+                .ports
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.name.clone(), 20000 + i as u16))
+                .collect();
+            let credentials = Credentials::of(&spec, Some(password));
+            let e = endpoints("p", &spec, "127.0.0.1", &ports, &credentials).unwrap();
+            let mut urls: Vec<(String, String, String)> = template
+                .exports
+                .iter()
+                .map(|(k, t)| (k.clone(), t.clone(), e.exports[k].clone()))
+                .collect();
+            for probe in &e.probes {
+                if let Probe::Exec { command } = probe {
+                    let at = command.iter().position(|a| a.contains("://")).unwrap();
+                    let text = match &template.ready[0] {
+                        ProbeSpec::Exec { command } => command[at].clone(),
+                        _ => unreachable!(),
+                    };
+                    urls.push(("mongosh".into(), text, command[at].clone()));
+                }
+            }
+            for (export, text, value) in urls {
+                if !text.contains("://") || !text.contains("{{password") {
+                    if text == "{{password}}" {
+                        assert_eq!(value, password, "{name} {export} stays raw");
+                    }
+                    continue;
+                }
+                let url = url::Url::parse(&value)
+                    .unwrap_or_else(|e| panic!("{name} {export}: {e}: {value}"));
+                let port_name = text
+                    .split("{{port.")
+                    .nth(1)
+                    .and_then(|r| r.split("}}").next());
+                let (host, port) = match port_name {
+                    Some(port) => ("127.0.0.1", ports[port]),
+                    None => ("127.0.0.1", 27017),
+                };
+                assert_eq!(url.host_str(), Some(host), "{name} {export}: {value}");
+                assert_eq!(url.port(), Some(port), "{name} {export}: {value}");
+                let user = spec.user.clone().unwrap_or_else(|| "default".into());
+                let decode = crate::external::percent_decode;
+                assert_eq!(decode(url.username()), user, "{name} {export}: {value}");
+                assert_eq!(
+                    url.password().map(decode).as_deref(),
+                    Some(password),
+                    "{name} {export}: {value}"
+                );
+                checked += 1;
+            }
+        }
+        // redis 1, valkey 2, postgres, mysql, mariadb, rabbitmq 2, nats,
+        // elasticsearch, opensearch, mongodb 3 and its probe.
+        assert_eq!(checked, 15);
+    }
+}

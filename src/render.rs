@@ -1,7 +1,12 @@
 //! `{{name}}` placeholders in template values, filled in once the host ports,
 //! secrets and buckets of a service are known. Deliberately tiny: templates
-//! are data, and this is the only logic they can ask for.
+//! are data, and this is the only logic they can ask for. One filter:
+//! `{{password|url}}` percent-encodes the value, for a URL's user,
+//! password or path.
 use indexmap::IndexMap;
+
+/// The filters a placeholder may name after `|`.
+pub(crate) const FILTERS: &[&str] = &["url"];
 
 /// The values a template may refer to.
 #[derive(Debug, Clone, Default)]
@@ -14,7 +19,8 @@ impl Values {
         self.vars.insert(name.into(), value.into());
     }
 
-    /// Replaces every `{{name}}`; an unknown name is reported, never left in.
+    /// Replaces every `{{name}}` (and `{{name|url}}`); an unknown name or
+    /// filter is reported, never left in.
     pub(crate) fn render(&self, text: &str) -> Result<String, String> {
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
@@ -24,12 +30,18 @@ impl Values {
             let end = after
                 .find("}}")
                 .ok_or_else(|| format!("unclosed `{{{{` in `{text}`"))?;
-            let name = after[..end].trim();
+            let (name, filter) = split(&after[..end]);
             let value = self
                 .vars
                 .get(name)
                 .ok_or_else(|| format!("unknown placeholder `{{{{{name}}}}}` in `{text}`"))?;
-            out.push_str(value);
+            match filter {
+                None => out.push_str(value),
+                Some("url") => out.push_str(&url_encode(value)),
+                Some(other) => {
+                    return Err(format!("unknown filter `|{other}` in `{text}`"));
+                }
+            }
             rest = &after[end + 2..];
         }
         out.push_str(rest);
@@ -37,17 +49,56 @@ impl Values {
     }
 }
 
-/// The placeholder names used in `text`, for validating templates up front.
-pub(crate) fn placeholders(text: &str) -> Vec<String> {
-    let mut names = Vec::new();
+/// `name` and `filter` of a placeholder's inside, ` password | url `.
+fn split(inner: &str) -> (&str, Option<&str>) {
+    match inner.split_once('|') {
+        Some((name, filter)) => (name.trim(), Some(filter.trim())),
+        None => (inner.trim(), None),
+    }
+}
+
+/// Every byte but the unreserved ones (letters, digits, `-._~`) as `%XX`:
+/// safe in a URL's user, password and path alike. A generated password
+/// (letters, digits, `-_.`) stays as it is.
+fn url_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+/// The inside of each `{{...}}` in `text`.
+fn insides(text: &str) -> Vec<&str> {
+    let mut found = Vec::new();
     let mut rest = text;
     while let Some(start) = rest.find("{{") {
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else { break };
-        names.push(after[..end].trim().to_string());
+        found.push(&after[..end]);
         rest = &after[end + 2..];
     }
-    names
+    found
+}
+
+/// The placeholder names used in `text`, for validating templates up front.
+pub(crate) fn placeholders(text: &str) -> Vec<String> {
+    insides(text)
+        .into_iter()
+        .map(|inside| split(inside).0.to_string())
+        .collect()
+}
+
+/// The filters named in `text` (after `|`), for validating templates.
+pub(crate) fn filters(text: &str) -> Vec<String> {
+    insides(text)
+        .into_iter()
+        .filter_map(|inside| split(inside).1.map(str::to_string))
+        .collect()
 }
 
 #[cfg(test)]
@@ -66,5 +117,29 @@ mod tests {
         assert!(v.render("{{nope}}").unwrap_err().contains("nope"));
         assert!(v.render("{{host").is_err());
         assert_eq!(placeholders("a{{x}}b{{y.z}}"), vec!["x", "y.z"]);
+    }
+
+    #[test]
+    fn the_url_filter_percent_encodes_and_nothing_else_does() {
+        let mut v = Values::default();
+        v.set("password", "p@ss/w:x %ü");
+        v.set("user", "app");
+        assert_eq!(
+            v.render("pg://{{user|url}}:{{ password | url }}@h/{{password}}")
+                .unwrap(),
+            "pg://app:p%40ss%2Fw%3Ax%20%25%C3%BC@h/p@ss/w:x %ü"
+        );
+        // Generated passwords (letters, digits, `-`, `_`, `.`) stay as they are.
+        v.set("password", "aZ09-_.~");
+        assert_eq!(v.render("{{password|url}}").unwrap(), "aZ09-_.~");
+        assert!(
+            v.render("{{password|base64}}")
+                .unwrap_err()
+                .contains("base64")
+        );
+        assert_eq!(
+            placeholders("{{ user|url }}:{{port.x}}"),
+            vec!["user", "port.x"]
+        );
     }
 }

@@ -28,6 +28,9 @@ pub(crate) struct Settings {
     pub(crate) project_name: Option<String>,
     pub(crate) image_prefix: Option<String>,
     pub(crate) profile: Option<String>,
+    /// services.yaml may name files outside its own folder
+    /// (`--allow-outside-paths`).
+    pub(crate) allow_outside_paths: bool,
     /// Where ports are published; `None`: loopback, or all addresses of a
     /// remote engine.
     pub(crate) host_ip: Option<String>,
@@ -80,6 +83,7 @@ impl Settings {
             project_name: cli.project_name.clone(),
             image_prefix: cli.image_prefix.clone(),
             profile: cli.profile.clone(),
+            allow_outside_paths: cli.allow_outside_paths,
             host_ip: cli.host_ip.clone(),
             output,
             json: cli.json,

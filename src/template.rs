@@ -669,10 +669,10 @@ mod tests {
             assert_eq!(t.exports.keys().collect::<Vec<_>>(), exports.to_vec(), "{name}");
             assert!(t.data.is_some(), "{name} keeps its data in a volume");
             // Every one that takes a secret proves it in its readiness:
-            // some probe renders {{password}}.
+            // some probe renders {{password}} (in a URL, {{password|url}}).
             if t.password.is_some() {
                 assert!(
-                    t.ready.iter().any(|p| p.texts().iter().any(|x| x.contains("{{password}}"))),
+                    t.ready.iter().any(|p| p.texts().iter().any(|x| x.contains("{{password"))),
                     "{name}: readiness must log in with the generated secret"
                 );
             }

@@ -98,21 +98,11 @@ fn create_new(path: &Path, text: &str) -> std::io::Result<()> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
-    use crate::config::{LoadOptions, parse};
+    use crate::config::parse_at;
 
     #[test]
     fn the_starter_file_is_valid() {
-        let path = Path::new("/tmp/app/services.yaml");
-        let options = LoadOptions {
-            file: path,
-            project_name: None,
-            image_prefix: None,
-            profile: None,
-            variables: &std::collections::HashMap::new(),
-        };
-        let project = parse(super::STARTER, path, &options).unwrap();
+        let project = parse_at("/tmp/app/services.yaml", super::STARTER).unwrap();
         let names: Vec<_> = project.services.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["redis", "mailpit", "minio"]);
     }
@@ -136,15 +126,7 @@ mod tests {
         for name in &mentioned {
             assert!(crate::template::builtin_source(name).is_some(), "{name}");
         }
-        let path = Path::new("/tmp/app/services.yaml");
-        let options = LoadOptions {
-            file: path,
-            project_name: None,
-            image_prefix: None,
-            profile: None,
-            variables: &std::collections::HashMap::new(),
-        };
-        let project = parse(&uncommented, path, &options).unwrap();
+        let project = parse_at("/tmp/app/services.yaml", &uncommented).unwrap();
         assert_eq!(project.services.len(), 3 + mentioned.len());
     }
 }

@@ -14,6 +14,7 @@ mod mistake;
 mod names;
 mod raw;
 mod resolve;
+mod trust;
 mod yaml_error;
 
 use mistake::Mistake;
@@ -22,6 +23,7 @@ use names::validate_project_name;
 pub(crate) use raw::RawFile;
 use raw::apply_profile;
 use resolve::{check_unique_exports, resolve_service};
+use trust::Boundary;
 use yaml_error::{find_tab_indent, yaml_error};
 
 /// A resource devsvc does not start (a managed cloud Redis, a shared S3):
@@ -213,6 +215,9 @@ pub(crate) struct LoadOptions<'a> {
     pub project_name: Option<&'a str>,
     pub image_prefix: Option<&'a str>,
     pub profile: Option<&'a str>,
+    /// services.yaml may name files outside its folder: the user said so
+    /// on their own machine (`--allow-outside-paths`), never the file.
+    pub allow_outside_paths: bool,
     /// The environment `${VAR}` is filled from.
     pub variables: &'a std::collections::HashMap<String, String>,
 }
@@ -263,6 +268,13 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let name = project_name(&file, dir, options.project_name, raw.project.as_ref())?;
+    let boundary = Boundary::new(dir, options.allow_outside_paths);
+    let env_file = match &raw.env_file {
+        Some(given) => boundary
+            .join(&format!("env_file `{}`", given.value), &given.value)
+            .map_err(|m| m.place(&file, given.referenced))?,
+        None => dir.join(".env"),
+    };
     let image_prefix = options
         .image_prefix
         .map(str::to_string)
@@ -283,7 +295,7 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
     for (_, service) in entries.values_mut() {
         service.data = service.data.or(raw.data);
     }
-    let mut specs = active_services(&file, dir, entries, &image_prefix, options.profile)?;
+    let mut specs = active_services(&file, &boundary, entries, &image_prefix, options.profile)?;
     let per_branch_without_git = name_volumes(&name, dir, &mut specs);
     if specs.is_empty() {
         return Err(Error::Usage(format!(
@@ -296,7 +308,7 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
     let project = Project {
         name,
         file: path.to_path_buf(),
-        env_file: dir.join(raw.env_file.unwrap_or_else(|| ".env".into())),
+        env_file,
         network: raw.network.unwrap_or(false),
         services: specs.into_iter().map(|(_, s)| s).collect(),
         per_branch_without_git,
@@ -345,7 +357,7 @@ fn project_name(
 /// the position of its key (for mistakes found later).
 fn active_services(
     file: &str,
-    dir: &Path,
+    boundary: &Boundary,
     entries: IndexMap<String, (serde_saphyr::Location, raw::RawService)>,
     image_prefix: &str,
     profile: Option<&str>,
@@ -357,7 +369,7 @@ fn active_services(
             .as_ref()
             .is_none_or(|list| profile.is_some_and(|p| list.iter().any(|x| x == p)));
         if active {
-            let spec = resolve_service(&service_name, raw, image_prefix, dir)
+            let spec = resolve_service(&service_name, raw, image_prefix, boundary)
                 .map_err(|m| m.place(file, loc))?;
             specs.push((loc, spec));
         }
@@ -393,22 +405,28 @@ fn unset(file: &str, m: &Missing) -> Error {
         .place_at(file, m.line, m.column)
 }
 
+/// services.yaml text parsed as if it were the file at `path`, with no
+/// flags and an empty environment: for tests.
+#[cfg(test)]
+pub(crate) fn parse_at(path: &str, yaml: &str) -> Result<Project> {
+    let path = Path::new(path);
+    let options = LoadOptions {
+        file: path,
+        project_name: None,
+        image_prefix: None,
+        profile: None,
+        allow_outside_paths: false,
+        variables: &std::collections::HashMap::new(),
+    };
+    parse(yaml, path, &options)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse_str(yaml: &str) -> Result<Project> {
-        parse(
-            yaml,
-            Path::new("/tmp/shop/services.yaml"),
-            &LoadOptions {
-                file: Path::new("x"),
-                project_name: None,
-                image_prefix: None,
-                profile: None,
-                variables: &std::collections::HashMap::new(),
-            },
-        )
+        parse_at("/tmp/shop/services.yaml", yaml)
     }
 
     #[test]
@@ -440,6 +458,18 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "/tmp/shop/services.yaml:3:15: unknown template `redsi`\n  help: did you mean `redis`?"
+        );
+    }
+
+    #[test]
+    fn an_unknown_filter_is_named() {
+        let e = parse_str(
+            "services:\n  pg:\n    inline:\n      image: postgres:16.4\n      password: { generate: 8 }\n      exports: { URL: \"pg://{{password|b64}}@{{host}}\" }\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "/tmp/shop/services.yaml:3:5: service `pg` uses unknown filter `|b64`\n  help: the one filter is `|url`, which percent-encodes a value for a URL, e.g. `{{password|url}}`"
         );
     }
 

@@ -23,7 +23,7 @@ pub(crate) struct RawFile {
     /// Where the variables are written, relative to services.yaml
     /// (default `.env`).
     #[schemars(with = "Option<schema::Text>")]
-    pub(super) env_file: Option<String>,
+    pub(super) env_file: Option<Spanned<String>>,
     /// Prepended to every image, for registry mirrors (default: none).
     #[schemars(with = "Option<schema::Text>")]
     pub(super) image_prefix: Option<String>,

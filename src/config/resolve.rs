@@ -9,8 +9,9 @@ use serde_saphyr::{Location, Spanned};
 use super::mistake::Mistake;
 use super::names::{is_env_name, validate_bucket, validate_database, validate_name};
 use super::raw::{DataMode, RawService};
+use super::trust::{self, Boundary};
 use super::{External, Generated, Password, PortSpec, Seed, ServiceSpec, mask_url};
-use crate::render::placeholders;
+use crate::render::{FILTERS, filters, placeholders};
 use crate::suggest::{closest, did_you_mean};
 use crate::template::{self, PasswordRule, ProbeSpec, RedisLogin, SeedSpec, Template};
 
@@ -38,17 +39,27 @@ pub(super) fn resolve_service(
     name: &str,
     mut raw: RawService,
     image_prefix: &str,
-    dir: &Path,
+    boundary: &Boundary,
 ) -> Result<ServiceSpec, Mistake> {
     validate_name(name).map_err(|m| Mistake::new(format!("invalid service name `{name}`: {m}")))?;
+    let inline_at = raw.inline.as_ref().map(|i| i.referenced);
     let (template_name, template) = choose_template(name, &mut raw)?;
     let ports = pin_ports(&template_name, &template, raw.ports.take())?;
     let password = password(&template_name, &template, raw.password.take())?;
     let buckets = buckets(&template_name, &template, raw.buckets.take())?;
     let databases = databases(&template_name, &template, raw.databases.take())?;
-    let init = init_files(&template_name, &template, raw.init.take(), dir)?;
-    let seed = seed(&template_name, &template, raw.seed.take(), dir, &buckets)?;
+    let init = init_files(&template_name, &template, raw.init.take(), boundary)?;
+    let seed = seed(
+        &template_name,
+        &template,
+        raw.seed.take(),
+        boundary,
+        &buckets,
+    )?;
+    let prefix_at = raw.env_prefix.as_ref().map(|p| p.referenced);
     let prefix = env_prefix(raw.env_prefix.take())?;
+    check_export_names(name, &template, &prefix)
+        .map_err(|(m, by_prefix)| m.at_maybe(if by_prefix { prefix_at } else { inline_at }))?;
     let external = match raw.external.take() {
         Some(e) => {
             check_external(&e.value, &template).map_err(|m| m.at(e.referenced))?;
@@ -236,7 +247,7 @@ fn init_files(
     template_name: &str,
     template: &Template,
     given: Option<Vec<Spanned<String>>>,
-    dir: &Path,
+    boundary: &Boundary,
 ) -> Result<Vec<PathBuf>, Mistake> {
     let Some(given) = given else {
         return Ok(Vec::new());
@@ -250,7 +261,9 @@ fn init_files(
     given
         .into_iter()
         .map(|f| {
-            let path = dir.join(&f.value);
+            let path = boundary
+                .join(&format!("init file `{}`", f.value), &f.value)
+                .map_err(|m| m.at(f.referenced))?;
             if !template.init_types.iter().any(|end| f.value.ends_with(end)) {
                 return Err(Mistake::new(format!(
                     "init file `{}` is not a {} file",
@@ -278,7 +291,7 @@ fn seed(
     template_name: &str,
     template: &Template,
     given: Option<Spanned<String>>,
-    dir: &Path,
+    boundary: &Boundary,
     buckets: &[String],
 ) -> Result<Option<Seed>, Mistake> {
     let Some(given) = given else {
@@ -290,7 +303,10 @@ fn seed(
         ))
         .at(given.referenced));
     };
-    let path = dir.join(&given.value);
+    let what = format!("seed `{}`", given.value);
+    let path = boundary
+        .join(&what, &given.value)
+        .map_err(|m| m.at(given.referenced))?;
     let (fits, wanted) = match how {
         SeedSpec::S3 => (path.is_dir(), "a folder with one subfolder per bucket"),
         SeedSpec::Redis(_) => (path.is_file(), "a file of Redis commands"),
@@ -305,6 +321,9 @@ fn seed(
     }
     if how == SeedSpec::S3 {
         check_bucket_folders(&path, buckets).map_err(|m| Mistake::new(m).at(given.referenced))?;
+        boundary
+            .check_tree(&what, &path)
+            .map_err(|m| m.at(given.referenced))?;
     }
     Ok(Some(Seed { path, how }))
 }
@@ -347,6 +366,49 @@ fn env_prefix(prefix: Option<Spanned<String>>) -> Result<String, Mistake> {
         Some(p) => Ok(p.value),
         None => Ok(String::new()),
     }
+}
+
+/// Every name the service exports is a variable name, and none, prefix
+/// applied, changes how programs run. The mistake says whether the prefix
+/// made the name (true) or the template has it.
+fn check_export_names(
+    service: &str,
+    template: &Template,
+    prefix: &str,
+) -> Result<(), (Mistake, bool)> {
+    for name in template.exports.keys() {
+        if !is_env_name(name) {
+            let mistake = Mistake::new(format!(
+                "service `{service}` exports `{name}`, which is not a variable name"
+            ))
+            .help(format!(
+                "use letters, digits and `_`, not starting with a digit, e.g. `{}`",
+                trust::safe_name(service, "URL")
+            ));
+            return Err((mistake, false));
+        }
+        let exported = format!("{prefix}{name}");
+        if !trust::changes_how_programs_run(&exported) {
+            continue;
+        }
+        let by_prefix = !trust::changes_how_programs_run(name);
+        let help = if by_prefix {
+            format!(
+                "choose another env_prefix, e.g. `{}`",
+                trust::safe_name(service, "")
+            )
+        } else {
+            format!(
+                "export it under another name, e.g. `{}`",
+                trust::safe_name(service, name)
+            )
+        };
+        return Err((
+            trust::refused_export(service, &exported).help(help),
+            by_prefix,
+        ));
+    }
+    Ok(())
 }
 
 /// An external resource must say where it is, in terms the template knows.
@@ -421,6 +483,15 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
             s3.secret_key.as_str(),
             s3.region.as_str(),
         ]);
+    }
+    for filter in texts.iter().flat_map(|t| filters(t)) {
+        if !FILTERS.contains(&filter.as_str()) {
+            return Err(Mistake::new(format!(
+                "service `{}` uses unknown filter `|{filter}`",
+                spec.name
+            ))
+            .help("the one filter is `|url`, which percent-encodes a value for a URL, e.g. `{{password|url}}`"));
+        }
     }
     for name in texts.iter().flat_map(|t| placeholders(t)) {
         let known = match name.strip_prefix("port.") {
