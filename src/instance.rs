@@ -285,7 +285,11 @@ impl ProbeRenderer<'_> {
                 basic: match user {
                     Some(user) => Some((
                         render(user)?,
-                        password.as_deref().map(render).transpose()?.unwrap_or_default(),
+                        password
+                            .as_deref()
+                            .map(render)
+                            .transpose()?
+                            .unwrap_or_default(),
                     )),
                     None => None,
                 },

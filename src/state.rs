@@ -142,7 +142,10 @@ fn generate_secret(rule: Generated) -> String {
             })
             .collect();
         let has = |class: fn(&char) -> bool| secret.chars().any(|c| class(&c));
-        if has(char::is_ascii_uppercase) && has(char::is_ascii_lowercase) && has(char::is_ascii_digit) {
+        if has(char::is_ascii_uppercase)
+            && has(char::is_ascii_lowercase)
+            && has(char::is_ascii_digit)
+        {
             return secret;
         }
     }
@@ -197,14 +200,25 @@ mod tests {
     fn generated_secrets_hold_every_class_a_server_may_demand() {
         for symbols in [false, true] {
             for _ in 0..200 {
-                let secret = generate_secret(Generated { length: 32, symbols });
+                let secret = generate_secret(Generated {
+                    length: 32,
+                    symbols,
+                });
                 assert_eq!(secret.len(), 32);
                 assert!(secret.chars().any(|c| c.is_ascii_uppercase()), "{secret}");
                 assert!(secret.chars().any(|c| c.is_ascii_lowercase()), "{secret}");
                 assert!(secret.chars().any(|c| c.is_ascii_digit()), "{secret}");
                 // Only characters URLs and shells take as they are.
-                assert!(secret.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)));
-                assert_eq!(secret.chars().any(|c| "-_.".contains(c)), symbols, "{secret}");
+                assert!(
+                    secret
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                );
+                assert_eq!(
+                    secret.chars().any(|c| "-_.".contains(c)),
+                    symbols,
+                    "{secret}"
+                );
             }
         }
     }

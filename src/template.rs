@@ -436,6 +436,24 @@ mod tests {
         serde_saphyr::from_str(builtin_source(name).unwrap()).unwrap()
     }
 
+    /// Each template with its pinned image and exactly these exports, in
+    /// this order; returned for further checks.
+    fn pinned(cases: &[(&str, &str, &[&str])]) -> Vec<Template> {
+        cases
+            .iter()
+            .map(|(name, image, exports)| {
+                let t = load(name);
+                assert_eq!(t.image, *image, "{name}");
+                assert_eq!(
+                    t.exports.keys().collect::<Vec<_>>(),
+                    exports.to_vec(),
+                    "{name}"
+                );
+                t
+            })
+            .collect()
+    }
+
     #[test]
     fn every_builtin_template_parses_and_pins_its_image() {
         for name in builtin_names() {
@@ -552,14 +570,7 @@ mod tests {
                 &["AMQP_URL", "RABBITMQ_URL", "RABBITMQ_MANAGEMENT_URL"],
             ),
         ];
-        for (name, image, exports) in cases {
-            let t = load(name);
-            assert_eq!(t.image, image, "{name}");
-            assert_eq!(
-                t.exports.keys().collect::<Vec<_>>(),
-                exports.to_vec(),
-                "{name}"
-            );
+        for (t, (name, ..)) in pinned(&cases).into_iter().zip(cases) {
             // Readiness logs in (or speaks the protocol); never a bare TCP accept.
             assert!(
                 !t.ready.iter().any(|p| matches!(p, ProbeSpec::Tcp { .. })),
@@ -615,7 +626,11 @@ mod tests {
             (
                 "opensearch",
                 "opensearchproject/opensearch:3.9.0",
-                &["OPENSEARCH_URL", "OPENSEARCH_USERNAME", "OPENSEARCH_PASSWORD"],
+                &[
+                    "OPENSEARCH_URL",
+                    "OPENSEARCH_USERNAME",
+                    "OPENSEARCH_PASSWORD",
+                ],
             ),
             (
                 "valkey",
@@ -663,26 +678,34 @@ mod tests {
                 ],
             ),
         ];
-        for (name, image, exports) in cases {
-            let t = load(name);
-            assert_eq!(t.image, image, "{name}");
-            assert_eq!(t.exports.keys().collect::<Vec<_>>(), exports.to_vec(), "{name}");
+        for (t, (name, ..)) in pinned(&cases).into_iter().zip(cases) {
             assert!(t.data.is_some(), "{name} keeps its data in a volume");
             // Every one that takes a secret proves it in its readiness:
             // some probe renders {{password}} (in a URL, {{password|url}}).
             if t.password.is_some() {
                 assert!(
-                    t.ready.iter().any(|p| p.texts().iter().any(|x| x.contains("{{password"))),
+                    t.ready
+                        .iter()
+                        .any(|p| p.texts().iter().any(|x| x.contains("{{password"))),
                     "{name}: readiness must log in with the generated secret"
                 );
             }
         }
         let env = |name: &str, key: &str| load(name).env.get(key).cloned();
-        assert_eq!(env("typesense", "TYPESENSE_API_KEY").as_deref(), Some("{{password}}"));
-        assert_eq!(env("meilisearch", "MEILI_MASTER_KEY").as_deref(), Some("{{password}}"));
+        assert_eq!(
+            env("typesense", "TYPESENSE_API_KEY").as_deref(),
+            Some("{{password}}")
+        );
+        assert_eq!(
+            env("meilisearch", "MEILI_MASTER_KEY").as_deref(),
+            Some("{{password}}")
+        );
         assert!(load("meilisearch").password.unwrap().min_length >= 16);
         for search in ["elasticsearch", "opensearch"] {
-            assert_eq!(env(search, "discovery.type").as_deref(), Some("single-node"));
+            assert_eq!(
+                env(search, "discovery.type").as_deref(),
+                Some("single-node")
+            );
             let heap = env(search, "ES_JAVA_OPTS").or(env(search, "OPENSEARCH_JAVA_OPTS"));
             assert_eq!(heap.as_deref(), Some("-Xms512m -Xmx512m"), "{search}");
             assert!(matches!(
@@ -691,9 +714,18 @@ mod tests {
                     if path.contains("wait_for_status=yellow")
             ));
         }
-        assert_eq!(env("elasticsearch", "xpack.security.enabled").as_deref(), Some("true"));
-        assert_eq!(env("elasticsearch", "xpack.security.http.ssl.enabled").as_deref(), Some("false"));
-        assert_eq!(env("elasticsearch", "ELASTIC_PASSWORD").as_deref(), Some("{{password}}"));
+        assert_eq!(
+            env("elasticsearch", "xpack.security.enabled").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            env("elasticsearch", "xpack.security.http.ssl.enabled").as_deref(),
+            Some("false")
+        );
+        assert_eq!(
+            env("elasticsearch", "ELASTIC_PASSWORD").as_deref(),
+            Some("{{password}}")
+        );
         assert_eq!(
             env("opensearch", "OPENSEARCH_INITIAL_ADMIN_PASSWORD").as_deref(),
             Some("{{password}}")
@@ -704,12 +736,26 @@ mod tests {
             env("kafka", "KAFKA_ADVERTISED_LISTENERS").as_deref(),
             Some("PLAINTEXT://{{host}}:{{port.kafka}}")
         );
-        assert_eq!(env("kafka", "KAFKA_LOG_DIRS").as_deref(), load("kafka").data.as_deref());
-        assert_eq!(load("kafka").ready, vec![ProbeSpec::Kafka { port: "kafka".into() }]);
+        assert_eq!(
+            env("kafka", "KAFKA_LOG_DIRS").as_deref(),
+            load("kafka").data.as_deref()
+        );
+        assert_eq!(
+            load("kafka").ready,
+            vec![ProbeSpec::Kafka {
+                port: "kafka".into()
+            }]
+        );
         // MongoDB: the image's root-user contract and authSource=admin.
         let mongo = load("mongodb");
-        assert_eq!(env("mongodb", "MONGO_INITDB_ROOT_USERNAME").as_deref(), Some("{{user}}"));
-        assert_eq!(env("mongodb", "MONGO_INITDB_ROOT_PASSWORD").as_deref(), Some("{{password}}"));
+        assert_eq!(
+            env("mongodb", "MONGO_INITDB_ROOT_USERNAME").as_deref(),
+            Some("{{user}}")
+        );
+        assert_eq!(
+            env("mongodb", "MONGO_INITDB_ROOT_PASSWORD").as_deref(),
+            Some("{{password}}")
+        );
         assert!(mongo.exports["MONGODB_URI"].ends_with("?authSource=admin"));
         assert!(matches!(&mongo.ready[0], ProbeSpec::Exec { command } if command[0] == "mongosh"));
         assert_eq!(mongo.init_types, vec![".js", ".sh"]);
@@ -718,13 +764,22 @@ mod tests {
         assert!(nats.contains(&"--jetstream".to_string()));
         let store = nats.iter().position(|a| a == "--store_dir").unwrap();
         assert_eq!(Some(nats[store + 1].as_str()), load("nats").data.as_deref());
-        assert!(matches!(&load("nats").ready[0], ProbeSpec::Nats { password: Some(_), .. }));
+        assert!(matches!(
+            &load("nats").ready[0],
+            ProbeSpec::Nats {
+                password: Some(_),
+                ..
+            }
+        ));
         // Valkey is a drop-in for Redis: every Redis variable, then its own.
         let redis: Vec<String> = load("redis").exports.keys().cloned().collect();
         let valkey: Vec<String> = load("valkey").exports.keys().cloned().collect();
         assert_eq!(valkey[..redis.len()], redis[..]);
         // SeaweedFS: the S3 identity comes from the environment.
-        assert_eq!(env("seaweedfs", "AWS_SECRET_ACCESS_KEY").as_deref(), Some("{{password}}"));
+        assert_eq!(
+            env("seaweedfs", "AWS_SECRET_ACCESS_KEY").as_deref(),
+            Some("{{password}}")
+        );
         assert!(matches!(&load("seaweedfs").ready[0], ProbeSpec::S3(_)));
     }
 }

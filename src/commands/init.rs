@@ -115,7 +115,11 @@ mod tests {
         let uncommented: String = super::STARTER
             .lines()
             .map(|line| match line.strip_prefix("  # ") {
-                Some(rest) if rest.split_once(": {}").is_some_and(|(n, _)| !n.contains(' ')) => {
+                Some(rest)
+                    if rest
+                        .split_once(": {}")
+                        .is_some_and(|(n, _)| !n.contains(' ')) =>
+                {
                     mentioned.push(rest.split_once(':').unwrap().0.to_string());
                     format!("  {rest}\n")
                 }

@@ -149,7 +149,8 @@ async fn readiness(
             Target::Attached(ext) => Some(ext.check(http).await.is_ok()),
             Target::Container(inst) => {
                 for probe in &inst.probes {
-                    let reach = crate::probe::Reach::container(host, http, engine, &inst.container.name);
+                    let reach =
+                        crate::probe::Reach::container(host, http, engine, &inst.container.name);
                     if probe.check(&reach).await.is_err() {
                         return Some(false);
                     }

@@ -280,7 +280,10 @@ impl Engine {
             .await
             .map_err(|e| Error::engine(action, e))?;
         let mut output = String::new();
-        if let bollard::exec::StartExecResults::Attached { output: mut stream, .. } = started {
+        if let bollard::exec::StartExecResults::Attached {
+            output: mut stream, ..
+        } = started
+        {
             while let Some(Ok(chunk)) = stream.next().await {
                 output.push_str(&String::from_utf8_lossy(&chunk.into_bytes()));
             }
@@ -290,7 +293,12 @@ impl Engine {
             .inspect_exec(&created.id)
             .await
             .map_err(|e| Error::engine(action, e))?;
-        let last = output.trim_end().lines().last().unwrap_or_default().to_string();
+        let last = output
+            .trim_end()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string();
         Ok((inspect.exit_code.unwrap_or(-1), last))
     }
 

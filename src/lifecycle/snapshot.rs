@@ -288,8 +288,7 @@ impl Saver<'_> {
         );
         probe::wait_all(&inst.probes, &reach, deadline, || async {
             Ok::<(), String>(())
-        }
-        )
+        })
         .await
         .map_err(|last_error| Error::NotReady {
             service: spec.name.clone(),

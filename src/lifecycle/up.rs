@@ -625,12 +625,11 @@ impl Up<'_> {
         let http = &self.ctx.settings.http;
         let reach = probe::Reach::container(&self.placement.host, http, &self.engine, id);
         let probing = probe::wait_all(&inst.probes, &reach, deadline, || async {
-                match self.engine.exit_code(id).await {
-                    Some(code) => Err(format!("the container exited with code {code}")),
-                    None => Ok(()),
-                }
-            },
-        );
+            match self.engine.exit_code(id).await {
+                Some(code) => Err(format!("the container exited with code {code}")),
+                None => Ok(()),
+            }
+        });
         // On a terminal, a service slow to answer shows its latest log line
         // under the spinner, so nobody wonders whether it hangs.
         let result = if task.shows_detail() {

@@ -75,13 +75,8 @@ impl S3Login {
         let endpoint = format!("http://{host}:{}", self.port)
             .parse()
             .map_err(|e| format!("bad S3 endpoint: {e}"))?;
-        let bucket = Bucket::new(
-            endpoint,
-            UrlStyle::Path,
-            PROBE_BUCKET,
-            self.region.clone(),
-        )
-        .map_err(|e| format!("{e:?}"))?;
+        let bucket = Bucket::new(endpoint, UrlStyle::Path, PROBE_BUCKET, self.region.clone())
+            .map_err(|e| format!("{e:?}"))?;
         let credentials = Credentials::new(&self.access_key, &self.secret_key);
         let url = bucket
             .head_bucket(Some(&credentials))

@@ -33,7 +33,10 @@ pub(super) async fn check(host: &str, port: u16) -> Result<(), String> {
     )
     .await?;
     if versions.error_code != 0 {
-        return Err(format!("ApiVersions answered error {}", versions.error_code));
+        return Err(format!(
+            "ApiVersions answered error {}",
+            versions.error_code
+        ));
     }
     let metadata = versions
         .api_keys
@@ -126,7 +129,7 @@ where
     if header.correlation_id != correlation_id {
         return Err("the reply answers another request".into());
     }
-    let answer =
-        Resp::decode(&mut reply, version).map_err(|e| format!("decoding the {key:?} reply: {e}"))?;
+    let answer = Resp::decode(&mut reply, version)
+        .map_err(|e| format!("decoding the {key:?} reply: {e}"))?;
     Ok(answer)
 }

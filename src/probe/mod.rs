@@ -448,15 +448,27 @@ mod tests {
             user: Some("app".into()),
             password: Some("pw".into()),
         };
-        let refused = serve_once(b"INFO {\"auth_required\":true}\r\n-ERR 'Authorization Violation'\r\n").await;
+        let refused =
+            serve_once(b"INFO {\"auth_required\":true}\r\n-ERR 'Authorization Violation'\r\n")
+                .await;
         let err = nats(refused)
             .check(&Reach::remote("127.0.0.1", &client))
             .await
             .unwrap_err();
         assert!(err.contains("Authorization Violation"), "{err}");
         let accepted = serve_once(b"INFO {}\r\nPONG\r\n").await;
-        assert!(nats(accepted).check(&Reach::remote("127.0.0.1", &client)).await.is_ok());
+        assert!(
+            nats(accepted)
+                .check(&Reach::remote("127.0.0.1", &client))
+                .await
+                .is_ok()
+        );
         let not_nats = serve_once(b"+PONG\r\n").await;
-        assert!(nats(not_nats).check(&Reach::remote("127.0.0.1", &client)).await.is_err());
+        assert!(
+            nats(not_nats)
+                .check(&Reach::remote("127.0.0.1", &client))
+                .await
+                .is_err()
+        );
     }
 }

@@ -59,4 +59,5 @@ mod schema;
 mod seed;
 mod snapshot;
 mod ssh;
+mod trust;
 mod up_down;

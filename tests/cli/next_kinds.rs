@@ -140,7 +140,11 @@ fn search_streams_and_storage_serve_their_clients_through_the_env_file() {
     project.run(&["up", "--timeout", "120"]).ok();
     assert_eq!(project.dotenv(), vars, "the env file stays the same");
     let read = app_run(&vars, "read", &token);
-    assert_eq!(read.code, 0, "the data did not survive down/up:\n{}", read.stderr);
+    assert_eq!(
+        read.code, 0,
+        "the data did not survive down/up:\n{}",
+        read.stderr
+    );
 }
 
 /// Documents in the `books` collection, through the Typesense client.
@@ -206,7 +210,10 @@ fn a_snapshot_brings_a_typesense_collection_back() {
 #[test]
 fn a_server_that_refuses_the_exported_credentials_is_never_ready() {
     let cases = [
-        ("typesense", "    env: { TYPESENSE_API_KEY: not-the-exported-key }\n"),
+        (
+            "typesense",
+            "    env: { TYPESENSE_API_KEY: not-the-exported-key }\n",
+        ),
         (
             "valkey",
             "    command: [valkey-server, --requirepass, not-the-exported-password]\n",
@@ -231,7 +238,9 @@ fn a_server_that_refuses_the_exported_credentials_is_never_ready() {
             project
                 .cli(&["up", "--timeout", "8"])
                 .status(4)
-                .stderr_contains(&format!("service `{service}` did not become ready within 8 s"))
+                .stderr_contains(&format!(
+                    "service `{service}` did not become ready within 8 s"
+                ))
                 .stderr_lacks(&format!("{service}: ready after"))
                 .check()
                 .err()
@@ -284,7 +293,9 @@ fn a_kafka_that_advertises_another_address_is_never_ready() {
     project
         .cli(&["up", "--timeout", "8"])
         .status(4)
-        .stderr_contains("service `kafka` did not become ready within 8 s: Kafka metadata from 127.0.0.1:")
+        .stderr_contains(
+            "service `kafka` did not become ready within 8 s: Kafka metadata from 127.0.0.1:",
+        )
         .stderr_contains("the broker advertises localhost:9092, not 127.0.0.1:")
         .run();
 }
