@@ -113,7 +113,7 @@ impl State {
             return Ok(());
         }
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            crate::private::create_dir_all(dir)?;
         }
         let bytes = serde_json::to_vec_pretty(&self.data).expect("state serialises");
         atomic::write(&self.path, &bytes, 0o600)?;

@@ -17,12 +17,14 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::select_fitting;
+use crate::atomic;
 use crate::config::{Project, ServiceSpec};
 use crate::context::Context;
 use crate::engine::{Engine, Observed};
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::instance;
+use crate::private;
 use crate::probe;
 use crate::state::State;
 
@@ -152,10 +154,7 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
             spec.name
         )));
     }
-    // Snapshot names never start with `.`: this cannot be one.
-    let partial = root.join(format!(".{name}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
-    std::fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    let partial = begin(&root, name)?;
     let saver = Saver {
         ctx,
         engine: &engine,
@@ -184,14 +183,32 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
             .map_or(0, |d| d.as_secs()),
         services: saved,
     };
-    let json = serde_json::to_string_pretty(&meta).expect("snapshot meta serialises");
-    std::fs::write(meta_path(&partial), json).map_err(|e| Error::io(&partial, e))?;
+    write_meta(&partial, &meta)?;
     std::fs::rename(&partial, &dir).map_err(|e| Error::io(&dir, e))?;
     ctx.ui.event(
         &project.name,
         &format!("saved snapshot {name} in {}", dir.display()),
     );
     Ok(())
+}
+
+/// The folder a snapshot `name` is saved into before it is complete,
+/// new and empty, in the project's snapshot folder `root`. Snapshots hold
+/// whole databases: every folder is the owner's alone (0700), `root` too
+/// when an earlier version made it wider.
+fn begin(root: &Path, name: &str) -> Result<PathBuf> {
+    private::own_dir(root)?;
+    // Snapshot names never start with `.`: this cannot be one.
+    let partial = root.join(format!(".{name}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    private::own_dir(&partial)?;
+    Ok(partial)
+}
+
+/// Writes what a snapshot holds into its folder `dir` (0600).
+fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
+    let json = serde_json::to_string_pretty(meta).expect("snapshot meta serialises");
+    atomic::write(&meta_path(dir), json.as_bytes(), 0o600)
 }
 
 /// What saving one service needs.
@@ -425,5 +442,36 @@ pub(crate) fn age(created: u64) -> String {
         60..3600 => format!("{} min ago", secs / 60),
         3600..86400 => format!("{} h ago", secs / 3600),
         _ => format!("{} d ago", secs / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    fn mode(path: &Path) -> u32 {
+        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    /// Snapshots hold whole databases: only their owner may read them,
+    /// in a new folder and in one an earlier version made 0755.
+    #[test]
+    fn snapshot_folders_and_files_are_the_owners_alone() {
+        let state = tempfile::tempdir().unwrap();
+        let root = state.path().join("snapshots/shop");
+        let partial = begin(&root, "before").unwrap();
+        assert_eq!(mode(&partial), 0o700, "the snapshot's folder");
+        assert_eq!(mode(&root), 0o700, "the project's snapshot folder");
+        assert_eq!(mode(&root.parent().unwrap()), 0o700, "snapshots/");
+        let meta = Meta {
+            created: 0,
+            services: IndexMap::new(),
+        };
+        write_meta(&partial, &meta).unwrap();
+        assert_eq!(mode(&meta_path(&partial)), 0o600, "snapshot.json");
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        begin(&root, "after").unwrap();
+        assert_eq!(mode(&root), 0o700, "an earlier version's folder, tightened");
     }
 }
