@@ -10,11 +10,14 @@ use crate::error::Result;
 use crate::lifecycle::{variables, write_env_file};
 
 pub(crate) async fn run(ctx: &Context, format: EnvFormat, write: bool, mask: bool) -> Result<()> {
-    let (project, vars) = variables::collect(ctx).await?;
     if write {
-        let _lock = ctx.lock(&project).await?;
+        // The lock first, then everything read fresh: what is written is
+        // what holds once a run that changes the project (an `up`) is done.
+        let _lock = ctx.lock(&ctx.load_project()?).await?;
+        let (project, vars) = variables::collect(ctx).await?;
         return write_env_file(ctx, &project, &vars);
     }
+    let (_, vars) = variables::collect(ctx).await?;
     if format == EnvFormat::Github {
         return github(ctx, &vars, mask);
     }
