@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::exports;
 use crate::lifecycle::select_fitting;
 use crate::provision::{self, Seeded};
-use crate::state::State;
 
 pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<()> {
     let project = ctx.load_project()?;
@@ -30,7 +29,7 @@ pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<
     let engine = ctx.engine().await?;
     let _lock = ctx.lock(&project).await?;
     let observed = engine.project_containers(&project.name).await?;
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let mut state = ctx.state(&project)?;
     let placement = ctx.placement(&engine, &project);
     let mut errors = Vec::new();
     let mut running = Vec::new();

@@ -9,7 +9,6 @@ use crate::error::Result;
 use crate::exports;
 use crate::external::{self, Attached};
 use crate::instance::Instance;
-use crate::state::State;
 use crate::table::table;
 
 /// What is known of one configured service.
@@ -117,7 +116,7 @@ fn targets(
     project: &Project,
     observed: &[Observed],
 ) -> Result<Vec<Target>> {
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let mut state = ctx.state(project)?;
     let placement = ctx.placement(engine, project);
     let mut targets: Vec<Target> = Vec::new();
     for spec in &project.services {

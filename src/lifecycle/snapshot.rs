@@ -26,7 +26,6 @@ use crate::exports;
 use crate::instance;
 use crate::private;
 use crate::probe;
-use crate::state::State;
 
 /// How long a service may take to shut down cleanly before its data is
 /// copied (at least; `--stop-grace` may give more).
@@ -62,12 +61,12 @@ fn validate_name(name: &str) -> Result<()> {
 }
 
 /// Where a project's snapshots live.
-pub(crate) fn folder(ctx: &Context, project: &str) -> PathBuf {
-    ctx.settings
-        .snapshot_dir
-        .clone()
-        .unwrap_or_else(|| ctx.settings.state_dir.join("snapshots"))
-        .join(project)
+pub(crate) fn folder(ctx: &Context, project: &str) -> Result<PathBuf> {
+    let root = match &ctx.settings.snapshot_dir {
+        Some(dir) => dir.clone(),
+        None => ctx.state_dir()?.join("snapshots"),
+    };
+    Ok(root.join(project))
 }
 
 fn meta_path(dir: &Path) -> PathBuf {
@@ -78,7 +77,7 @@ fn meta_path(dir: &Path) -> PathBuf {
 /// closest.
 pub(crate) fn read(ctx: &Context, project: &str, name: &str) -> Result<(PathBuf, Meta)> {
     validate_name(name)?;
-    let dir = folder(ctx, project).join(name);
+    let dir = folder(ctx, project)?.join(name);
     let path = meta_path(&dir);
     let Ok(text) = std::fs::read_to_string(&path) else {
         let known = list(ctx, project)?;
@@ -96,7 +95,7 @@ pub(crate) fn read(ctx: &Context, project: &str, name: &str) -> Result<(PathBuf,
 
 /// Every snapshot of the project, oldest first.
 pub(crate) fn list(ctx: &Context, project: &str) -> Result<Vec<(String, Meta)>> {
-    let root = folder(ctx, project);
+    let root = folder(ctx, project)?;
     let Ok(entries) = std::fs::read_dir(&root) else {
         return Ok(Vec::new());
     };
@@ -134,7 +133,7 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
             "no service of this project keeps a data volume: nothing to save".into(),
         ));
     }
-    let root = folder(ctx, &project.name);
+    let root = folder(ctx, &project.name)?;
     let dir = root.join(name);
     let engine = ctx.engine().await?;
     let _lock = ctx.lock(&project).await?;
@@ -286,7 +285,7 @@ impl Saver<'_> {
             )
             .await?;
         let observed = self.engine.project_containers(&self.project.name).await?;
-        let mut state = State::load(&self.ctx.settings.state_dir, &self.project.name)?;
+        let mut state = self.ctx.state(self.project)?;
         let placement = self.ctx.placement(self.engine, self.project);
         let Some(inst) =
             exports::running_instance(self.project, spec, &observed, &mut state, &placement)?
@@ -420,7 +419,7 @@ fn check_compatible(name: &str, spec: &ServiceSpec, saved: &Saved) -> Result<()>
 pub(crate) fn remove(ctx: &Context, name: &str) -> Result<()> {
     let project = ctx.load_project()?;
     validate_name(name)?;
-    let dir = folder(ctx, &project.name).join(name);
+    let dir = folder(ctx, &project.name)?.join(name);
     if !dir.is_dir() {
         read(ctx, &project.name, name)?;
     }

@@ -127,7 +127,7 @@ pub(crate) async fn up_restoring(
         placement: ctx.placement(&engine, &project),
         engine,
         project: &project,
-        state: State::load(&ctx.settings.state_dir, &project.name)?,
+        state: ctx.state(&project)?,
         reserved: HashSet::new(),
         restore,
         volumes: HashMap::new(),

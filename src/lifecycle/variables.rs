@@ -7,12 +7,11 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::exports;
 use crate::instance::Placement;
-use crate::state::State;
 
 /// The project and its variables, in services.yaml order.
 pub(crate) async fn collect(ctx: &Context) -> Result<(Project, IndexMap<String, String>)> {
     let project = ctx.load_project()?;
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let mut state = ctx.state(&project)?;
     // Attached resources only: no container engine is needed at all.
     if project.services.iter().all(|s| s.external.is_some()) {
         let placement = Placement {

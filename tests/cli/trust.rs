@@ -1,7 +1,8 @@
 //! Values at the boundary: a given password full of URL syntax reaches
-//! psql, redis-py and pika intact through the exported URLs, and an env
-//! file holding hostile values is sourced by a POSIX shell without running
-//! anything.
+//! psql, redis-py and pika intact through the exported URLs, an env file
+//! holding hostile values is sourced by a POSIX shell without running
+//! anything, the state folder is never a shared one, and `env` never
+//! invents a password.
 use std::process::Command;
 
 use crate::common::*;
@@ -77,4 +78,48 @@ fn an_env_file_with_hostile_values_is_sourced_by_sh_and_runs_nothing() {
             "sourcing ran `touch {marker}`"
         );
     }
+}
+
+const EXTERNAL: &str =
+    "services:\n  redis:\n    external: { url: \"redis://default:pw@cache.example.com:6379/0\" }\n";
+
+/// Issue 22: without HOME the state folder (secrets, locks) fell back to
+/// a fixed folder in the shared temporary folder, which another user can
+/// make first. Refused, naming the three ways to set it; commands that keep
+/// no state still run.
+#[test]
+fn without_home_the_state_folder_is_refused_not_put_in_a_shared_place() {
+    let project = TestProject::new("nohome", EXTERNAL);
+    project
+        .cli(&["env", "--write"])
+        .no_engine()
+        .without("HOME")
+        .without("DEVSVC_STATE_DIR")
+        .status(2)
+        .stderr_contains("no folder for devsvc's state")
+        .stderr_contains("DEVSVC_STATE_DIR")
+        .stderr_contains("XDG_STATE_HOME")
+        .stderr_contains("HOME")
+        .run();
+    assert!(!project.env_file().exists(), "nothing written");
+    project
+        .cli(&["config"])
+        .no_engine()
+        .without("HOME")
+        .without("DEVSVC_STATE_DIR")
+        .run();
+    let xdg = tempfile::tempdir().unwrap();
+    project
+        .cli(&["env", "--write"])
+        .no_engine()
+        .without("HOME")
+        .without("DEVSVC_STATE_DIR")
+        .env("XDG_STATE_HOME", xdg.path().to_str().unwrap())
+        .run();
+    assert!(
+        xdg.path()
+            .join("devsvc")
+            .join(format!("{}.lock", project.name))
+            .exists()
+    );
 }
