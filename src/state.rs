@@ -70,6 +70,16 @@ impl State {
         self.data.secrets.contains_key(service)
     }
 
+    /// The service's secret, if one was generated (or taken back) before.
+    pub(crate) fn stored_secret(&self, service: &str) -> Option<&str> {
+        self.data.secrets.get(service).map(String::as_str)
+    }
+
+    /// The state file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Remembers a secret found elsewhere (a volume's label).
     pub(crate) fn adopt_secret(&mut self, service: &str, secret: String) {
         self.data.secrets.insert(service.to_string(), secret);

@@ -33,9 +33,9 @@ pub(crate) async fn run(ctx: &Context, service: &str) -> Result<()> {
     }
     let engine = ctx.engine().await?;
     let observed = engine.project_containers(&project.name).await?;
-    let mut state = ctx.state(&project)?;
+    let state = ctx.state(&project)?;
     let placement = ctx.placement(&engine, &project);
-    let Some(inst) = exports::running_instance(&project, spec, &observed, &mut state, &placement)?
+    let Some(inst) = exports::running_instance(&project, spec, &observed, &state, &placement)?
     else {
         return Err(Error::Runtime(format!(
             "service `{service}` is not running; run `devsvc up {service}` first"

@@ -285,10 +285,10 @@ impl Saver<'_> {
             )
             .await?;
         let observed = self.engine.project_containers(&self.project.name).await?;
-        let mut state = self.ctx.state(self.project)?;
+        let state = self.ctx.state(self.project)?;
         let placement = self.ctx.placement(self.engine, self.project);
         let Some(inst) =
-            exports::running_instance(self.project, spec, &observed, &mut state, &placement)?
+            exports::running_instance(self.project, spec, &observed, &state, &placement)?
         else {
             return Err(Error::Runtime(format!(
                 "service `{}` did not start again after its data was saved; see `devsvc logs {}`",

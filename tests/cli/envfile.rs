@@ -145,8 +145,10 @@ fn git(dir: &std::path::Path, args: &[&str]) {
     assert!(ok, "git {args:?}");
 }
 
-/// Pinned ports let `env --write` work without starting anything.
-pub(crate) const PINNED: &str = "services:\n  redis:\n    ports: { redis: 16999 }\n";
+/// Pinned ports and a given password let `env --write` work without
+/// starting anything (a generated password exists only once `up` ran).
+pub(crate) const PINNED: &str =
+    "services:\n  redis:\n    ports: { redis: 16999 }\n    password: pinned-pw\n";
 
 #[test]
 fn git_ignore_warning_in_both_directions() {

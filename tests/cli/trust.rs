@@ -123,3 +123,29 @@ fn without_home_the_state_folder_is_refused_not_put_in_a_shared_place() {
             .exists()
     );
 }
+
+/// Issue 22: `env` invented a password for a service whose password is
+/// generated when `up` had never run for it, and `env --write` saved it.
+/// Needs an engine (to see that nothing runs), but starts nothing.
+#[test]
+fn env_says_up_has_not_run_instead_of_inventing_a_password() {
+    let project = TestProject::new(
+        "notup",
+        "services:\n  redis:\n    ports: { redis: 16997 }\n  given:\n    template: redis\n    env_prefix: GIVEN_\n    password: pinned-pw\n    ports: { redis: 16996 }\n",
+    );
+    let run = project
+        .cli(&["env", "--format", "json"])
+        .stderr_contains("`devsvc up` has not run for service `redis` yet")
+        .run();
+    let vars: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(vars.get("REDIS_URL"), None, "{vars}");
+    assert_eq!(
+        vars["GIVEN_REDIS_URL"],
+        "redis://default:pinned-pw@127.0.0.1:16996/0"
+    );
+    project.cli(&["env", "--write"]).run();
+    let written = project.dotenv();
+    assert!(!written.contains_key("REDIS_PASSWORD"), "{written:?}");
+    assert_eq!(written["GIVEN_REDIS_PASSWORD"], "pinned-pw");
+    assert_eq!(labelled_resources(&project.name), [], "env starts nothing");
+}
