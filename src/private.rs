@@ -36,3 +36,9 @@ pub(crate) fn create_file(path: &Path) -> std::io::Result<File> {
     file.set_permissions(Permissions::from_mode(0o600))?;
     Ok(file)
 }
+
+/// A file's or folder's permission bits, for tests.
+#[cfg(test)]
+pub(crate) fn mode(path: &Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}

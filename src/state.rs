@@ -182,11 +182,7 @@ mod tests {
         let mut again = State::load_from(&path).unwrap();
         assert_eq!(again.secret("minio", rule), secret);
         assert_eq!(again.port("minio", "s3"), Some(23456));
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(crate::private::mode(&path), 0o600);
     }
 
     #[test]

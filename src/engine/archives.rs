@@ -92,7 +92,6 @@ fn archive_file(path: &Path) -> std::io::Result<std::fs::File> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::os::unix::fs::PermissionsExt;
 
     /// A saved folder is a whole database: only its owner may read it.
     #[test]
@@ -100,7 +99,6 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("postgres.tar");
         archive_file(&path).unwrap();
-        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
+        assert_eq!(crate::private::mode(&path), 0o600);
     }
 }

@@ -447,11 +447,8 @@ pub(crate) fn age(created: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::private::mode;
     use std::os::unix::fs::PermissionsExt;
-
-    fn mode(path: &Path) -> u32 {
-        std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-    }
 
     /// Snapshots hold whole databases: only their owner may read them,
     /// in a new folder and in one an earlier version made 0755.
@@ -462,7 +459,7 @@ mod tests {
         let partial = begin(&root, "before").unwrap();
         assert_eq!(mode(&partial), 0o700, "the snapshot's folder");
         assert_eq!(mode(&root), 0o700, "the project's snapshot folder");
-        assert_eq!(mode(&root.parent().unwrap()), 0o700, "snapshots/");
+        assert_eq!(mode(root.parent().unwrap()), 0o700, "snapshots/");
         let meta = Meta {
             created: 0,
             services: IndexMap::new(),

@@ -223,7 +223,7 @@ fn concurrent_ups_on_one_project_are_serialised() {
 }
 
 /// An all-external project: `env --write` needs no engine.
-const EXTERNAL: &str =
+pub(crate) const EXTERNAL: &str =
     "services:\n  redis:\n    external: { url: \"redis://default:pw@cache.example.com:6379/0\" }\n";
 
 fn mode(path: &std::path::Path) -> u32 {

@@ -6,6 +6,7 @@
 use std::process::Command;
 
 use crate::common::*;
+use crate::envfile::EXTERNAL;
 
 const PASSWORD: &str = "p@ss/w:x";
 
@@ -79,9 +80,6 @@ fn an_env_file_with_hostile_values_is_sourced_by_sh_and_runs_nothing() {
         );
     }
 }
-
-const EXTERNAL: &str =
-    "services:\n  redis:\n    external: { url: \"redis://default:pw@cache.example.com:6379/0\" }\n";
 
 /// Issue 22: without HOME the state folder (secrets, locks) fell back to
 /// a fixed folder in the shared temporary folder, which another user can
