@@ -3,13 +3,16 @@
 //! truncated one.
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
 /// Writes `bytes` to `path` atomically. An existing file keeps its mode; a
-/// new one gets `new_mode` (0600 for files that hold secrets).
+/// new one gets `new_mode` (0600 for files that hold secrets). A `path`
+/// that is a symbolic link stays one: the file it leads to is replaced,
+/// by a temporary file in that file's folder.
 pub(crate) fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
+    let path = &through_links(path);
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -36,4 +39,20 @@ pub(crate) fn write(path: &Path, bytes: &[u8], new_mode: u32) -> Result<()> {
         let _ = d.sync_all();
     }
     Ok(())
+}
+
+/// Where `path` leads when it is a symbolic link (to a link, ...), or
+/// `path` itself: also a link to a file that does not exist yet.
+fn through_links(path: &Path) -> PathBuf {
+    let mut path = path.to_path_buf();
+    // As many links as the system follows before it gives up (ELOOP).
+    for _ in 0..40 {
+        let Ok(target) = std::fs::read_link(&path) else {
+            break;
+        };
+        // A relative target is relative to the link's folder; an absolute
+        // one replaces the whole path.
+        path = path.parent().unwrap_or(Path::new("")).join(target);
+    }
+    path
 }

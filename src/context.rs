@@ -1,12 +1,15 @@
 //! What every command works with: the resolved settings, the output
 //! channel, and the steps they all share to reach a project (load its
 //! configuration, connect to the engine, lock it, place its services).
+use std::path::Path;
+
 use crate::config::{self, LoadOptions, Project};
 use crate::engine::Engine;
 use crate::error::{Error, Result};
 use crate::instance::{self, Placement};
 use crate::lock::ProjectLock;
 use crate::settings::Settings;
+use crate::state::State;
 use crate::ui::Ui;
 
 pub(crate) struct Context {
@@ -36,10 +39,24 @@ impl Context {
         Engine::connect(self.settings.endpoint.clone()).await
     }
 
+    /// The per-user folder of remembered secrets, ports and locks; a usage
+    /// error when none is known.
+    pub(crate) fn state_dir(&self) -> Result<&Path> {
+        self.settings
+            .state_dir
+            .as_deref()
+            .ok_or_else(|| Error::Usage(crate::settings::NO_STATE_DIR.into()))
+    }
+
+    /// What devsvc remembers of the project.
+    pub(crate) fn state(&self, project: &Project) -> Result<State> {
+        State::load(self.state_dir()?, &project.name)
+    }
+
     /// Waits for other devsvc runs that change this project to finish.
     pub(crate) async fn lock(&self, project: &Project) -> Result<ProjectLock> {
         let name = project.name.clone();
-        let dir = self.settings.state_dir.clone();
+        let dir = self.state_dir()?.to_path_buf();
         tokio::task::spawn_blocking(move || ProjectLock::acquire(&dir, &name))
             .await
             .map_err(|e| Error::Runtime(e.to_string()))?

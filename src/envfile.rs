@@ -1,6 +1,7 @@
 //! The env file: devsvc owns one marked block in it and nothing else. Every
 //! other byte (comments, blank lines, quoting, CRLF, a missing final newline)
-//! is kept as it was. Writes are atomic; a new file is created 0600.
+//! is kept as it was. Writes are atomic; a new file is created 0600, and
+//! an existing one that others may open is made 0600.
 use std::path::Path;
 
 use indexmap::IndexMap;
@@ -148,14 +149,19 @@ pub fn merge(
 pub struct Written {
     /// False when the file already held exactly this content.
     pub changed: bool,
+    /// The mode the file had when others could open it; it is 0600 now.
+    pub tightened: Option<u32>,
     /// User lines outside the block that set a variable devsvc also writes:
     /// (line number, variable).
     pub shadowed: Vec<(usize, String)>,
 }
 
 /// Merges and writes atomically; nothing is written when the content would
-/// not change.
+/// not change. A file others may open (mode 0644, say) is made 0600 first,
+/// changed or not: it holds generated passwords. Through a symbolic link,
+/// the file it leads to is written and the link stays.
 pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Result<Written> {
+    let tightened = tighten(path)?;
     let existing = match std::fs::read(path) {
         Ok(bytes) => String::from_utf8(bytes).map_err(|_| {
             Error::Runtime(format!(
@@ -174,17 +180,31 @@ pub fn write(path: &Path, project: &str, vars: &IndexMap<String, String>) -> Res
         suggestion: None,
     })?;
     let shadowed = shadowed(&existing, vars);
-    if merged == existing {
-        return Ok(Written {
-            changed: false,
-            shadowed,
-        });
+    let changed = merged != existing;
+    if changed {
+        atomic::write(path, merged.as_bytes(), 0o600)?;
     }
-    atomic::write(path, merged.as_bytes(), 0o600)?;
     Ok(Written {
-        changed: true,
+        changed,
+        tightened,
         shadowed,
     })
+}
+
+/// Makes an existing file that others may open 0600; its old mode, if so.
+fn tighten(path: &Path) -> Result<Option<u32>> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = match std::fs::metadata(path) {
+        Ok(meta) => meta.permissions().mode() & 0o7777,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if mode & 0o077 == 0 {
+        return Ok(None);
+    }
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(path, e))?;
+    Ok(Some(mode))
 }
 
 /// User assignments outside devsvc's block to variables devsvc writes. The

@@ -28,6 +28,7 @@ mod lifecycle;
 mod lock;
 mod plan;
 mod ports;
+mod private;
 mod probe;
 mod provision;
 mod render;

@@ -13,7 +13,7 @@ pub(crate) struct ProjectLock {
 impl ProjectLock {
     /// Waits for other devsvc runs on the same project to finish.
     pub(crate) fn acquire(state_dir: &Path, project: &str) -> Result<ProjectLock> {
-        std::fs::create_dir_all(state_dir).map_err(|e| Error::io(state_dir, e))?;
+        crate::private::create_dir_all(state_dir)?;
         let path = state_dir.join(format!("{project}.lock"));
         let file = File::options()
             .create(true)

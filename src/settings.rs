@@ -45,8 +45,9 @@ pub(crate) struct Settings {
     pub(crate) timeout: Duration,
     /// Between SIGTERM and SIGKILL when a container stops.
     pub(crate) stop_grace: Duration,
-    /// Remembered secrets and ports, and the project locks.
-    pub(crate) state_dir: PathBuf,
+    /// Remembered secrets and ports, and the project locks; `None` when
+    /// no per-user place is known (read through `Context::state_dir`).
+    pub(crate) state_dir: Option<PathBuf>,
     /// The engine to talk to, and why it was chosen.
     pub(crate) endpoint: Endpoint,
     /// The command that opens a web address: `BROWSER` when set, else the
@@ -123,14 +124,48 @@ fn browser(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<String> {
 }
 
 /// `DEVSVC_STATE_DIR`, else `$XDG_STATE_HOME/devsvc`, else
-/// `~/.local/state/devsvc`: per user, never inside the project.
-fn state_dir(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> PathBuf {
+/// `~/.local/state/devsvc`: per user, never inside the project. Without
+/// any of them `None`: never a fixed folder in the shared temporary
+/// folder, which another user could make first and read.
+fn state_dir(var: &dyn Fn(&str) -> Option<std::ffi::OsString>) -> Option<PathBuf> {
     if let Some(dir) = var("DEVSVC_STATE_DIR") {
-        return PathBuf::from(dir);
+        return Some(PathBuf::from(dir));
     }
     let base = var("XDG_STATE_HOME")
         .map(PathBuf::from)
-        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .unwrap_or_else(std::env::temp_dir);
-    base.join("devsvc")
+        .or_else(|| var("HOME").map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("devsvc"))
+}
+
+/// Why there is no state folder, and the three ways to give one.
+pub(crate) const NO_STATE_DIR: &str = "no folder for devsvc's state (generated passwords, host ports, locks): HOME is not set; set DEVSVC_STATE_DIR or XDG_STATE_HOME to a folder of your own, or HOME";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_state_folder_is_per_user_or_none() {
+        let from = |pairs: &'static [(&'static str, &'static str)]| {
+            state_dir(&move |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map(|(_, v)| std::ffi::OsString::from(v))
+            })
+        };
+        assert_eq!(from(&[]), None);
+        assert_eq!(
+            from(&[("HOME", "/home/me")]),
+            Some(PathBuf::from("/home/me/.local/state/devsvc"))
+        );
+        assert_eq!(
+            from(&[("HOME", "/home/me"), ("XDG_STATE_HOME", "/s")]),
+            Some(PathBuf::from("/s/devsvc"))
+        );
+        assert_eq!(
+            from(&[("XDG_STATE_HOME", "/s"), ("DEVSVC_STATE_DIR", "/d")]),
+            Some(PathBuf::from("/d"))
+        );
+    }
 }

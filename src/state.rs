@@ -70,6 +70,16 @@ impl State {
         self.data.secrets.contains_key(service)
     }
 
+    /// The service's secret, if one was generated (or taken back) before.
+    pub(crate) fn stored_secret(&self, service: &str) -> Option<&str> {
+        self.data.secrets.get(service).map(String::as_str)
+    }
+
+    /// The state file.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
     /// Remembers a secret found elsewhere (a volume's label).
     pub(crate) fn adopt_secret(&mut self, service: &str, secret: String) {
         self.data.secrets.insert(service.to_string(), secret);
@@ -113,7 +123,7 @@ impl State {
             return Ok(());
         }
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+            crate::private::create_dir_all(dir)?;
         }
         let bytes = serde_json::to_vec_pretty(&self.data).expect("state serialises");
         atomic::write(&self.path, &bytes, 0o600)?;
@@ -172,11 +182,7 @@ mod tests {
         let mut again = State::load_from(&path).unwrap();
         assert_eq!(again.secret("minio", rule), secret);
         assert_eq!(again.port("minio", "s3"), Some(23456));
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(crate::private::mode(&path), 0o600);
     }
 
     #[test]

@@ -70,11 +70,7 @@ pub(crate) async fn run(ctx: &Context) -> Result<u8> {
 /// Which engine, why it was chosen, and whether it answers.
 async fn check_engine(report: &mut Report<'_>) -> Result<Option<Engine>> {
     let endpoint = report.ctx.settings.endpoint.clone();
-    report.line(
-        true,
-        "engine endpoint",
-        format!("{} (chosen by {})", endpoint.url, endpoint.chosen_by),
-    );
+    report.line(true, "engine endpoint", endpoint_detail(&endpoint));
     match Engine::connect(endpoint).await {
         Ok(engine) => {
             report.line(
@@ -97,6 +93,15 @@ async fn check_engine(report: &mut Report<'_>) -> Result<Option<Engine>> {
         }
         Err(e) => Err(e),
     }
+}
+
+/// The engine's address (any password masked) and why it was chosen.
+fn endpoint_detail(endpoint: &crate::discovery::Endpoint) -> String {
+    format!(
+        "{} (chosen by {})",
+        crate::config::mask_url(&endpoint.url),
+        endpoint.chosen_by
+    )
 }
 
 /// Each pinned host port is free, or published by the service's own
@@ -155,5 +160,22 @@ fn check_env_file(report: &mut Report<'_>, project: &Project) {
             format!("{file} is not git-ignored; add it to .gitignore (it holds secrets)"),
         ),
         None => report.line(true, "env file", format!("{file} (not in a git work tree)")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_engine_address_is_shown_with_its_password_masked() {
+        let endpoint = crate::discovery::Endpoint {
+            url: "ssh://me:hunter2@build-box:2222".into(),
+            chosen_by: "DOCKER_HOST".into(),
+        };
+        assert_eq!(
+            endpoint_detail(&endpoint),
+            "ssh://me:****@build-box:2222 (chosen by DOCKER_HOST)"
+        );
     }
 }

@@ -8,7 +8,6 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::lifecycle::select;
-use crate::state::State;
 
 /// A browser still running after this long has taken the address (the
 /// first window of some browsers runs until it is closed).
@@ -34,9 +33,9 @@ pub(crate) async fn run(ctx: &Context, service: &str) -> Result<()> {
     }
     let engine = ctx.engine().await?;
     let observed = engine.project_containers(&project.name).await?;
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let state = ctx.state(&project)?;
     let placement = ctx.placement(&engine, &project);
-    let Some(inst) = exports::running_instance(&project, spec, &observed, &mut state, &placement)?
+    let Some(inst) = exports::running_instance(&project, spec, &observed, &state, &placement)?
     else {
         return Err(Error::Runtime(format!(
             "service `{service}` is not running; run `devsvc up {service}` first"

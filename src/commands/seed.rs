@@ -9,7 +9,6 @@ use crate::error::{Error, Result};
 use crate::exports;
 use crate::lifecycle::select_fitting;
 use crate::provision::{self, Seeded};
-use crate::state::State;
 
 pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<()> {
     let project = ctx.load_project()?;
@@ -30,12 +29,12 @@ pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<
     let engine = ctx.engine().await?;
     let _lock = ctx.lock(&project).await?;
     let observed = engine.project_containers(&project.name).await?;
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let state = ctx.state(&project)?;
     let placement = ctx.placement(&engine, &project);
     let mut errors = Vec::new();
     let mut running = Vec::new();
     for spec in seeded {
-        match exports::running_instance(&project, spec, &observed, &mut state, &placement)? {
+        match exports::running_instance(&project, spec, &observed, &state, &placement)? {
             Some(inst) => running.push(inst),
             None => errors.push(Error::Runtime(format!(
                 "service `{0}` is not running; run `devsvc up {0}` first",

@@ -6,10 +6,9 @@ use crate::config::{Project, ServiceSpec};
 use crate::context::Context;
 use crate::engine::{Engine, Observed, PortMapping};
 use crate::error::Result;
-use crate::exports;
+use crate::exports::{self, Now};
 use crate::external::{self, Attached};
 use crate::instance::Instance;
-use crate::state::State;
 use crate::table::table;
 
 /// What is known of one configured service.
@@ -117,18 +116,23 @@ fn targets(
     project: &Project,
     observed: &[Observed],
 ) -> Result<Vec<Target>> {
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let state = ctx.state(project)?;
     let placement = ctx.placement(engine, project);
     let mut targets: Vec<Target> = Vec::new();
     for spec in &project.services {
         targets.push(match &spec.external {
             Some(ext) => Target::Attached(Box::new(external::render(&project.name, spec, ext)?)),
-            None => {
-                match exports::running_instance(project, spec, observed, &mut state, &placement)? {
-                    Some(inst) => Target::Container(Box::new(inst)),
-                    None => Target::Nothing,
+            None if exports::running(spec, observed).is_none() => Target::Nothing,
+            None => match exports::now(project, spec, observed, &state, &placement)? {
+                Now::Known(inst) => Target::Container(inst),
+                // Probed with a made-up password it would look broken:
+                // its readiness stays unknown, and the warning says why.
+                Now::Lost => {
+                    ctx.ui.warn(&exports::lost(spec, &state).to_string());
+                    Target::Nothing
                 }
-            }
+                Now::Unknown | Now::NotUp => Target::Nothing,
+            },
         });
     }
     Ok(targets)

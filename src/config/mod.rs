@@ -198,15 +198,75 @@ fn masked_url<S: serde::Serializer>(
     }
 }
 
-/// A URL with its password replaced by `****`, for output.
+/// A URL with its password and the values of its secret query parameters
+/// (`password=`, `token=`, `X-Amz-Signature=`, ...) replaced by `****`,
+/// for output. Other text is returned as it is.
 pub(crate) fn mask_url(text: &str) -> String {
-    match url::Url::parse(text) {
-        Ok(mut url) if url.password().is_some() => {
-            let _ = url.set_password(Some("****"));
-            url.to_string()
-        }
-        _ => text.to_string(),
+    let Ok(mut url) = url::Url::parse(text) else {
+        return text.to_string();
+    };
+    let mut masked = false;
+    if url.password().is_some() {
+        masked |= url.set_password(Some("****")).is_ok();
     }
+    if let Some(query) = url.query().filter(|q| query_secrets(q).next().is_some()) {
+        let query: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((name, _)) if secret_name(name) => format!("{name}=****"),
+                _ => pair.to_string(),
+            })
+            .collect();
+        url.set_query(Some(&query.join("&")));
+        masked = true;
+    }
+    if masked {
+        url.to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// The secrets a URL carries, as clients read them: its password and the
+/// values of its secret query parameters (none for other text).
+pub(crate) fn url_secrets(text: &str) -> Vec<String> {
+    let Ok(url) = url::Url::parse(text) else {
+        return Vec::new();
+    };
+    let password = url.password().map(crate::external::percent_decode);
+    let mut found: Vec<String> = password.into_iter().collect();
+    found.extend(url.query().into_iter().flat_map(query_secrets));
+    found.retain(|s| !s.is_empty());
+    found
+}
+
+/// The decoded values of a query string's secret parameters.
+fn query_secrets(query: &str) -> impl Iterator<Item = String> + '_ {
+    url::form_urlencoded::parse(query.as_bytes())
+        .filter(|(name, _)| secret_name(name))
+        .map(|(_, value)| value.into_owned())
+}
+
+/// Whether a variable's or a query parameter's name says its value is a
+/// secret: a password, secret, token, signature, credential or key
+/// (`PGPASSWORD`, `AWS_SECRET_ACCESS_KEY`, `api_key`, `sig`, but not
+/// `authSource` or `KEYCLOAK_URL`).
+pub(crate) fn secret_name(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    let parts = [
+        "PASSWORD",
+        "PASSWD",
+        "SECRET",
+        "TOKEN",
+        "SIGNATURE",
+        "CREDENTIAL",
+        "APIKEY",
+    ];
+    let words = ["KEY", "SIG", "PASS", "PWD", "AUTH"];
+    parts.iter().any(|part| name.contains(part))
+        || name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| words.contains(&word))
 }
 
 /// Where the settings came from, for loading.
@@ -482,5 +542,33 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("env_prefix"), "{text}");
+    }
+
+    #[test]
+    fn masking_hides_passwords_in_the_user_part_and_in_query_strings() {
+        assert_eq!(
+            mask_url("postgres://app:pw@h:5432/app"),
+            "postgres://app:****@h:5432/app"
+        );
+        assert_eq!(
+            mask_url("ssh://me:hunter2@build-box:22"),
+            "ssh://me:****@build-box:22"
+        );
+        assert_eq!(
+            mask_url("postgres://h/app?user=app&password=hunter2&sslmode=require"),
+            "postgres://h/app?user=app&password=****&sslmode=require"
+        );
+        assert_eq!(
+            mask_url(
+                "https://b.s3.example.com/k?X-Amz-Credential=AKIA&X-Amz-Signature=abc123&api_key=k3y&access_token=t0k"
+            ),
+            "https://b.s3.example.com/k?X-Amz-Credential=****&X-Amz-Signature=****&api_key=****&access_token=****"
+        );
+        // Names that hold no secret stay, and so does a URL without one.
+        assert_eq!(
+            mask_url("mongodb://h/app?authSource=admin&keepAlive=true"),
+            "mongodb://h/app?authSource=admin&keepAlive=true"
+        );
+        assert_eq!(mask_url("not a url"), "not a url");
     }
 }

@@ -68,16 +68,23 @@ impl Engine {
     }
 }
 
-/// Splits `registry:5000/name:tag` into name and tag (default `latest`).
+/// Splits `registry:5000/name:tag` into the repository and what the
+/// Engine API's create-image takes as `tag`: the tag (default `latest`,
+/// as the docker CLI has it), or for `name@sha256:...` the digest. The
+/// API takes a digest there too, and an empty `tag` would pull every tag
+/// of the repository. A tag beside a digest is dropped, as the docker CLI
+/// drops it: the digest alone names the image.
 pub(super) fn split_image(image: &str) -> (&str, &str) {
-    if let Some((name, _digest)) = image.split_once('@') {
-        return (name, "");
-    }
-    let slash = image.rfind('/').map_or(0, |i| i + 1);
-    match image[slash..].rfind(':') {
-        Some(i) => (&image[..slash + i], &image[slash + i + 1..]),
-        None => (image, "latest"),
-    }
+    let (name, digest) = match image.split_once('@') {
+        Some((name, digest)) => (name, Some(digest)),
+        None => (image, None),
+    };
+    let slash = name.rfind('/').map_or(0, |i| i + 1);
+    let (repository, tag) = match name[slash..].rfind(':') {
+        Some(i) => (&name[..slash + i], &name[slash + i + 1..]),
+        None => (name, "latest"),
+    };
+    (repository, digest.unwrap_or(tag))
 }
 
 #[cfg(test)]
@@ -101,6 +108,23 @@ mod tests {
                 "127.0.0.1:5000/quay.io/minio/minio",
                 "RELEASE.2025-09-07T16-13-09Z"
             )
+        );
+    }
+
+    /// A digest goes to the Engine API's `tag` (empty there would pull
+    /// every tag of the repository), a tag beside it is dropped as the
+    /// docker CLI does: the digest alone names the image.
+    #[test]
+    fn splits_digest_references_into_the_digest() {
+        let digest = "sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+        assert_eq!(split_image(&format!("redis@{digest}")), ("redis", digest));
+        assert_eq!(
+            split_image(&format!("127.0.0.1:5000/library/redis:7.4@{digest}")),
+            ("127.0.0.1:5000/library/redis", digest)
+        );
+        assert_eq!(
+            split_image(&format!("127.0.0.1:5000/redis@{digest}")),
+            ("127.0.0.1:5000/redis", digest)
         );
     }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 use bollard::Docker;
 use bollard::errors::Error as BollardError;
 
+use crate::config::mask_url;
 use crate::discovery::Endpoint;
 use crate::error::{Error, Result};
 
@@ -142,7 +143,7 @@ pub(crate) struct PullProgress {
 impl Engine {
     pub(crate) async fn connect(endpoint: Endpoint) -> Result<Engine> {
         let unreachable = |reason: String| Error::EngineUnreachable {
-            endpoint: endpoint.url.clone(),
+            endpoint: mask_url(&endpoint.url),
             chosen_by: endpoint.chosen_by.clone(),
             reason,
         };
@@ -280,4 +281,26 @@ fn error_chain(e: &dyn std::error::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An `ssh://user:password@` address is refused before ssh runs; the
+    /// refusal must not show the password it refuses.
+    #[tokio::test]
+    async fn an_ssh_address_with_a_password_is_refused_without_showing_it() {
+        let endpoint = Endpoint {
+            url: "ssh://me:hunter2@build-box".into(),
+            chosen_by: "DOCKER_HOST".into(),
+        };
+        let Err(error) = Engine::connect(endpoint).await else {
+            panic!("connected");
+        };
+        let text = error.to_string();
+        assert!(!text.contains("hunter2"), "{text}");
+        assert!(text.contains("ssh://me:****@build-box"), "{text}");
+        assert!(text.contains("plain-text password"), "{text}");
+    }
 }

@@ -22,6 +22,8 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 use tokio::process::{ChildStderr, ChildStdin, ChildStdout, Command};
 use tokio::sync::oneshot;
 
+use crate::config::mask_url;
+
 /// `ssh://[user@]host[:port][/path/to/docker.sock]`, parsed like
 /// docker/cli `cli/connhelper/ssh` (no password, query or fragment).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +39,8 @@ pub(crate) struct SshSpec {
 
 impl SshSpec {
     pub(crate) fn parse(text: &str) -> Result<SshSpec, String> {
-        let bad = |why: &str| format!("invalid SSH URL {text:?}: {why}");
+        // Never shown with the password it may be refused for.
+        let bad = |why: &str| format!("invalid SSH URL {:?}: {why}", mask_url(text));
         let url = url::Url::parse(text).map_err(|e| bad(&e.to_string()))?;
         if url.scheme() != "ssh" {
             return Err(bad("the scheme is not ssh"));

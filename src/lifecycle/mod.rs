@@ -61,6 +61,12 @@ pub(crate) fn write_env_file(
     vars: &IndexMap<String, String>,
 ) -> Result<()> {
     let written = envfile::write(&project.env_file, &project.name, vars)?;
+    if let Some(mode) = written.tightened {
+        ctx.ui.warn(&format!(
+            "{} was open to other users (mode {mode:04o}); it holds secrets, so it is now 0600",
+            project.env_file.display()
+        ));
+    }
     if written.changed {
         ctx.ui.event(
             &project.name,

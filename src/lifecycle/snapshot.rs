@@ -17,14 +17,15 @@ use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::select_fitting;
+use crate::atomic;
 use crate::config::{Project, ServiceSpec};
 use crate::context::Context;
 use crate::engine::{Engine, Observed};
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::instance;
+use crate::private;
 use crate::probe;
-use crate::state::State;
 
 /// How long a service may take to shut down cleanly before its data is
 /// copied (at least; `--stop-grace` may give more).
@@ -60,12 +61,12 @@ fn validate_name(name: &str) -> Result<()> {
 }
 
 /// Where a project's snapshots live.
-pub(crate) fn folder(ctx: &Context, project: &str) -> PathBuf {
-    ctx.settings
-        .snapshot_dir
-        .clone()
-        .unwrap_or_else(|| ctx.settings.state_dir.join("snapshots"))
-        .join(project)
+pub(crate) fn folder(ctx: &Context, project: &str) -> Result<PathBuf> {
+    let root = match &ctx.settings.snapshot_dir {
+        Some(dir) => dir.clone(),
+        None => ctx.state_dir()?.join("snapshots"),
+    };
+    Ok(root.join(project))
 }
 
 fn meta_path(dir: &Path) -> PathBuf {
@@ -76,7 +77,7 @@ fn meta_path(dir: &Path) -> PathBuf {
 /// closest.
 pub(crate) fn read(ctx: &Context, project: &str, name: &str) -> Result<(PathBuf, Meta)> {
     validate_name(name)?;
-    let dir = folder(ctx, project).join(name);
+    let dir = folder(ctx, project)?.join(name);
     let path = meta_path(&dir);
     let Ok(text) = std::fs::read_to_string(&path) else {
         let known = list(ctx, project)?;
@@ -94,7 +95,7 @@ pub(crate) fn read(ctx: &Context, project: &str, name: &str) -> Result<(PathBuf,
 
 /// Every snapshot of the project, oldest first.
 pub(crate) fn list(ctx: &Context, project: &str) -> Result<Vec<(String, Meta)>> {
-    let root = folder(ctx, project);
+    let root = folder(ctx, project)?;
     let Ok(entries) = std::fs::read_dir(&root) else {
         return Ok(Vec::new());
     };
@@ -132,7 +133,7 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
             "no service of this project keeps a data volume: nothing to save".into(),
         ));
     }
-    let root = folder(ctx, &project.name);
+    let root = folder(ctx, &project.name)?;
     let dir = root.join(name);
     let engine = ctx.engine().await?;
     let _lock = ctx.lock(&project).await?;
@@ -152,10 +153,7 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
             spec.name
         )));
     }
-    // Snapshot names never start with `.`: this cannot be one.
-    let partial = root.join(format!(".{name}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
-    std::fs::create_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+    let partial = begin(&root, name)?;
     let saver = Saver {
         ctx,
         engine: &engine,
@@ -184,14 +182,32 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
             .map_or(0, |d| d.as_secs()),
         services: saved,
     };
-    let json = serde_json::to_string_pretty(&meta).expect("snapshot meta serialises");
-    std::fs::write(meta_path(&partial), json).map_err(|e| Error::io(&partial, e))?;
+    write_meta(&partial, &meta)?;
     std::fs::rename(&partial, &dir).map_err(|e| Error::io(&dir, e))?;
     ctx.ui.event(
         &project.name,
         &format!("saved snapshot {name} in {}", dir.display()),
     );
     Ok(())
+}
+
+/// The folder a snapshot `name` is saved into before it is complete,
+/// new and empty, in the project's snapshot folder `root`. Snapshots hold
+/// whole databases: every folder is the owner's alone (0700), `root` too
+/// when an earlier version made it wider.
+fn begin(root: &Path, name: &str) -> Result<PathBuf> {
+    private::own_dir(root)?;
+    // Snapshot names never start with `.`: this cannot be one.
+    let partial = root.join(format!(".{name}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    private::own_dir(&partial)?;
+    Ok(partial)
+}
+
+/// Writes what a snapshot holds into its folder `dir` (0600).
+fn write_meta(dir: &Path, meta: &Meta) -> Result<()> {
+    let json = serde_json::to_string_pretty(meta).expect("snapshot meta serialises");
+    atomic::write(&meta_path(dir), json.as_bytes(), 0o600)
 }
 
 /// What saving one service needs.
@@ -269,10 +285,10 @@ impl Saver<'_> {
             )
             .await?;
         let observed = self.engine.project_containers(&self.project.name).await?;
-        let mut state = State::load(&self.ctx.settings.state_dir, &self.project.name)?;
+        let state = self.ctx.state(self.project)?;
         let placement = self.ctx.placement(self.engine, self.project);
         let Some(inst) =
-            exports::running_instance(self.project, spec, &observed, &mut state, &placement)?
+            exports::running_instance(self.project, spec, &observed, &state, &placement)?
         else {
             return Err(Error::Runtime(format!(
                 "service `{}` did not start again after its data was saved; see `devsvc logs {}`",
@@ -403,7 +419,7 @@ fn check_compatible(name: &str, spec: &ServiceSpec, saved: &Saved) -> Result<()>
 pub(crate) fn remove(ctx: &Context, name: &str) -> Result<()> {
     let project = ctx.load_project()?;
     validate_name(name)?;
-    let dir = folder(ctx, &project.name).join(name);
+    let dir = folder(ctx, &project.name)?.join(name);
     if !dir.is_dir() {
         read(ctx, &project.name, name)?;
     }
@@ -425,5 +441,33 @@ pub(crate) fn age(created: u64) -> String {
         60..3600 => format!("{} min ago", secs / 60),
         3600..86400 => format!("{} h ago", secs / 3600),
         _ => format!("{} d ago", secs / 86400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::private::mode;
+    use std::os::unix::fs::PermissionsExt;
+
+    /// Snapshots hold whole databases: only their owner may read them,
+    /// in a new folder and in one an earlier version made 0755.
+    #[test]
+    fn snapshot_folders_and_files_are_the_owners_alone() {
+        let state = tempfile::tempdir().unwrap();
+        let root = state.path().join("snapshots/shop");
+        let partial = begin(&root, "before").unwrap();
+        assert_eq!(mode(&partial), 0o700, "the snapshot's folder");
+        assert_eq!(mode(&root), 0o700, "the project's snapshot folder");
+        assert_eq!(mode(root.parent().unwrap()), 0o700, "snapshots/");
+        let meta = Meta {
+            created: 0,
+            services: IndexMap::new(),
+        };
+        write_meta(&partial, &meta).unwrap();
+        assert_eq!(mode(&meta_path(&partial)), 0o600, "snapshot.json");
+        std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o755)).unwrap();
+        begin(&root, "after").unwrap();
+        assert_eq!(mode(&root), 0o700, "an earlier version's folder, tightened");
     }
 }

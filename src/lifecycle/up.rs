@@ -127,7 +127,7 @@ pub(crate) async fn up_restoring(
         placement: ctx.placement(&engine, &project),
         engine,
         project: &project,
-        state: State::load(&ctx.settings.state_dir, &project.name)?,
+        state: ctx.state(&project)?,
         reserved: HashSet::new(),
         restore,
         volumes: HashMap::new(),
@@ -723,14 +723,16 @@ impl Up<'_> {
             }
         }
         self.state.save()?;
-        let vars = exports::exports(
+        // Services `up` has not run for (not selected, ports pinned) are
+        // left out: their passwords do not exist yet.
+        let exported = exports::exports(
             self.project,
             &ready,
             untouched,
-            &mut self.state,
+            &self.state,
             &self.placement,
         )?;
-        write_env_file(self.ctx, self.project, &vars)?;
+        write_env_file(self.ctx, self.project, &exported.vars)?;
         Error::all(failed)?;
         Ok(ready)
     }
@@ -752,7 +754,12 @@ impl Up<'_> {
             self.state.set_port(&spec.name, &port.name, chosen);
             host_ports.insert(port.name.clone(), chosen);
         }
-        let password = exports::password(&mut self.state, spec);
+        // A generated password is made here, once, and remembered (unless
+        // recover_passwords took it back from a volume): only `up` makes one.
+        if let Some(Password::Generate(rule)) = &spec.password {
+            self.state.secret(&spec.name, *rule);
+        }
+        let password = exports::password(&self.state, spec).unwrap_or_default();
         instance::render(
             &self.project.name,
             spec,

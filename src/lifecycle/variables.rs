@@ -7,26 +7,30 @@ use crate::context::Context;
 use crate::error::Result;
 use crate::exports;
 use crate::instance::Placement;
-use crate::state::State;
 
-/// The project and its variables, in services.yaml order.
+/// The project and its variables, in services.yaml order. A service that
+/// `up` has not run for yet (its generated password does not exist) is
+/// left out, with a warning saying so; none is ever made up here.
 pub(crate) async fn collect(ctx: &Context) -> Result<(Project, IndexMap<String, String>)> {
     let project = ctx.load_project()?;
-    let mut state = State::load(&ctx.settings.state_dir, &project.name)?;
+    let state = ctx.state(&project)?;
     // Attached resources only: no container engine is needed at all.
-    if project.services.iter().all(|s| s.external.is_some()) {
+    let exported = if project.services.iter().all(|s| s.external.is_some()) {
         let placement = Placement {
             host: String::new(),
             host_ip: String::new(),
             stop_grace: ctx.settings.stop_grace,
             network: None,
         };
-        let vars = exports::exports(&project, &[], &[], &mut state, &placement)?;
-        return Ok((project, vars));
+        exports::exports(&project, &[], &[], &state, &placement)?
+    } else {
+        let engine = ctx.engine().await?;
+        let observed = engine.project_containers(&project.name).await?;
+        let placement = ctx.placement(&engine, &project);
+        exports::exports(&project, &[], &observed, &state, &placement)?
+    };
+    for service in &exported.not_up {
+        ctx.ui.warn(&exports::not_up(service));
     }
-    let engine = ctx.engine().await?;
-    let observed = engine.project_containers(&project.name).await?;
-    let placement = ctx.placement(&engine, &project);
-    let vars = exports::exports(&project, &[], &observed, &mut state, &placement)?;
-    Ok((project, vars))
+    Ok((project, exported.vars))
 }

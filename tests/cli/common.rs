@@ -312,9 +312,15 @@ impl<'a> Cli<'a> {
         }
     }
 
-    /// Runs devsvc and checks every expectation: the run, or a report of
-    /// what differed (for tests that collect failures over many cases).
-    pub(crate) fn check(self) -> Result<Run, String> {
+    /// Starts devsvc and hands it over, for a test that acts while it
+    /// runs and checks what it did itself (expectations are not checked).
+    pub(crate) fn spawn(self) -> ChildGuard {
+        ChildGuard::new(self.command().spawn().expect("devsvc starts"))
+    }
+
+    /// The command for this run, counted as a use of the engine unless it
+    /// cannot reach one.
+    fn command(&self) -> Command {
         let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
         let no_engine = self
             .env
@@ -332,7 +338,14 @@ impl<'a> Cli<'a> {
                 None => cmd.env_remove(key),
             };
         }
-        let run = Run::from(cmd.output().expect("devsvc runs"));
+        cmd
+    }
+
+    /// Runs devsvc and checks every expectation: the run, or a report of
+    /// what differed (for tests that collect failures over many cases).
+    pub(crate) fn check(self) -> Result<Run, String> {
+        let args: Vec<&str> = self.args.iter().map(String::as_str).collect();
+        let run = Run::from(self.command().output().expect("devsvc runs"));
         run.log(&args);
 
         let mut problems = Vec::new();

@@ -1,7 +1,9 @@
 //! The env file as users see it: atomic writes that an interruption never
-//! leaves empty or truncated, 0600 for a new file and the old mode kept for
-//! an existing one, the git-ignore warning in both directions, user lines
-//! that shadow devsvc's variables named, and concurrent `up` runs serialised.
+//! leaves empty or truncated, 0600 for a new file, an existing one others
+//! may open made 0600 (and said so), a link written through, the
+//! git-ignore warning in both directions, user lines that shadow devsvc's
+//! variables named, `env --write` under the project lock, and concurrent
+//! `up` runs serialised.
 
 use std::os::unix::fs::PermissionsExt;
 use std::process::Command;
@@ -104,30 +106,32 @@ fn an_interrupted_write_never_leaves_an_empty_or_truncated_file() {
     );
 }
 
+/// A new env file is 0600; an existing one keeps a mode that is its
+/// owner's alone, and one that others may open is made 0600.
 #[test]
-fn a_new_env_file_is_0600_and_an_existing_one_keeps_its_mode() {
+fn a_new_env_file_is_0600_and_an_existing_one_is_kept_the_owners_alone() {
     let dir = tempfile::tempdir().unwrap();
     let vars: IndexMap<String, String> = [("A".to_string(), "1".to_string())].into_iter().collect();
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     let fresh = dir.path().join("new.env");
-    devsvc::envfile::write(&fresh, "p", &vars).unwrap();
-    assert_eq!(
-        std::fs::metadata(&fresh).unwrap().permissions().mode() & 0o777,
-        0o600
-    );
+    let written = devsvc::envfile::write(&fresh, "p", &vars).unwrap();
+    assert_eq!(mode(&fresh), 0o600);
+    assert_eq!(written.tightened, None);
 
-    let existing = dir.path().join("old.env");
-    std::fs::write(&existing, "MINE=1\n").unwrap();
-    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o640)).unwrap();
-    devsvc::envfile::write(&existing, "p", &vars).unwrap();
-    assert_eq!(
-        std::fs::metadata(&existing).unwrap().permissions().mode() & 0o777,
-        0o640
-    );
-    assert!(
-        std::fs::read_to_string(&existing)
-            .unwrap()
-            .starts_with("MINE=1\n")
-    );
+    for (before, after, tightened) in [(0o640, 0o600, Some(0o640)), (0o400, 0o400, None)] {
+        let existing = dir.path().join(format!("{before:o}.env"));
+        std::fs::write(&existing, "MINE=1\n").unwrap();
+        std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(before)).unwrap();
+        let written = devsvc::envfile::write(&existing, "p", &vars).unwrap();
+        assert_eq!(mode(&existing), after, "{before:o}");
+        assert_eq!(written.tightened, tightened, "{before:o}");
+        assert!(
+            std::fs::read_to_string(&existing)
+                .unwrap()
+                .starts_with("MINE=1\n")
+        );
+    }
 }
 
 fn git(dir: &std::path::Path, args: &[&str]) {
@@ -141,8 +145,10 @@ fn git(dir: &std::path::Path, args: &[&str]) {
     assert!(ok, "git {args:?}");
 }
 
-/// Pinned ports let `env --write` work without starting anything.
-pub(crate) const PINNED: &str = "services:\n  redis:\n    ports: { redis: 16999 }\n";
+/// Pinned ports and a given password let `env --write` work without
+/// starting anything (a generated password exists only once `up` ran).
+pub(crate) const PINNED: &str =
+    "services:\n  redis:\n    ports: { redis: 16999 }\n    password: pinned-pw\n";
 
 #[test]
 fn git_ignore_warning_in_both_directions() {
@@ -214,4 +220,150 @@ fn concurrent_ups_on_one_project_are_serialised() {
     assert_eq!(text.matches("# >>> devsvc").count(), 1, "{text}");
     assert_eq!(text.matches("# <<< devsvc").count(), 1, "{text}");
     assert!(text.starts_with("USER_LINE=1\n"));
+}
+
+/// An all-external project: `env --write` needs no engine.
+pub(crate) const EXTERNAL: &str =
+    "services:\n  redis:\n    external: { url: \"redis://default:pw@cache.example.com:6379/0\" }\n";
+
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+/// Issue 22: an env file others may read hands them the generated
+/// passwords. Tightened to 0600 with a line saying so, whether or not its
+/// content changes; the user's lines stay.
+#[test]
+fn an_env_file_others_may_read_is_made_the_owners_alone_and_said_so() {
+    let project = TestProject::new("tighten", EXTERNAL);
+    let path = project.env_file();
+    std::fs::write(&path, "MINE=1\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+    project
+        .cli(&["env", "--write"])
+        .no_engine()
+        .stderr_contains(
+            "./.env was open to other users (mode 0644); it holds secrets, so it is now 0600",
+        )
+        .run();
+    assert_eq!(mode(&path), 0o600);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.starts_with("MINE=1\n# >>> devsvc"), "{text}");
+    // Unchanged content, a mode opened again: tightened again.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap();
+    project
+        .cli(&["env", "--write"])
+        .no_engine()
+        .stderr_contains("./.env was open to other users (mode 0640)")
+        .run();
+    assert_eq!(mode(&path), 0o600);
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    project
+        .cli(&["env", "--write"])
+        .no_engine()
+        .stderr_lacks("open to other users")
+        .run();
+}
+
+/// Issue 22: a `.env` that is a link (to a file kept elsewhere in the
+/// project) stays a link; the file it points at is replaced atomically,
+/// by a temporary file beside it.
+#[test]
+fn a_linked_env_file_stays_a_link_and_its_target_is_written() {
+    let project = TestProject::new("envlink", EXTERNAL);
+    let config = project.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    let target = config.join("app.env");
+    std::fs::write(&target, "MINE=1\n").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::os::unix::fs::symlink("config/app.env", project.env_file()).unwrap();
+    project.cli(&["env", "--write"]).no_engine().run();
+    let link = std::fs::symlink_metadata(project.env_file()).unwrap();
+    assert!(link.file_type().is_symlink(), "still a link");
+    assert_eq!(
+        std::fs::read_link(project.env_file()).unwrap(),
+        std::path::Path::new("config/app.env")
+    );
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.starts_with("MINE=1\n# >>> devsvc"), "{text}");
+    assert!(text.contains("REDIS_URL=redis://default:pw@cache.example.com:6379/0"));
+    assert_eq!(mode(&target), 0o600);
+    for dir in [project.path(), config.as_path()] {
+        let left: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with(".devsvc-"))
+            .collect();
+        assert!(
+            left.is_empty(),
+            "temporary files left in {}: {left:?}",
+            dir.display()
+        );
+    }
+    // A second write goes through the link again.
+    std::fs::write(
+        project.path().join("services.yaml"),
+        EXTERNAL.replace("cache.example.com", "other.example.com"),
+    )
+    .unwrap();
+    project.cli(&["env", "--write"]).no_engine().run();
+    assert!(
+        std::fs::symlink_metadata(project.env_file())
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .contains("other.example.com")
+    );
+}
+
+/// Whether some process waits in /proc/locks for a lock on the file with
+/// this inode (its line starts with `->`).
+fn lock_awaited(inode: u64) -> bool {
+    std::fs::read_to_string("/proc/locks")
+        .unwrap()
+        .lines()
+        .any(|l| l.contains("->") && l.contains(&format!(":{inode} ")))
+}
+
+/// Issue 22: `env --write` takes the project's lock before it computes the
+/// variables, so what it writes is what holds once the run that had the
+/// lock (an `up`) is done, not what held before.
+#[test]
+fn env_write_computes_the_variables_once_it_holds_the_project_lock() {
+    use std::os::unix::fs::MetadataExt;
+    let project = TestProject::new("envlock", EXTERNAL);
+    let lock_path = project.state.path().join(format!("{}.lock", project.name));
+    let lock = std::fs::File::create(&lock_path).unwrap();
+    lock.lock().unwrap();
+    let inode = std::fs::metadata(&lock_path).unwrap().ino();
+    let mut child = project.cli(&["env", "--write"]).no_engine().spawn();
+    let give_up = Instant::now() + Duration::from_secs(20);
+    while !lock_awaited(inode) {
+        assert!(
+            Instant::now() < give_up,
+            "env --write never waited for the lock"
+        );
+        assert!(
+            child.child().try_wait().unwrap().is_none(),
+            "env --write ended without the lock"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // What the lock's holder changes while env --write waits.
+    std::fs::write(
+        project.path().join("services.yaml"),
+        EXTERNAL.replace("cache.example.com", "after.example.com"),
+    )
+    .unwrap();
+    lock.unlock().unwrap();
+    let status = child
+        .wait_for(Duration::from_secs(20))
+        .expect("env --write ends");
+    assert!(status.success());
+    let url = &project.dotenv()["REDIS_URL"];
+    assert_eq!(url, "redis://default:pw@after.example.com:6379/0");
 }

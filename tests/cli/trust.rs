@@ -1,10 +1,12 @@
 //! Values at the boundary: a given password full of URL syntax reaches
-//! psql, redis-py and pika intact through the exported URLs, and an env
-//! file holding hostile values is sourced by a POSIX shell without running
-//! anything.
+//! psql, redis-py and pika intact through the exported URLs, an env file
+//! holding hostile values is sourced by a POSIX shell without running
+//! anything, the state folder is never a shared one, and `env` never
+//! invents a password.
 use std::process::Command;
 
 use crate::common::*;
+use crate::envfile::EXTERNAL;
 
 const PASSWORD: &str = "p@ss/w:x";
 
@@ -77,4 +79,71 @@ fn an_env_file_with_hostile_values_is_sourced_by_sh_and_runs_nothing() {
             "sourcing ran `touch {marker}`"
         );
     }
+}
+
+/// Issue 22: without HOME the state folder (secrets, locks) fell back to
+/// a fixed folder in the shared temporary folder, which another user can
+/// make first. Refused, naming the three ways to set it; commands that keep
+/// no state still run.
+#[test]
+fn without_home_the_state_folder_is_refused_not_put_in_a_shared_place() {
+    let project = TestProject::new("nohome", EXTERNAL);
+    project
+        .cli(&["env", "--write"])
+        .no_engine()
+        .without("HOME")
+        .without("DEVSVC_STATE_DIR")
+        .status(2)
+        .stderr_contains("no folder for devsvc's state")
+        .stderr_contains("DEVSVC_STATE_DIR")
+        .stderr_contains("XDG_STATE_HOME")
+        .stderr_contains("HOME")
+        .run();
+    assert!(!project.env_file().exists(), "nothing written");
+    project
+        .cli(&["config"])
+        .no_engine()
+        .without("HOME")
+        .without("DEVSVC_STATE_DIR")
+        .run();
+    let xdg = tempfile::tempdir().unwrap();
+    project
+        .cli(&["env", "--write"])
+        .no_engine()
+        .without("HOME")
+        .without("DEVSVC_STATE_DIR")
+        .env("XDG_STATE_HOME", xdg.path().to_str().unwrap())
+        .run();
+    assert!(
+        xdg.path()
+            .join("devsvc")
+            .join(format!("{}.lock", project.name))
+            .exists()
+    );
+}
+
+/// Issue 22: `env` invented a password for a service whose password is
+/// generated when `up` had never run for it, and `env --write` saved it.
+/// Needs an engine (to see that nothing runs), but starts nothing.
+#[test]
+fn env_says_up_has_not_run_instead_of_inventing_a_password() {
+    let project = TestProject::new(
+        "notup",
+        "services:\n  redis:\n    ports: { redis: 16997 }\n  given:\n    template: redis\n    env_prefix: GIVEN_\n    password: pinned-pw\n    ports: { redis: 16996 }\n",
+    );
+    let run = project
+        .cli(&["env", "--format", "json"])
+        .stderr_contains("`devsvc up` has not run for service `redis` yet")
+        .run();
+    let vars: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(vars.get("REDIS_URL"), None, "{vars}");
+    assert_eq!(
+        vars["GIVEN_REDIS_URL"],
+        "redis://default:pinned-pw@127.0.0.1:16996/0"
+    );
+    project.cli(&["env", "--write"]).run();
+    let written = project.dotenv();
+    assert!(!written.contains_key("REDIS_PASSWORD"), "{written:?}");
+    assert_eq!(written["GIVEN_REDIS_PASSWORD"], "pinned-pw");
+    assert_eq!(labelled_resources(&project.name), [], "env starts nothing");
 }
