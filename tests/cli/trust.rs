@@ -147,3 +147,82 @@ fn env_says_up_has_not_run_instead_of_inventing_a_password() {
     assert_eq!(written["GIVEN_REDIS_PASSWORD"], "pinned-pw");
     assert_eq!(labelled_resources(&project.name), [], "env starts nothing");
 }
+
+/// Removes a test repository's local images however the test ends.
+struct LocalImages(String);
+
+impl Drop for LocalImages {
+    fn drop(&mut self) {
+        let listed = Command::new("docker")
+            .args([
+                "images",
+                "--format",
+                "{{.Repository}}:{{.Tag}}@{{.ID}}",
+                &self.0,
+            ])
+            .output();
+        for line in listed
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .unwrap_or_default()
+            .lines()
+        {
+            let (name, id) = line.split_once('@').unwrap_or((line, ""));
+            let target = if name.ends_with(":<none>") { id } else { name };
+            let _ = Command::new("docker").args(["rmi", "-f", target]).output();
+        }
+    }
+}
+
+/// An image pinned by digest pulls exactly that digest: the repository's
+/// other tags stay in the registry (an empty tag would pull every one).
+#[test]
+fn a_digest_pinned_image_pulls_that_digest_and_no_other_tag() {
+    let registry = registry_prefix();
+    let path = format!("{}/redis", unique_name("digest"));
+    let repo = format!("{registry}{path}");
+    let _cleanup = LocalImages(repo.clone());
+    let source = format!("{registry}redis:7.4-alpine");
+    docker(&["pull", "-q", &source]);
+    for tag in ["one", "two"] {
+        docker(&["tag", &source, &format!("{repo}:{tag}")]);
+        docker(&["push", "-q", &format!("{repo}:{tag}")]);
+    }
+    let digests = docker(&[
+        "inspect",
+        "-f",
+        "{{range .RepoDigests}}{{println .}}{{end}}",
+        &source,
+    ]);
+    let digest = digests
+        .lines()
+        .find_map(|d| d.strip_prefix(&format!("{repo}@")))
+        .unwrap_or_else(|| panic!("no digest for {repo} in {digests}"))
+        .to_string();
+    docker(&["rmi", &format!("{repo}:one"), &format!("{repo}:two")]);
+    // The digest reference too, so `up` really pulls (the image stays,
+    // under its source name).
+    let _ = Command::new("docker")
+        .args(["rmi", &format!("{repo}@{digest}")])
+        .output();
+
+    let project = TestProject::new(
+        "digest",
+        &format!("services:\n  redis:\n    image: \"{path}@{digest}\"\n"),
+    );
+    project
+        .cli(&["up"])
+        .stderr_contains("redis: ready after")
+        .run();
+    let local = docker(&["images", "--format", "{{.Tag}}", &repo]);
+    assert!(
+        !local.lines().any(|tag| tag == "one" || tag == "two"),
+        "other tags of the repository arrived: {local}"
+    );
+    let used = docker(&[
+        "inspect",
+        "-f",
+        "{{.Config.Image}}",
+        &format!("devsvc-{}-redis", project.name),
+    ]);
+    assert_eq!(used.trim(), format!("{repo}@{digest}"));
+}
