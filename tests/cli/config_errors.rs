@@ -119,6 +119,10 @@ pub(crate) const CASES: &[(&str, &str)] = &[
         "services:\n  pg:\n    inline:\n      image: postgres:16.4\n      password: { generate: 99999999999999 }\n",
         "error: services.yaml:5:29: a password length must be at most 1024, got 99999999999999\n",
     ),
+    (
+        "services:\n  opensearch:\n    password: Letters4ndDigits\n",
+        "error: services.yaml:3:15: the server needs a password with a character that is neither a letter nor a digit\n",
+    ),
 ];
 
 /// Runs `args` in `project` (made from `yaml`) without an engine: what

@@ -247,6 +247,10 @@ const BEYOND_SCHEMA: &[(&str, &str)] = &[
         "whether a service takes a password is its template's",
     ),
     (
+        "neither a letter nor a digit",
+        "what a server demands of a password is its template's",
+    ),
+    (
         "takes no `buckets`",
         "whether a service takes buckets is its template's (an S3 API)",
     ),
