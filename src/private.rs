@@ -42,3 +42,17 @@ pub(crate) fn create_file(path: &Path) -> std::io::Result<File> {
 pub(crate) fn mode(path: &Path) -> u32 {
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A saved folder is a whole database: only its owner may read it.
+    #[test]
+    fn a_new_file_is_the_owners_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("postgres.tar");
+        create_file(&path).unwrap();
+        assert_eq!(mode(&path), 0o600);
+    }
+}

@@ -4,6 +4,7 @@
 //! `{{password|url}}` percent-encodes the value, for a URL's user,
 //! password or path.
 use indexmap::IndexMap;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// The filters a placeholder may name after `|`.
 pub(crate) const FILTERS: &[&str] = &["url"];
@@ -61,15 +62,12 @@ fn split(inner: &str) -> (&str, Option<&str>) {
 /// safe in a URL's user, password and path alike. A generated password
 /// (letters, digits, `-_.`) stays as it is.
 fn url_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    const RESERVED: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'.')
+        .remove(b'_')
+        .remove(b'~');
+    utf8_percent_encode(value, RESERVED).to_string()
 }
 
 /// The inside of each `{{...}}` in `text`.

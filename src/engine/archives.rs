@@ -29,7 +29,9 @@ impl Engine {
             .path(path)
             .build();
         let mut stream = self.docker.download_from_container(id, Some(options));
-        let mut file = tokio::fs::File::from_std(archive_file(to).map_err(|e| Error::io(to, e))?);
+        // A saved folder is a whole database: the owner's alone (0600).
+        let file = crate::private::create_file(to).map_err(|e| Error::io(to, e))?;
+        let mut file = tokio::fs::File::from_std(file);
         let mut written = 0u64;
         while let Some(chunk) = stream.next().await {
             let chunk =
@@ -80,25 +82,5 @@ impl Engine {
             .upload_to_container(id, Some(options), bollard::body_try_stream(chunks))
             .await
             .map_err(|e| Error::engine(format!("copying {} into {id}", from.display()), e))
-    }
-}
-
-/// A new file for a saved folder: the owner's alone (0600), since it
-/// holds a whole database.
-fn archive_file(path: &Path) -> std::io::Result<std::fs::File> {
-    crate::private::create_file(path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A saved folder is a whole database: only its owner may read it.
-    #[test]
-    fn saved_folders_are_the_owners_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("postgres.tar");
-        archive_file(&path).unwrap();
-        assert_eq!(crate::private::mode(&path), 0o600);
     }
 }

@@ -471,4 +471,64 @@ mod tests {
                 .is_err()
         );
     }
+
+    /// An HTTP server that answers 200 only to the request carrying
+    /// `Authorization: Basic base64(elastic:pw)`, 401 to any other.
+    async fn serve_basic_auth() -> u16 {
+        use tokio::io::AsyncReadExt;
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let (mut socket, _) = listener.accept().await.unwrap();
+                let mut request = vec![0u8; 4096];
+                let n = socket.read(&mut request).await.unwrap_or(0);
+                let request = String::from_utf8_lossy(&request[..n]).to_ascii_lowercase();
+                // base64("elastic:pw")
+                let status = if request.contains("authorization: basic zwxhc3rpyzpwdw==") {
+                    "200 OK"
+                } else {
+                    "401 Unauthorized"
+                };
+                let reply =
+                    format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n");
+                let _ = socket.write_all(reply.as_bytes()).await;
+            }
+        });
+        port
+    }
+
+    #[tokio::test]
+    async fn http_logs_in_with_basic_authentication() {
+        let client = reqwest::Client::new();
+        let port = serve_basic_auth().await;
+        let as_user = |password: &str| {
+            Probe::Http(HttpRequest {
+                port,
+                path: "/_cluster/health".into(),
+                status: 200,
+                headers: Vec::new(),
+                basic: Some(("elastic".into(), password.into())),
+            })
+        };
+        let reach = Reach::remote("127.0.0.1", &client);
+        assert!(as_user("pw").check(&reach).await.is_ok());
+        let err = as_user("wrong").check(&reach).await.unwrap_err();
+        assert!(err.contains("status 401"), "{err}");
+    }
+
+    /// An external resource has no container: its `exec` probes pass, and
+    /// its other probes speak for it.
+    #[tokio::test]
+    async fn exec_probes_are_skipped_without_a_container() {
+        let client = reqwest::Client::new();
+        let exec = Probe::Exec {
+            command: vec!["false".into()],
+        };
+        assert!(
+            exec.check(&Reach::remote("127.0.0.1", &client))
+                .await
+                .is_ok()
+        );
+    }
 }
