@@ -441,7 +441,7 @@ fn container(
         alias: spec.name.clone(),
         hostname: spec.hostname.as_deref().map(render).transpose()?,
         stop_grace: placement.stop_grace,
-        files: init_files(spec)?,
+        files: [template_files(spec, &render)?, init_files(spec)?].concat(),
         restore: None,
     })
 }
@@ -458,10 +458,29 @@ struct HashInput<'a> {
     /// Left out when unset, so hashes of other services stay what they were.
     #[serde(skip_serializing_if = "Option::is_none")]
     hostname: &'a Option<String>,
-    /// Left out when there are none, so hashes of services without init
-    /// files stay what they were.
+    /// Left out when there are none, so hashes of services without files
+    /// (init files, a template's) stay what they were.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     files: &'a [String],
+}
+
+/// The template's own files, rendered: private to the server's user.
+fn template_files(
+    spec: &ServiceSpec,
+    render: &dyn Fn(&str) -> Result<String>,
+) -> Result<Vec<FileCopy>> {
+    spec.files
+        .iter()
+        .map(|file| {
+            Ok(FileCopy {
+                path: file.path.clone(),
+                contents: render(&file.content)?.into_bytes(),
+                mode: 0o600,
+                uid: file.uid,
+                gid: file.gid,
+            })
+        })
+        .collect()
 }
 
 /// The service's `init:` files, numbered so the image runs them in the
@@ -482,6 +501,9 @@ fn init_files(spec: &ServiceSpec) -> Result<Vec<FileCopy>> {
             Ok(FileCopy {
                 path: format!("{}/{:02}-{name}", dir.trim_end_matches('/'), i + 1),
                 contents,
+                mode: 0o644,
+                uid: 0,
+                gid: 0,
             })
         })
         .collect()
@@ -544,7 +566,7 @@ pub(crate) fn part_words(part: &str) -> &str {
         "cmd" => "command",
         "env" => "environment",
         "volume" => "data volume",
-        "files" => "init files",
+        "files" => "files",
         other => other,
     }
 }
@@ -626,7 +648,8 @@ mod tests {
             }
         }
         // redis 1, valkey 2, postgres, mysql, mariadb, rabbitmq 2, nats,
-        // elasticsearch, opensearch, mongodb 3 and its probe.
-        assert_eq!(checked, 15);
+        // elasticsearch, opensearch, mongodb 3 (its probe reads the
+        // password from the container's environment, in no URL).
+        assert_eq!(checked, 14);
     }
 }

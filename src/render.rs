@@ -7,7 +7,7 @@ use indexmap::IndexMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// The filters a placeholder may name after `|`.
-pub(crate) const FILTERS: &[&str] = &["url"];
+pub(crate) const FILTERS: &[&str] = &["url", "quoted"];
 
 /// The values a template may refer to.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +39,7 @@ impl Values {
             match filter {
                 None => out.push_str(value),
                 Some("url") => out.push_str(&url_encode(value)),
+                Some("quoted") => out.push_str(&quoted(value)),
                 Some(other) => {
                     return Err(format!("unknown filter `|{other}` in `{text}`"));
                 }
@@ -68,6 +69,26 @@ fn url_encode(value: &str) -> String {
         .remove(b'_')
         .remove(b'~');
     utf8_percent_encode(value, RESERVED).to_string()
+}
+
+/// A double-quoted string with `\\`, `"` and line breaks escaped: one
+/// value in the configuration files templates write (Redis's and NATS's
+/// parsers both read these escapes), whatever a given password holds.
+fn quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
 }
 
 /// The inside of each `{{...}}` in `text`.
@@ -138,6 +159,16 @@ mod tests {
         assert_eq!(
             placeholders("{{ user|url }}:{{port.x}}"),
             vec!["user", "port.x"]
+        );
+    }
+
+    #[test]
+    fn the_quoted_filter_escapes_quotes_backslashes_and_line_breaks() {
+        let mut v = Values::default();
+        v.set("password", "a\"b\\c\nd e#f");
+        assert_eq!(
+            v.render("requirepass {{password|quoted}}").unwrap(),
+            r#"requirepass "a\"b\\c\nd e#f""#
         );
     }
 }

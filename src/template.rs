@@ -29,6 +29,12 @@ pub(crate) struct Template {
     #[serde(default)]
     #[schemars(with = "Option<Vec<Text>>")]
     pub command: Option<Vec<String>>,
+    /// Files written into the container before its first start, rendered
+    /// like `command:`: a server's configuration holding its password, so
+    /// that the password is on no command line (`ps` shows those to every
+    /// user of the machine).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<ContainerFile>,
     /// The container environment.
     #[serde(default)]
     #[schemars(with = "IndexMap<String, Text>")]
@@ -91,6 +97,27 @@ pub(crate) struct Template {
     #[serde(default)]
     #[schemars(with = "Vec<Text>")]
     pub url_exports: Vec<String>,
+}
+
+/// A file a template writes into its container: mode 0600, owned by the
+/// user the image's server runs as, so only that user (and root) reads it.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ContainerFile {
+    /// Absolute path in the container.
+    #[schemars(with = "Text")]
+    pub path: String,
+    /// The contents, with placeholders (`{{password|quoted}}`).
+    #[schemars(with = "Text")]
+    pub content: String,
+    /// Numeric user id of the file's owner (default root).
+    #[serde(default)]
+    #[schemars(with = "Integer<0, 4294967295>")]
+    pub uid: u32,
+    /// Numeric group id of the file's owner (default root).
+    #[serde(default)]
+    #[schemars(with = "Integer<0, 4294967295>")]
+    pub gid: u32,
 }
 
 /// A password generated once per project and then kept.
@@ -681,12 +708,24 @@ mod tests {
         for (t, (name, ..)) in pinned(&cases).into_iter().zip(cases) {
             assert!(t.data.is_some(), "{name} keeps its data in a volume");
             // Every one that takes a secret proves it in its readiness:
-            // some probe renders {{password}} (in a URL, {{password|url}}).
+            // some probe renders {{password}} (in a URL, {{password|url}}),
+            // or a command in the container reads the variable of the
+            // container's environment that holds it.
             if t.password.is_some() {
+                let secret_vars: Vec<&String> = t
+                    .env
+                    .iter()
+                    .filter(|(_, v)| v.contains("{{password"))
+                    .map(|(k, _)| k)
+                    .collect();
                 assert!(
-                    t.ready
-                        .iter()
-                        .any(|p| p.texts().iter().any(|x| x.contains("{{password"))),
+                    t.ready.iter().any(|p| p.texts().iter().any(|x| {
+                        x.contains("{{password")
+                            || matches!(p, ProbeSpec::Exec { .. })
+                                && secret_vars
+                                    .iter()
+                                    .any(|v| x.contains(&format!("process.env.{v}")))
+                    })),
                     "{name}: readiness must log in with the generated secret"
                 );
             }

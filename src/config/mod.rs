@@ -130,6 +130,9 @@ pub(crate) struct ServiceSpec {
     pub image: String,
     pub ports: Vec<PortSpec>,
     pub command: Option<Vec<String>>,
+    /// Files written into the container before it starts (contents may
+    /// hold placeholders).
+    pub files: Vec<crate::template::ContainerFile>,
     pub env: IndexMap<String, String>,
     /// The container's host name (may hold placeholders).
     pub hostname: Option<String>,
@@ -529,7 +532,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            "/tmp/shop/services.yaml:3:5: service `pg` uses unknown filter `|b64`\n  help: the one filter is `|url`, which percent-encodes a value for a URL, e.g. `{{password|url}}`"
+            "/tmp/shop/services.yaml:3:5: service `pg` uses unknown filter `|b64`\n  help: the filters are `|url`, which percent-encodes a value for a URL (`{{password|url}}`), and `|quoted`, a double-quoted string for a configuration file"
         );
     }
 

@@ -83,6 +83,7 @@ pub(super) fn resolve_service(
         image: format!("{image_prefix}{}", raw.image.unwrap_or(template.image)),
         ports,
         command: raw.command.or(template.command),
+        files: template.files,
         hostname: template.hostname,
         env,
         data: template.data.filter(|_| raw.volume.unwrap_or(true)),
@@ -463,6 +464,7 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
     texts.extend(spec.command.iter().flatten().map(String::as_str));
     texts.extend(spec.hostname.iter().map(String::as_str));
     texts.extend(spec.web.iter().map(String::as_str));
+    texts.extend(spec.files.iter().map(|f| f.content.as_str()));
     if let Some(Seed {
         how:
             SeedSpec::Redis(RedisLogin {
@@ -490,7 +492,7 @@ fn check_placeholders(spec: &ServiceSpec) -> Result<(), Mistake> {
                 "service `{}` uses unknown filter `|{filter}`",
                 spec.name
             ))
-            .help("the one filter is `|url`, which percent-encodes a value for a URL, e.g. `{{password|url}}`"));
+            .help("the filters are `|url`, which percent-encodes a value for a URL (`{{password|url}}`), and `|quoted`, a double-quoted string for a configuration file"));
         }
     }
     for name in texts.iter().flat_map(|t| placeholders(t)) {

@@ -159,7 +159,9 @@ impl Engine {
         for file in files {
             let mut header = tar::Header::new_gnu();
             header.set_size(file.contents.len() as u64);
-            header.set_mode(0o644);
+            header.set_mode(file.mode);
+            header.set_uid(file.uid.into());
+            header.set_gid(file.gid.into());
             header.set_cksum();
             archive
                 .append_data(

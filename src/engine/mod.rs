@@ -131,6 +131,9 @@ pub(crate) struct ContainerSpec {
 pub(crate) struct FileCopy {
     pub(crate) path: String,
     pub(crate) contents: Vec<u8>,
+    pub(crate) mode: u32,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
 }
 
 /// Progress of one image pull, summed over its layers.

@@ -226,3 +226,112 @@ fn a_digest_pinned_image_pulls_that_digest_and_no_other_tag() {
     ]);
     assert_eq!(used.trim(), format!("{repo}@{digest}"));
 }
+
+/// Issue 22: Redis's and Valkey's passwords were on the server's command
+/// line (`--requirepass`), NATS's too (`--pass`), and every user of the
+/// machine reads command lines with `ps`. Every template with a stand-in
+/// that takes a password, up at once: no generated secret in any process's
+/// arguments, and the clients still log in with them.
+#[test]
+fn no_generated_password_is_on_any_command_line() {
+    let project = TestProject::new(
+        "argv",
+        "services:\n  redis: {}\n  valkey: { env_prefix: VALKEY_ }\n  nats: {}\n  postgres: {}\n  mariadb: { env_prefix: MARIADB_ }\n  rabbitmq: {}\n  minio: {}\n  typesense: {}\n  seaweedfs: { env_prefix: SEAWEED_ }\n",
+    );
+    project.run(&["up", "--timeout", "180"]).ok();
+    let vars = project.dotenv();
+    // Variables named as secrets, and the passwords inside URLs (AMQP_URL
+    // is RabbitMQ's only one).
+    let mut secrets: Vec<(String, String)> = Vec::new();
+    for (name, value) in &vars {
+        if ["PASSWORD", "SECRET", "_KEY"]
+            .iter()
+            .any(|s| name.contains(s))
+        {
+            secrets.push((name.clone(), value.clone()));
+        }
+        if let Some((_, rest)) = value.split_once("://")
+            && let Some((userinfo, _)) = rest.split_once('@')
+            && let Some((_, password)) = userinfo.split_once(':')
+        {
+            secrets.push((name.clone(), password.to_string()));
+        }
+    }
+    secrets.retain(|(_, value)| value.len() >= 16);
+    // redis, valkey, nats, postgres, mariadb, rabbitmq, minio, typesense
+    // and seaweedfs: a secret each at least.
+    let distinct: std::collections::BTreeSet<&String> = secrets.iter().map(|(_, v)| v).collect();
+    assert_eq!(distinct.len(), 9, "{secrets:?}");
+    let ps = Command::new("ps").args(["-eo", "args"]).output().unwrap();
+    let args = String::from_utf8_lossy(&ps.stdout);
+    assert!(
+        args.contains("valkey-server"),
+        "ps sees the containers' processes:\n{args}"
+    );
+    // The MinIO stand-in's S3 server (s3s-fs) takes its keys only as
+    // flags; the real image's `minio server` reads them from its
+    // environment. Its command as devsvc creates it is checked below.
+    let standin = "/usr/local/bin/s3s-fs ";
+    for (name, secret) in &secrets {
+        let line = args
+            .lines()
+            .find(|l| l.contains(secret) && !l.starts_with(standin));
+        assert!(line.is_none(), "{name} is on a command line: {line:?}");
+    }
+    // What devsvc gives each container as its command line (entrypoint
+    // and arguments), stand-in or real image alike.
+    let ids = docker(&[
+        "ps",
+        "-q",
+        "--filter",
+        &format!("label=dev.devsvc.project={}", project.name),
+    ]);
+    let inspect = docker(
+        &["inspect", "--format", "{{.Path}} {{join .Args \" \"}}"]
+            .into_iter()
+            .chain(ids.split_whitespace())
+            .collect::<Vec<_>>(),
+    );
+    assert_eq!(inspect.lines().count(), 9, "{inspect}");
+    for (name, secret) in &secrets {
+        let line = inspect.lines().find(|l| l.contains(secret));
+        assert!(
+            line.is_none(),
+            "{name} is in a container's command: {line:?}"
+        );
+    }
+    // The file holding Valkey's password is its server user's alone (the
+    // stand-in, like the image, steps down to that user, 999, and reads it:
+    // the clients below log in).
+    let valkey = format!("devsvc-{}-valkey", project.name);
+    let listing = docker(&[
+        "exec",
+        &valkey,
+        "sh",
+        "-c",
+        "ls -ln /etc/devsvc/valkey.conf",
+    ]);
+    let fields: Vec<&str> = listing.split_whitespace().take(4).collect();
+    assert_eq!(fields, ["-rw-------", "1", "999", "1000"], "{listing}");
+    let clients = python(
+        r#"
+import os, redis, asyncio, nats
+for name in ("REDIS_URL", "VALKEY_REDIS_URL"):
+    r = redis.from_url(os.environ[name])
+    assert r.ping()
+    try:
+        redis.Redis(host=os.environ["REDIS_HOST"], port=int(os.environ["REDIS_PORT"]), password="wrong").ping()
+        raise SystemExit("a wrong password was accepted")
+    except redis.AuthenticationError:
+        pass
+async def main():
+    nc = await nats.connect(os.environ["NATS_URL"])
+    await nc.publish("x", b"y")
+    await nc.close()
+asyncio.run(main())
+print("clients ok")
+"#,
+        &vars,
+    );
+    assert_eq!(clients.code, 0, "{}", clients.stderr);
+}
