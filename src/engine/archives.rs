@@ -7,6 +7,7 @@ use bollard::query_parameters::{
     DownloadFromContainerOptionsBuilder, UploadToContainerOptionsBuilder,
 };
 use futures_util::StreamExt;
+use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::*;
@@ -17,14 +18,15 @@ const CHUNK: usize = 1 << 20;
 impl Engine {
     /// Writes the folder `path` of container `id` (running or stopped) as
     /// a tar file at `to`; its entries are named from the folder's own name
-    /// (`data/...` for `/data`). Returns the bytes written.
+    /// (`data/...` for `/data`). Returns the bytes written and their
+    /// SHA-256.
     pub(crate) async fn save_folder(
         &self,
         id: &str,
         path: &str,
         to: &Path,
         mut progress: impl FnMut(u64),
-    ) -> Result<u64> {
+    ) -> Result<(u64, String)> {
         let options = DownloadFromContainerOptionsBuilder::default()
             .path(path)
             .build();
@@ -33,15 +35,17 @@ impl Engine {
         let file = crate::private::create_file(to).map_err(|e| Error::io(to, e))?;
         let mut file = tokio::fs::File::from_std(file);
         let mut written = 0u64;
+        let mut hash = Sha256::new();
         while let Some(chunk) = stream.next().await {
             let chunk =
                 chunk.map_err(|e| Error::engine(format!("copying {path} out of {id}"), e))?;
             file.write_all(&chunk).await.map_err(|e| Error::io(to, e))?;
+            hash.update(&chunk);
             written += chunk.len() as u64;
             progress(written);
         }
         file.sync_all().await.map_err(|e| Error::io(to, e))?;
-        Ok(written)
+        Ok((written, hex::encode(hash.finalize())))
     }
 
     /// Unpacks the tar file `from` into container `id` (created, not yet

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::gitignore;
 use crate::suggest;
 
+mod archive_check;
 pub(crate) mod down;
 pub(crate) mod snapshot;
 pub(crate) mod up;

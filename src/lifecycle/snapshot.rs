@@ -16,6 +16,7 @@ use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
+use super::archive_check;
 use super::select_fitting;
 use crate::atomic;
 use crate::config::{Project, ServiceSpec};
@@ -46,7 +47,15 @@ pub(crate) struct Saved {
     pub(crate) template: String,
     /// The data folder in the container.
     pub(crate) path: String,
+    /// The archive's size and SHA-256, checked before a restore.
     pub(crate) bytes: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) sha256: Option<String>,
+    /// The generated password the data was initialised with (the data
+    /// refuses any other), so a restore works after the state folder was
+    /// lost; snapshot.json is the owner's alone, as the state folder is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) password: Option<String>,
 }
 
 /// A snapshot's name becomes a folder's: letters, digits, `.`, `_`, `-`.
@@ -242,7 +251,7 @@ impl Saver<'_> {
         let copying = Instant::now();
         let task = self.ctx.ui.spinner_task(&spec.name, "saving its data");
         let file = self.into.join(format!("{}.tar", spec.name));
-        let bytes = self
+        let saved = self
             .engine
             .save_folder(&container.id, &path, &file, |n| {
                 task.status(&format!("saving its data: {:.1} MB", n as f64 / 1e6))
@@ -254,8 +263,8 @@ impl Saver<'_> {
             true => self.restart(spec, &container.id).await,
             false => Ok(()),
         };
-        let bytes = match bytes.and_then(|bytes| restarted.map(|()| bytes)) {
-            Ok(bytes) => bytes,
+        let (bytes, sha256) = match saved.and_then(|saved| restarted.map(|()| saved)) {
+            Ok(saved) => saved,
             Err(e) => {
                 task.abandon();
                 return Err(e);
@@ -274,7 +283,18 @@ impl Saver<'_> {
             template: spec.template.clone(),
             path,
             bytes,
+            sha256: Some(sha256),
+            password: self.password(spec)?,
         })
+    }
+
+    /// The generated password the service's data was initialised with.
+    fn password(&self, spec: &ServiceSpec) -> Result<Option<String>> {
+        if !matches!(spec.password, Some(crate::config::Password::Generate(_))) {
+            return Ok(None);
+        }
+        let state = self.ctx.state(self.project)?;
+        Ok(state.stored_secret(&spec.name).map(str::to_string))
     }
 
     async fn restart(&self, spec: &ServiceSpec, id: &str) -> Result<()> {
@@ -343,14 +363,15 @@ pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Resu
             "snapshot `{name}` holds no data of this project's services"
         )));
     }
-    // Every archive reads whole before any data is removed.
-    for archive in archives.values() {
-        check_archive(archive).await?;
+    // Every archive is checked whole before any data is removed.
+    for spec in services.iter().filter(|s| archives.contains_key(&s.name)) {
+        check_archive(name, &archives[&spec.name], &meta.services[&spec.name]).await?;
     }
     let engine = ctx.engine().await?;
     // One lock from the removal through the `up` that restores, so no
     // other run sees the service without its data.
     let lock = ctx.lock(&project).await?;
+    adopt_passwords(ctx, &project, &meta, &archives)?;
     let observed = engine.project_containers(&project.name).await?;
     for spec in services.iter().filter(|s| archives.contains_key(&s.name)) {
         for c in observed.iter().filter(|c| c.service == spec.name) {
@@ -374,23 +395,53 @@ pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Resu
     Ok(())
 }
 
-/// A saved tar file that reads whole: every entry's header and data.
-async fn check_archive(path: &Path) -> Result<()> {
-    let owned = path.to_path_buf();
-    tokio::task::spawn_blocking(move || {
-        let file = std::fs::File::open(&owned).map_err(|e| Error::io(&owned, e))?;
-        let mut archive = tar::Archive::new(std::io::BufReader::new(file));
-        let damaged = |e: std::io::Error| {
-            Error::Runtime(format!("{}: a damaged snapshot file: {e}", owned.display()))
-        };
-        for entry in archive.entries().map_err(damaged)? {
-            let mut entry = entry.map_err(damaged)?;
-            std::io::copy(&mut entry, &mut std::io::sink()).map_err(damaged)?;
+/// Restored data takes back the password it was initialised with (a
+/// state folder lost or made anew since the snapshot has another one, or
+/// none), so the service answers with its data and the env file says so.
+fn adopt_passwords(
+    ctx: &Context,
+    project: &Project,
+    meta: &Meta,
+    archives: &HashMap<String, PathBuf>,
+) -> Result<()> {
+    let mut state = ctx.state(project)?;
+    for (service, saved) in &meta.services {
+        if let (true, Some(password)) = (archives.contains_key(service), &saved.password)
+            && state.stored_secret(service) != Some(password.as_str())
+        {
+            state.adopt_secret(service, password.clone());
+            ctx.ui.event(
+                service,
+                "password taken from the snapshot, whose data was initialised with it",
+            );
         }
-        Ok(())
+    }
+    state.save()
+}
+
+/// A saved tar file fit to restore (see `archive_check`): refused with
+/// the reason, before anything is touched.
+async fn check_archive(name: &str, path: &Path, saved: &Saved) -> Result<()> {
+    let owned = path.to_path_buf();
+    let data = saved.path.clone();
+    let sha256 = saved.sha256.clone();
+    let bytes = saved.bytes;
+    let verdict = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(&owned).map_err(|e| e.to_string())?;
+        let recorded = archive_check::Recorded {
+            bytes,
+            sha256: sha256.as_deref(),
+        };
+        archive_check::check(std::io::BufReader::new(file), &data, &recorded)
     })
     .await
-    .map_err(|e| Error::Runtime(e.to_string()))?
+    .map_err(|e| Error::Runtime(e.to_string()))?;
+    verdict.map_err(|why| {
+        Error::Runtime(format!(
+            "snapshot `{name}`: {} {why}; it was not restored, and nothing was touched",
+            path.display()
+        ))
+    })
 }
 
 /// Data goes back only into the image and template it came from: another
