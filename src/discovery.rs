@@ -38,7 +38,12 @@ impl Endpoint {
                     _ => host,
                 };
                 let host = host.trim_start_matches('[').trim_end_matches(']');
-                if host.is_empty() || host == "0.0.0.0" || host == "localhost" {
+                // Any loopback address (127.0.0.0/8, ::1) is this machine,
+                // where published ports answer on 127.0.0.1.
+                let loopback = host
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback());
+                if host.is_empty() || host == "0.0.0.0" || host == "localhost" || loopback {
                     "127.0.0.1".into()
                 } else {
                     host.into()
@@ -191,6 +196,18 @@ mod tests {
         assert_eq!(at("ssh://me@[fd00::7]:22").service_host(), "fd00::7");
         assert!(!at("ssh://me@build.example").is_local());
         assert!(at("ssh://root@127.0.0.1:2222").is_local());
+        // All of 127.0.0.0/8 and ::1 is this machine.
+        for local in [
+            "tcp://[::1]:2375",
+            "tcp://127.0.0.2:2375",
+            "tcp://127.255.0.1",
+        ] {
+            assert!(at(local).is_local(), "{local}");
+            assert_eq!(at(local).service_host(), "127.0.0.1", "{local}");
+        }
+        assert_eq!(at("tcp://[fd00::5]:2375").service_host(), "fd00::5");
+        assert!(!at("tcp://[fd00::5]:2375").is_local());
+        assert!(!at("tcp://128.0.0.1:2375").is_local());
     }
 
     #[test]

@@ -36,7 +36,14 @@ impl Values {
                 .vars
                 .get(name)
                 .ok_or_else(|| format!("unknown placeholder `{{{{{name}}}}}` in `{text}`"))?;
+            // An IPv6 host before `:port` (a URL's, or a `host:port`
+            // list's) is written in brackets, `[fd00::5]:6379`; alone (a
+            // `*_HOST` variable) it stays bare, as clients take it there.
+            let with_port = after[end + 2..].starts_with(':');
             match filter {
+                None if name == "host" && with_port && value.contains(':') => {
+                    out.push_str(&format!("[{value}]"));
+                }
                 None => out.push_str(value),
                 Some("url") => out.push_str(&url_encode(value)),
                 Some("quoted") => out.push_str(&quoted(value)),
@@ -159,6 +166,23 @@ mod tests {
         assert_eq!(
             placeholders("{{ user|url }}:{{port.x}}"),
             vec!["user", "port.x"]
+        );
+    }
+
+    #[test]
+    fn an_ipv6_host_is_bracketed_before_a_port_and_bare_alone() {
+        let mut v = Values::default();
+        v.set("host", "fd00::5");
+        v.set("port.redis", "6379");
+        assert_eq!(
+            v.render("redis://{{host}}:{{port.redis}}/0 {{host}}")
+                .unwrap(),
+            "redis://[fd00::5]:6379/0 fd00::5"
+        );
+        v.set("host", "10.0.0.5");
+        assert_eq!(
+            v.render("{{host}}:{{port.redis}}").unwrap(),
+            "10.0.0.5:6379"
         );
     }
 
