@@ -14,8 +14,10 @@ pub mod envfile;
 pub mod error;
 
 mod atomic;
+mod compose;
 mod config;
 mod context;
+mod detect;
 mod discovery;
 mod engine;
 mod exports;
@@ -29,6 +31,7 @@ mod lock;
 mod plan;
 mod ports;
 mod private;
+mod proposal;
 mod probe;
 mod provision;
 mod render;
