@@ -43,6 +43,7 @@ fn parse(text: &str) -> Vec<Variable> {
         let value = value.trim();
         let value = match value.chars().next() {
             Some(q @ ('"' | '\'')) => value[1..].split(q).next().unwrap_or(""),
+            Some('#') => "",
             _ => value.split(" #").next().unwrap_or("").trim(),
         };
         vars.push(Variable {
