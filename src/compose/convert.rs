@@ -170,6 +170,8 @@ fn from_template(
                     from: key,
                     rank,
                 }),
+                // The same value the template sets: nothing is lost.
+                None if t.env[rank] == value => {}
                 None => left_out.push(format!(
                     "environment `{key}`: the template sets it itself (`{}`)",
                     t.env[rank]
@@ -263,6 +265,9 @@ fn settings(
     found: IndexMap<&'static str, Vec<Found>>,
     left_out: &mut Vec<String>,
 ) {
+    // One order for every file: user, password, databases.
+    let mut found: Vec<(&'static str, Vec<Found>)> = found.into_iter().collect();
+    found.sort_by_key(|(s, _)| ["user", "password", "database"].iter().position(|x| x == s));
     for (setting, mut values) in found {
         values.sort_by_key(|f| f.rank);
         let chosen = values.pop().expect("at least one");

@@ -12,10 +12,11 @@
 //! - `compose`: `init --from-compose` on `tests/compose-corpus/`: each
 //!   entry converted, checked by `devsvc config`, file and report pinned;
 //!   a `:?` variable unset, no file, never overwriting, `--json`. No engine.
-//! - `compose_up`: three converted corpus entries brought up, with real
-//!   clients through the env file only (one with compose's fixed password).
 //! - `config_errors`: services.yaml mistakes exit 2 with the exact located
 //!   message; numbers out of range; interpolation; `init`. No engine.
+//! - `converted_up`: three compose corpus entries converted and brought
+//!   up, real clients through the env file only, with the compose files'
+//!   fixed passwords (named so the engine-free filter `compose` skips it).
 //! - `databases`: PostgreSQL, MySQL, MariaDB, memcached and RabbitMQ with
 //!   real clients through the env file; `databases:` and `init:`; a lost
 //!   state folder; an external database; a `tcp` probe that waits.
@@ -55,8 +56,8 @@ mod common;
 mod attached;
 mod branch;
 mod compose;
-mod compose_up;
 mod config_errors;
+mod converted_up;
 mod databases;
 mod detect;
 mod envfile;
