@@ -73,7 +73,8 @@ pub(crate) fn run(
     let path = &ctx.settings.file;
     if stdout && from_compose.is_none() && !detect {
         return Err(Error::Usage(
-            "--stdout goes with --from-compose or --detect (the starter is written as a file)".into(),
+            "--stdout goes with --from-compose or --detect (the starter is written as a file)"
+                .into(),
         ));
     }
     if path.exists() && !stdout {
@@ -141,8 +142,10 @@ fn publish(ctx: &Context, path: &Path, text: &str, stdout: bool) -> Result<Optio
 
 fn finish(ctx: &Context, written: Option<String>) -> Result<()> {
     if let Some(path) = written {
-        ctx.ui
-            .event("init", &format!("wrote {path}; check it with `devsvc config`, then `devsvc up`"));
+        ctx.ui.event(
+            "init",
+            &format!("wrote {path}; check it with `devsvc config`, then `devsvc up`"),
+        );
     }
     Ok(())
 }

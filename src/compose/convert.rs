@@ -33,8 +33,16 @@ pub(crate) struct Outcome {
 
 /// Keys read here; any other is listed as left out.
 const HANDLED: [&str; 10] = [
-    "image", "build", "ports", "expose", "environment", "command", "volumes", "healthcheck",
-    "profiles", "entrypoint",
+    "image",
+    "build",
+    "ports",
+    "expose",
+    "environment",
+    "command",
+    "volumes",
+    "healthcheck",
+    "profiles",
+    "entrypoint",
 ];
 
 /// Why devsvc does not take a compose key (the generic reason otherwise).
@@ -60,10 +68,7 @@ pub(crate) fn convert(dir: &Path, compose_name: &str, svc: &Value) -> Outcome {
         service: None,
         left_out: Vec::new(),
         environment: env_of(map).keys().cloned().collect(),
-        profiles: map
-            .get("profiles")
-            .map(parts::words)
-            .unwrap_or_default(),
+        profiles: map.get("profiles").map(parts::words).unwrap_or_default(),
     };
     if map.contains_key("build") {
         out.left_out.push(
@@ -72,14 +77,16 @@ pub(crate) fn convert(dir: &Path, compose_name: &str, svc: &Value) -> Outcome {
         return out;
     }
     let Some(image) = map.get("image").and_then(Value::as_str) else {
-        out.left_out.push("the whole service: it has no `image:`".into());
+        out.left_out
+            .push("the whole service: it has no `image:`".into());
         return out;
     };
     for key in map.keys().filter(|k| !HANDLED.contains(&k.as_str())) {
         out.left_out.push(format!("`{key}`: {}", why(key)));
     }
     if map.contains_key("entrypoint") {
-        out.left_out.push("`entrypoint`: devsvc runs the image's own entrypoint".into());
+        out.left_out
+            .push("`entrypoint`: devsvc runs the image's own entrypoint".into());
     }
     let name = service_name(compose_name);
     let mut service = match images::template_for(image) {
@@ -93,9 +100,10 @@ pub(crate) fn convert(dir: &Path, compose_name: &str, svc: &Value) -> Outcome {
         }
     };
     if name != compose_name {
-        service
-            .notes
-            .insert(0, format!("named `{name}`: compose's `{compose_name}` is not a devsvc service name"));
+        service.notes.insert(
+            0,
+            format!("named `{name}`: compose's `{compose_name}` is not a devsvc service name"),
+        );
     }
     if !out.profiles.is_empty() {
         service.set(
@@ -114,7 +122,13 @@ fn service_name(name: &str) -> String {
     let s: String = name
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .collect();
     let s = s.trim_start_matches(['-', '_']).to_string();
     if s.is_empty() { "service".into() } else { s }
@@ -156,13 +170,19 @@ fn from_template(
 ) -> Service {
     let t = &m.template;
     let mut service = Service::of_template(name, &m.name);
-    service.notes.push(format!("compose: {image} -> template {}", m.name));
+    service
+        .notes
+        .push(format!("compose: {image} -> template {}", m.name));
     image_entry(&mut service, image, m);
 
     let mut found: IndexMap<&'static str, Vec<Found>> = IndexMap::new();
     let mut extra_env = Vec::new();
     for (key, value) in env_of(map) {
-        let own = m.env_aliases.get(&key).cloned().unwrap_or_else(|| key.clone());
+        let own = m
+            .env_aliases
+            .get(&key)
+            .cloned()
+            .unwrap_or_else(|| key.clone());
         match t.env.get_index_of(&own) {
             Some(rank) => match setting_of(&t.env[rank]) {
                 Some(setting) => found.entry(setting).or_default().push(Found {
@@ -184,7 +204,11 @@ fn from_template(
     let command = take_flag_settings(t, command, &mut found);
     settings(&mut service, t, found, left_out);
     if !extra_env.is_empty() {
-        service.set("env", Node::Map(extra_env), Some("compose's other variables, as given".into()));
+        service.set(
+            "env",
+            Node::Map(extra_env),
+            Some("compose's other variables, as given".into()),
+        );
     }
     command_entry(&mut service, t, command, left_out);
     template_ports(&mut service, t, map, left_out);
@@ -204,7 +228,10 @@ fn image_entry(service: &mut Service, image: &str, m: &Match) {
         service.set(
             "image",
             Node::str(image),
-            Some(format!("compose's image, a build of {} under another name", m.name)),
+            Some(format!(
+                "compose's image, a build of {} under another name",
+                m.name
+            )),
         );
     } else if given.tag.is_none() && given.digest.is_none() {
         service.notes.push(format!(
@@ -215,7 +242,10 @@ fn image_entry(service: &mut Service, image: &str, m: &Match) {
         service.set(
             "image",
             Node::str(image),
-            Some(format!("compose's tag, kept (the template pins {})", m.template.image)),
+            Some(format!(
+                "compose's tag, kept (the template pins {})",
+                m.template.image
+            )),
         );
     }
 }
@@ -310,13 +340,21 @@ fn settings(
 
 /// A shell would do more than pass words on.
 fn shell_like(word: &str) -> bool {
-    word.contains(' ') || ["&&", "||", ";", "|", ">", "<", "`", "$("].iter().any(|s| word.contains(s))
+    word.contains(' ')
+        || ["&&", "||", ";", "|", ">", "<", "`", "$("]
+            .iter()
+            .any(|s| word.contains(s))
 }
 
 /// Compose's command, when it only adds flags to the server's own: after
 /// the template's command (which carries devsvc's settings), or as it is
 /// for a template that has none.
-fn command_entry(service: &mut Service, t: &Template, words: Vec<String>, left_out: &mut Vec<String>) {
+fn command_entry(
+    service: &mut Service,
+    t: &Template,
+    words: Vec<String>,
+    left_out: &mut Vec<String>,
+) {
     if words.is_empty() {
         return;
     }
@@ -327,19 +365,32 @@ fn command_entry(service: &mut Service, t: &Template, words: Vec<String>, left_o
         && rest.first() == Some(program)
     {
         rest = &rest[1..];
-    } else if program.is_none() && !rest[0].starts_with('-') && rest.len() > 1 && !rest[0].contains('/') {
+    } else if program.is_none()
+        && !rest[0].starts_with('-')
+        && rest.len() > 1
+        && !rest[0].contains('/')
+    {
         // The image's own program by name (`postgres -c ...`): the rest must be flags.
         rest = &rest[1..];
     }
     let extra: Vec<String> = rest.iter().filter(|w| !own.contains(w)).cloned().collect();
-    let only_flags = extra.first().is_none_or(|w| w.starts_with('-')) && !extra.iter().any(|w| shell_like(w));
+    let only_flags =
+        extra.first().is_none_or(|w| w.starts_with('-')) && !extra.iter().any(|w| shell_like(w));
     let had = words.join(" ");
     if !only_flags {
-        left_out.push(format!("`command: {had}`: it does more than add flags to the server's own command"));
+        left_out.push(format!(
+            "`command: {had}`: it does more than add flags to the server's own command"
+        ));
     } else if extra.is_empty() {
-        service.notes.push(format!("compose's command `{had}` is the template's own"));
+        service
+            .notes
+            .push(format!("compose's command `{had}` is the template's own"));
     } else if own.is_empty() {
-        service.set("command", Node::list(words), Some("compose's command, kept: it only adds flags".into()));
+        service.set(
+            "command",
+            Node::list(words),
+            Some("compose's command, kept: it only adds flags".into()),
+        );
     } else {
         let mut all = own;
         all.extend(extra);
@@ -351,7 +402,12 @@ fn command_entry(service: &mut Service, t: &Template, words: Vec<String>, left_o
     }
 }
 
-fn template_ports(service: &mut Service, t: &Template, map: &Map<String, Value>, left_out: &mut Vec<String>) {
+fn template_ports(
+    service: &mut Service,
+    t: &Template,
+    map: &Map<String, Value>,
+    left_out: &mut Vec<String>,
+) {
     let (ports, refused) = parts::ports(map.get("ports"), None);
     for r in refused {
         left_out.push(format!("port `{r}`: devsvc publishes single TCP ports"));
@@ -372,12 +428,19 @@ fn template_ports(service: &mut Service, t: &Template, map: &Map<String, Value>,
         }
     }
     if !pinned.is_empty() {
-        service.set("ports", Node::Map(pinned), Some("pinned as in compose".into()));
+        service.set(
+            "ports",
+            Node::Map(pinned),
+            Some("pinned as in compose".into()),
+        );
     }
 }
 
 fn note_host_ip(service: &mut Service, p: &PortMap) {
-    if p.host_ip.as_deref().is_some_and(|ip| ip != "127.0.0.1" && ip != "localhost") {
+    if p.host_ip
+        .as_deref()
+        .is_some_and(|ip| ip != "127.0.0.1" && ip != "localhost")
+    {
         service.notes.push(format!(
             "port {}: published on 127.0.0.1, devsvc's default (`--host-ip` to change)",
             p.text
@@ -415,14 +478,23 @@ fn template_mounts(
         service.set(
             "init",
             Node::list(init),
-            Some(format!("mounted into {} in compose: run once on a fresh volume", t.init_dir.as_deref().unwrap_or(""))),
+            Some(format!(
+                "mounted into {} in compose: run once on a fresh volume",
+                t.init_dir.as_deref().unwrap_or("")
+            )),
         );
     }
 }
 
 /// The files of an init-script mount (a file, or a folder's files in the
 /// order the image runs them), relative to services.yaml.
-fn init_files(dir: &Path, source: &str, t: &Template, init: &mut Vec<String>, left_out: &mut Vec<String>) {
+fn init_files(
+    dir: &Path,
+    source: &str,
+    t: &Template,
+    init: &mut Vec<String>,
+    left_out: &mut Vec<String>,
+) {
     let relative = source.trim_start_matches("./").trim_end_matches('/');
     let path = dir.join(relative);
     let takes = |f: &str| t.init_types.iter().any(|ext| f.ends_with(ext.as_str()));
@@ -439,24 +511,39 @@ fn init_files(dir: &Path, source: &str, t: &Template, init: &mut Vec<String>, le
             if takes(&f) {
                 init.push(format!("{relative}/{f}"));
             } else {
-                left_out.push(format!("init script `{relative}/{f}`: the template runs {} files", t.init_types.join(", ")));
+                left_out.push(format!(
+                    "init script `{relative}/{f}`: the template runs {} files",
+                    t.init_types.join(", ")
+                ));
             }
         }
     } else if takes(relative) {
         if !path.is_file() {
-            left_out.push(format!("init script `{relative}`: not found here (listed anyway)"));
+            left_out.push(format!(
+                "init script `{relative}`: not found here (listed anyway)"
+            ));
         }
         init.push(relative.to_string());
     } else {
-        left_out.push(format!("init script `{source}`: the template runs {} files", t.init_types.join(", ")));
+        left_out.push(format!(
+            "init script `{source}`: the template runs {} files",
+            t.init_types.join(", ")
+        ));
     }
 }
 
 /// Any other image, defined in place with what compose said about it.
-fn inline(name: &str, image: &str, map: &Map<String, Value>, left_out: &mut Vec<String>) -> Service {
+fn inline(
+    name: &str,
+    image: &str,
+    map: &Map<String, Value>,
+    left_out: &mut Vec<String>,
+) -> Service {
     let mut service = Service::of_template(name, "");
     service.template = None;
-    service.notes.push(format!("compose: {image} -> inline (devsvc has no template for it)"));
+    service.notes.push(format!(
+        "compose: {image} -> inline (devsvc has no template for it)"
+    ));
     let mut body = vec![Entry::new("image", Node::str(image), None)];
     let (ports, refused) = parts::ports(map.get("ports"), map.get("expose"));
     for r in refused {
@@ -466,7 +553,12 @@ fn inline(name: &str, image: &str, map: &Map<String, Value>, left_out: &mut Vec<
     if !ports.is_empty() {
         body.push(Entry::new(
             "ports",
-            Node::Map(ports.iter().map(|p| Entry::new(port_name(p), Node::Int(p.container.into()), None)).collect()),
+            Node::Map(
+                ports
+                    .iter()
+                    .map(|p| Entry::new(port_name(p), Node::Int(p.container.into()), None))
+                    .collect(),
+            ),
             None,
         ));
     }
@@ -474,22 +566,36 @@ fn inline(name: &str, image: &str, map: &Map<String, Value>, left_out: &mut Vec<
     if !env.is_empty() {
         body.push(Entry::new(
             "env",
-            Node::Map(env.into_iter().map(|(k, v)| Entry::new(k, Node::Str(v), None)).collect()),
+            Node::Map(
+                env.into_iter()
+                    .map(|(k, v)| Entry::new(k, Node::Str(v), None))
+                    .collect(),
+            ),
             Some("as in compose".into()),
         ));
     }
     if let Some(command) = map.get("command") {
-        body.push(Entry::new("command", Node::list(parts::words(command)), Some("as in compose".into())));
+        body.push(Entry::new(
+            "command",
+            Node::list(parts::words(command)),
+            Some("as in compose".into()),
+        ));
     }
     let mut data = None;
     for mount in parts::mounts(map.get("volumes")) {
         match mount {
             Mount::Volume { name: vol, target } if data.is_none() => {
-                body.push(Entry::new("data", Node::Str(target.clone()), Some(format!("compose's volume `{vol}`"))));
+                body.push(Entry::new(
+                    "data",
+                    Node::Str(target.clone()),
+                    Some(format!("compose's volume `{vol}`")),
+                ));
                 data = Some(target);
             }
             Mount::Volume { name: vol, target } => {
-                left_out.push(format!("volume `{vol}:{target}`: devsvc keeps one data volume per service"));
+                left_out.push(format!(
+                    "volume `{vol}:{target}`: devsvc keeps one data volume per service"
+                ));
             }
             Mount::Bind { source, target } => left_out.push(format!(
                 "bind mount `{source}:{target}`: devsvc mounts no host files"
@@ -501,23 +607,44 @@ fn inline(name: &str, image: &str, map: &Map<String, Value>, left_out: &mut Vec<
         body.push(probe);
     }
     let upper = prefix_for(name);
-    let mut exports = vec![Entry::new(format!("{upper}HOST"), Node::str("{{host}}"), None)];
+    let mut exports = vec![Entry::new(
+        format!("{upper}HOST"),
+        Node::str("{{host}}"),
+        None,
+    )];
     for p in &ports {
-        let var = if ports.len() == 1 { format!("{upper}PORT") } else { format!("{upper}PORT_{}", p.container) };
-        exports.push(Entry::new(var, Node::Str(format!("{{{{port.{}}}}}", port_name(p))), None));
+        let var = if ports.len() == 1 {
+            format!("{upper}PORT")
+        } else {
+            format!("{upper}PORT_{}", p.container)
+        };
+        exports.push(Entry::new(
+            var,
+            Node::Str(format!("{{{{port.{}}}}}", port_name(p))),
+            None,
+        ));
     }
     service.exports = exports.iter().map(|e| e.key.clone()).collect();
-    body.push(Entry::new("exports", Node::Map(exports), Some("where the app finds it".into())));
+    body.push(Entry::new(
+        "exports",
+        Node::Map(exports),
+        Some("where the app finds it".into()),
+    ));
     service.set("inline", Node::Map(body), None);
     let pinned: Vec<Entry> = ports
         .iter()
         .filter_map(|p| {
             note_host_ip(&mut service, p);
-            p.host.map(|h| Entry::new(port_name(p), Node::Int(h.into()), None))
+            p.host
+                .map(|h| Entry::new(port_name(p), Node::Int(h.into()), None))
         })
         .collect();
     if !pinned.is_empty() {
-        service.set("ports", Node::Map(pinned), Some("pinned as in compose".into()));
+        service.set(
+            "ports",
+            Node::Map(pinned),
+            Some("pinned as in compose".into()),
+        );
     }
     service
 }
@@ -525,11 +652,19 @@ fn inline(name: &str, image: &str, map: &Map<String, Value>, left_out: &mut Vec<
 /// `ready:` from the healthcheck: an HTTP request as `http`, anything
 /// else as a `tcp` check of the first port (devsvc runs no command in the
 /// container for an inline service).
-fn readiness(ports: &[PortMap], map: &Map<String, Value>, left_out: &mut Vec<String>) -> Option<Entry> {
+fn readiness(
+    ports: &[PortMap],
+    map: &Map<String, Value>,
+    left_out: &mut Vec<String>,
+) -> Option<Entry> {
     let first = ports.first()?;
     let port = |p: u16| format!("p{p}");
     let (probe, comment) = match parts::health(map.get("healthcheck")) {
-        Some(Health::Http { port: p, path, text }) if ports.iter().any(|x| x.container == p) => (
+        Some(Health::Http {
+            port: p,
+            path,
+            text,
+        }) if ports.iter().any(|x| x.container == p) => (
             Entry::new(
                 "http",
                 Node::Map(vec![
@@ -545,13 +680,27 @@ fn readiness(ports: &[PortMap], map: &Map<String, Value>, left_out: &mut Vec<Str
                 "healthcheck `{text}`: devsvc waits for port {} to accept connections instead",
                 first.container
             ));
-            (tcp(&port(first.container)), format!("its healthcheck `{text}` as a port check"))
+            (
+                tcp(&port(first.container)),
+                format!("its healthcheck `{text}` as a port check"),
+            )
         }
-        None => (tcp(&port(first.container)), "no healthcheck: waits for the port to accept connections".into()),
+        None => (
+            tcp(&port(first.container)),
+            "no healthcheck: waits for the port to accept connections".into(),
+        ),
     };
-    Some(Entry::new("ready", Node::List(vec![Node::Map(vec![probe])]), Some(comment)))
+    Some(Entry::new(
+        "ready",
+        Node::List(vec![Node::Map(vec![probe])]),
+        Some(comment),
+    ))
 }
 
 fn tcp(port: &str) -> Entry {
-    Entry::new("tcp", Node::Map(vec![Entry::new("port", Node::str(port), None)]), None)
+    Entry::new(
+        "tcp",
+        Node::Map(vec![Entry::new("port", Node::str(port), None)]),
+        None,
+    )
 }

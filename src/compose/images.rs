@@ -74,9 +74,8 @@ pub(crate) struct Match {
 pub(crate) fn template_for(image: &str) -> Option<Match> {
     let wanted = parse(image).repository;
     let data = data();
-    let own = template::builtin_names().find(|name| {
-        builtin(name).is_some_and(|t| parse(&t.image).repository == wanted)
-    });
+    let own = template::builtin_names()
+        .find(|name| builtin(name).is_some_and(|t| parse(&t.image).repository == wanted));
     let (name, alias) = match own {
         Some(name) => (name.to_string(), false),
         None => (data.aliases.get(&wanted)?.clone(), true),
@@ -101,12 +100,21 @@ mod tests {
     #[test]
     fn registries_library_and_tags_are_stripped() {
         let r = parse("docker.io/library/postgres:16-alpine");
-        assert_eq!((r.repository.as_str(), r.tag.as_deref()), ("postgres", Some("16-alpine")));
+        assert_eq!(
+            (r.repository.as_str(), r.tag.as_deref()),
+            ("postgres", Some("16-alpine"))
+        );
         assert_eq!(parse("localhost:5000/redis").repository, "redis");
-        assert_eq!(parse("quay.io/minio/minio:RELEASE.x").repository, "minio/minio");
+        assert_eq!(
+            parse("quay.io/minio/minio:RELEASE.x").repository,
+            "minio/minio"
+        );
         assert_eq!(parse("redis:latest").tag, None);
         let d = parse("postgres@sha256:abc");
-        assert_eq!((d.repository.as_str(), d.digest.as_deref()), ("postgres", Some("sha256:abc")));
+        assert_eq!(
+            (d.repository.as_str(), d.digest.as_deref()),
+            ("postgres", Some("sha256:abc"))
+        );
     }
 
     #[test]
@@ -114,9 +122,18 @@ mod tests {
         let name = |i: &str| template_for(i).map(|m| (m.name, m.alias));
         assert_eq!(name("postgres:16"), Some(("postgres".into(), false)));
         assert_eq!(name("minio/minio"), Some(("minio".into(), false)));
-        assert_eq!(name("docker.io/axllent/mailpit:v1.20"), Some(("mailpit".into(), false)));
-        assert_eq!(name("postgis/postgis:16-3.4"), Some(("postgres".into(), true)));
-        assert_eq!(name("elasticsearch:8.15.0"), Some(("elasticsearch".into(), true)));
+        assert_eq!(
+            name("docker.io/axllent/mailpit:v1.20"),
+            Some(("mailpit".into(), false))
+        );
+        assert_eq!(
+            name("postgis/postgis:16-3.4"),
+            Some(("postgres".into(), true))
+        );
+        assert_eq!(
+            name("elasticsearch:8.15.0"),
+            Some(("elasticsearch".into(), true))
+        );
         assert_eq!(name("bitnami/redis:7.2"), None);
         assert_eq!(name("clickhouse/clickhouse-server"), None);
     }

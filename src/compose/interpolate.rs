@@ -204,7 +204,10 @@ mod tests {
     #[test]
     fn compose_operators_follow_compose_rules() {
         assert_eq!(ok("a${SET}b $SET"), "avb v");
-        assert_eq!(ok("${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${UNSET-d}"), "d d  d");
+        assert_eq!(
+            ok("${UNSET:-d} ${EMPTY:-d} ${EMPTY-d} ${UNSET-d}"),
+            "d d  d"
+        );
         assert_eq!(ok("${SET:+alt} ${EMPTY:+alt}|${EMPTY+alt}"), "alt |alt");
         assert_eq!(ok("$$SET $${SET} cost: 5$"), "$SET ${SET} cost: 5$");
         assert_eq!(ok("${UNSET:-${SET}x}"), "vx");
@@ -213,14 +216,20 @@ mod tests {
 
     #[test]
     fn unset_variables_without_default_are_empty_and_named() {
-        assert_eq!(run("x${UNSET}y$ALSO").unwrap(), ("xy".into(), vec!["UNSET".into(), "ALSO".into()]));
+        assert_eq!(
+            run("x${UNSET}y$ALSO").unwrap(),
+            ("xy".into(), vec!["UNSET".into(), "ALSO".into()])
+        );
     }
 
     #[test]
     fn required_variables_fail_with_their_message() {
         assert_eq!(
             run("${UNSET:?set the db password}").unwrap_err(),
-            Failure::Required { name: "UNSET".into(), message: "set the db password".into() }
+            Failure::Required {
+                name: "UNSET".into(),
+                message: "set the db password".into()
+            }
         );
         assert!(matches!(run("${EMPTY:?e}"), Err(Failure::Required { .. })));
         assert_eq!(ok("${EMPTY?e}"), "");

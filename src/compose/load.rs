@@ -71,7 +71,11 @@ pub(crate) fn environment(
 }
 
 /// Reads and merges the files.
-pub(crate) fn load(dir: &Path, files: &[PathBuf], vars: &HashMap<String, String>) -> Result<Loaded> {
+pub(crate) fn load(
+    dir: &Path,
+    files: &[PathBuf],
+    vars: &HashMap<String, String>,
+) -> Result<Loaded> {
     let mut reader = Reader {
         dir,
         vars,
@@ -101,10 +105,7 @@ pub(crate) fn load(dir: &Path, files: &[PathBuf], vars: &HashMap<String, String>
 
 /// A path as the user knows it: relative to the project folder.
 pub(crate) fn shown(dir: &Path, path: &Path) -> String {
-    path.strip_prefix(dir)
-        .unwrap_or(path)
-        .display()
-        .to_string()
+    path.strip_prefix(dir).unwrap_or(path).display().to_string()
 }
 
 struct Reader<'a> {
@@ -162,7 +163,10 @@ impl Reader<'_> {
                 "{shown_file}: no service `{name}` to extend"
             )));
         };
-        let Some(extends) = service.as_object_mut().and_then(|m| m.shift_remove("extends")) else {
+        let Some(extends) = service
+            .as_object_mut()
+            .and_then(|m| m.shift_remove("extends"))
+        else {
             return Ok(service);
         };
         let (base_name, base_file) = match &extends {
@@ -431,10 +435,17 @@ mod tests {
     fn merging_follows_compose() {
         let mut base = json!({"image": "a", "command": ["x", "y"], "ports": ["1:1"],
             "volumes": ["d:/data", "./c:/conf"], "environment": {"A": "1", "B": "2"}});
-        merge(&mut base, json!({"command": ["z"], "ports": ["1:1", "2:2"],
-            "volumes": ["e:/data"], "environment": {"B": "3"}}), "");
-        assert_eq!(base, json!({"image": "a", "command": ["z"], "ports": ["1:1", "2:2"],
-            "volumes": ["e:/data", "./c:/conf"], "environment": {"A": "1", "B": "3"}}));
+        merge(
+            &mut base,
+            json!({"command": ["z"], "ports": ["1:1", "2:2"],
+            "volumes": ["e:/data"], "environment": {"B": "3"}}),
+            "",
+        );
+        assert_eq!(
+            base,
+            json!({"image": "a", "command": ["z"], "ports": ["1:1", "2:2"],
+            "volumes": ["e:/data", "./c:/conf"], "environment": {"A": "1", "B": "3"}})
+        );
     }
 
     #[test]

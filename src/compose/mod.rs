@@ -42,8 +42,10 @@ pub(crate) fn convert(
         .iter()
         .map(|(name, svc)| convert::convert(dir, name, svc))
         .collect();
-    let mut services: Vec<proposal::Service> =
-        outcomes.iter_mut().filter_map(|o| o.service.take()).collect();
+    let mut services: Vec<proposal::Service> = outcomes
+        .iter_mut()
+        .filter_map(|o| o.service.take())
+        .collect();
     proposal::separate_exports(&mut services);
     let mut profiles: Vec<String> = Vec::new();
     for p in outcomes.iter().flat_map(|o| &o.profiles) {

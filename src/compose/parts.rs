@@ -79,7 +79,10 @@ fn short_port(text: &str) -> Option<PortMap> {
 }
 
 fn long_port(m: &serde_json::Map<String, Value>) -> Option<PortMap> {
-    if m.get("protocol").and_then(Value::as_str).is_some_and(|p| p != "tcp") {
+    if m.get("protocol")
+        .and_then(Value::as_str)
+        .is_some_and(|p| p != "tcp")
+    {
         return None;
     }
     let container = scalar_text(m.get("target")?).parse().ok()?;
@@ -120,7 +123,10 @@ pub(crate) fn mounts(volumes: Option<&Value>) -> Vec<Mount> {
                 let (source, target) = (get("source"), get("target"));
                 match get("type").as_str() {
                     "bind" => Mount::Bind { source, target },
-                    "volume" | "" if !target.is_empty() => Mount::Volume { name: source, target },
+                    "volume" | "" if !target.is_empty() => Mount::Volume {
+                        name: source,
+                        target,
+                    },
                     _ => Mount::Other(v.to_string()),
                 }
             }
@@ -203,7 +209,11 @@ fn split_words(text: &str) -> Vec<String> {
 #[derive(Debug, PartialEq)]
 pub(crate) enum Health {
     /// An HTTP request to the container itself.
-    Http { port: u16, path: String, text: String },
+    Http {
+        port: u16,
+        path: String,
+        text: String,
+    },
     /// Something else (a client command); its text.
     Other(String),
 }
@@ -248,38 +258,93 @@ mod tests {
     #[test]
     fn ports_in_short_and_long_syntax() {
         let (p, refused) = ports(
-            Some(&json!(["5432", "6380:6379", "127.0.0.1:8025:8025/tcp", 9000, "53:53/udp", "8000-8001:8000-8001",
-                {"target": 80, "published": "8080", "host_ip": "0.0.0.0"}])),
+            Some(
+                &json!(["5432", "6380:6379", "127.0.0.1:8025:8025/tcp", 9000, "53:53/udp", "8000-8001:8000-8001",
+                {"target": 80, "published": "8080", "host_ip": "0.0.0.0"}]),
+            ),
             Some(&json!(["9999"])),
         );
         let got: Vec<(Option<u16>, u16)> = p.iter().map(|p| (p.host, p.container)).collect();
-        assert_eq!(got, [(None, 5432), (Some(6380), 6379), (Some(8025), 8025), (None, 9000), (Some(8080), 80), (None, 9999)]);
+        assert_eq!(
+            got,
+            [
+                (None, 5432),
+                (Some(6380), 6379),
+                (Some(8025), 8025),
+                (None, 9000),
+                (Some(8080), 80),
+                (None, 9999)
+            ]
+        );
         assert_eq!(p[2].host_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(refused, ["53:53/udp", "8000-8001:8000-8001"]);
     }
 
     #[test]
     fn mounts_named_anonymous_and_bound() {
-        let m = mounts(Some(&json!(["pg:/var/lib/postgresql/data", "/data", "./init.sql:/docker-entrypoint-initdb.d/init.sql:ro",
-            {"type": "bind", "source": "./src", "target": "/app"}, {"type": "tmpfs", "target": "/tmp"}])));
-        assert_eq!(m[0], Mount::Volume { name: "pg".into(), target: "/var/lib/postgresql/data".into() });
-        assert_eq!(m[1], Mount::Volume { name: String::new(), target: "/data".into() });
-        assert_eq!(m[2], Mount::Bind { source: "./init.sql".into(), target: "/docker-entrypoint-initdb.d/init.sql".into() });
-        assert_eq!(m[3], Mount::Bind { source: "./src".into(), target: "/app".into() });
+        let m = mounts(Some(
+            &json!(["pg:/var/lib/postgresql/data", "/data", "./init.sql:/docker-entrypoint-initdb.d/init.sql:ro",
+            {"type": "bind", "source": "./src", "target": "/app"}, {"type": "tmpfs", "target": "/tmp"}]),
+        ));
+        assert_eq!(
+            m[0],
+            Mount::Volume {
+                name: "pg".into(),
+                target: "/var/lib/postgresql/data".into()
+            }
+        );
+        assert_eq!(
+            m[1],
+            Mount::Volume {
+                name: String::new(),
+                target: "/data".into()
+            }
+        );
+        assert_eq!(
+            m[2],
+            Mount::Bind {
+                source: "./init.sql".into(),
+                target: "/docker-entrypoint-initdb.d/init.sql".into()
+            }
+        );
+        assert_eq!(
+            m[3],
+            Mount::Bind {
+                source: "./src".into(),
+                target: "/app".into()
+            }
+        );
         assert!(matches!(m[4], Mount::Other(_)));
     }
 
     #[test]
     fn commands_split_like_a_shell() {
-        assert_eq!(words(&json!("redis-server --save '' --requirepass \"a b\"")), ["redis-server", "--save", "", "--requirepass", "a b"]);
-        assert_eq!(words(&json!(["postgres", "-c", 5])), ["postgres", "-c", "5"]);
+        assert_eq!(
+            words(&json!("redis-server --save '' --requirepass \"a b\"")),
+            ["redis-server", "--save", "", "--requirepass", "a b"]
+        );
+        assert_eq!(
+            words(&json!(["postgres", "-c", 5])),
+            ["postgres", "-c", "5"]
+        );
     }
 
     #[test]
     fn healthchecks_say_http_when_they_fetch_a_url() {
-        let h = health(Some(&json!({"test": ["CMD", "curl", "-f", "http://localhost:8123/ping"]})));
-        assert_eq!(h, Some(Health::Http { port: 8123, path: "/ping".into(), text: "curl -f http://localhost:8123/ping".into() }));
-        let h = health(Some(&json!({"test": "wget -qO- http://127.0.0.1:9000 || exit 1"})));
+        let h = health(Some(
+            &json!({"test": ["CMD", "curl", "-f", "http://localhost:8123/ping"]}),
+        ));
+        assert_eq!(
+            h,
+            Some(Health::Http {
+                port: 8123,
+                path: "/ping".into(),
+                text: "curl -f http://localhost:8123/ping".into()
+            })
+        );
+        let h = health(Some(
+            &json!({"test": "wget -qO- http://127.0.0.1:9000 || exit 1"}),
+        ));
         assert!(matches!(h, Some(Health::Http { port: 9000, .. })));
         let h = health(Some(&json!({"test": ["CMD-SHELL", "pg_isready -U app"]})));
         assert_eq!(h, Some(Health::Other("pg_isready -U app".into())));

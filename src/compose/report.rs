@@ -27,7 +27,11 @@ pub(crate) fn header(files: &[String], outcomes: &[Outcome]) -> Vec<String> {
 fn left_out_lines(outcomes: &[Outcome]) -> Vec<String> {
     outcomes
         .iter()
-        .flat_map(|o| o.left_out.iter().map(move |l| format!("{}: {l}", o.compose_name)))
+        .flat_map(|o| {
+            o.left_out
+                .iter()
+                .map(move |l| format!("{}: {l}", o.compose_name))
+        })
         .collect()
 }
 
@@ -52,7 +56,11 @@ pub(crate) fn text(conversion: &Conversion) -> String {
     for o in &conversion.outcomes {
         match &o.service {
             Some(s) => {
-                let renamed = if s.name != o.compose_name { format!(" `{}`", s.name) } else { String::new() };
+                let renamed = if s.name != o.compose_name {
+                    format!(" `{}`", s.name)
+                } else {
+                    String::new()
+                };
                 out.push_str(&format!("{} -> {}{renamed}\n", o.compose_name, o.became));
                 for line in kept(s) {
                     out.push_str(&format!("  {line}\n"));
@@ -87,7 +95,11 @@ fn list(items: &[&String]) -> String {
     if items.is_empty() {
         "none".into()
     } else {
-        items.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        items
+            .iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -97,7 +109,12 @@ fn kept(service: &Service) -> Vec<String> {
     let mut lines: Vec<String> = service.notes.iter().skip(1).cloned().collect();
     let mut entries: Vec<&crate::proposal::Entry> = service.entries.iter().collect();
     // An inline service's own keys say what came from where.
-    if let Some(Node::Map(body)) = service.entries.iter().find(|e| e.key == "inline").map(|e| &e.value) {
+    if let Some(Node::Map(body)) = service
+        .entries
+        .iter()
+        .find(|e| e.key == "inline")
+        .map(|e| &e.value)
+    {
         entries.extend(body.iter());
     }
     for e in entries.into_iter().filter(|e| e.comment.is_some()) {
@@ -107,13 +124,21 @@ fn kept(service: &Service) -> Vec<String> {
             (_, v) => flow(v),
         };
         let comment = e.comment.as_deref().unwrap_or_default();
-        lines.push(if value.is_empty() { format!("{}: {comment}", e.key) } else { format!("{} {value}: {comment}", e.key) });
+        lines.push(if value.is_empty() {
+            format!("{}: {comment}", e.key)
+        } else {
+            format!("{} {value}: {comment}", e.key)
+        });
     }
     lines
 }
 
 /// The report as JSON, for editors and scripts.
-pub(crate) fn json(conversion: &Conversion, services_yaml: &str, written: Option<&str>) -> serde_json::Value {
+pub(crate) fn json(
+    conversion: &Conversion,
+    services_yaml: &str,
+    written: Option<&str>,
+) -> serde_json::Value {
     let services: Vec<serde_json::Value> = conversion
         .outcomes
         .iter()

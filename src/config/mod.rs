@@ -24,8 +24,8 @@ pub(crate) use raw::RawFile;
 use raw::apply_profile;
 use resolve::{check_unique_exports, resolve_service};
 use trust::Boundary;
-pub(crate) use yaml_error::yaml_error;
 use yaml_error::find_tab_indent;
+pub(crate) use yaml_error::yaml_error;
 
 /// A resource devsvc does not start (a managed cloud Redis, a shared S3):
 /// the service's variables are rendered from these values instead.

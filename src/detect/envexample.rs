@@ -33,7 +33,9 @@ fn parse(text: &str) -> Vec<Variable> {
         if line.starts_with('#') {
             continue;
         }
-        let Some((name, value)) = line.split_once('=') else { continue };
+        let Some((name, value)) = line.split_once('=') else {
+            continue;
+        };
         let name = name.trim();
         let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
@@ -60,8 +62,20 @@ mod tests {
 
     #[test]
     fn names_and_values_as_dotenv_reads_them() {
-        let vars = parse("# db\nDATABASE_URL=postgres://u:p@localhost/app\nexport REDIS_URL='redis://x' \nSECRET= # fill in\nnot a line\n1BAD=x\nDATABASE_URL=again\n");
-        let got: Vec<(&str, &str)> = vars.iter().map(|v| (v.name.as_str(), v.value.as_str())).collect();
-        assert_eq!(got, [("DATABASE_URL", "postgres://u:p@localhost/app"), ("REDIS_URL", "redis://x"), ("SECRET", "")]);
+        let vars = parse(
+            "# db\nDATABASE_URL=postgres://u:p@localhost/app\nexport REDIS_URL='redis://x' \nSECRET= # fill in\nnot a line\n1BAD=x\nDATABASE_URL=again\n",
+        );
+        let got: Vec<(&str, &str)> = vars
+            .iter()
+            .map(|v| (v.name.as_str(), v.value.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("DATABASE_URL", "postgres://u:p@localhost/app"),
+                ("REDIS_URL", "redis://x"),
+                ("SECRET", "")
+            ]
+        );
     }
 }

@@ -29,8 +29,11 @@ pub(crate) fn read(dir: &Path) -> Result<(Vec<String>, Vec<Dependency>)> {
     let mut files = Vec::new();
     let mut deps = Vec::new();
     for name in names {
-        let Some(reader) = reader_for(&name) else { continue };
-        let text = std::fs::read_to_string(dir.join(&name)).map_err(|e| Error::io(dir.join(&name), e))?;
+        let Some(reader) = reader_for(&name) else {
+            continue;
+        };
+        let text =
+            std::fs::read_to_string(dir.join(&name)).map_err(|e| Error::io(dir.join(&name), e))?;
         let (ecosystem, found) = reader(&text).map_err(|m| Error::Usage(format!("{name}: {m}")))?;
         deps.extend(found.into_iter().map(|n| Dependency {
             ecosystem,
@@ -46,7 +49,20 @@ type Reader = fn(&str) -> Result<(&'static str, Vec<String>), String>;
 
 fn reader_for(name: &str) -> Option<Reader> {
     Some(match name {
-        "package.json" => |t| Ok(("npm", json_keys(t, &["dependencies", "devDependencies", "optionalDependencies", "peerDependencies"])?)),
+        "package.json" => |t| {
+            Ok((
+                "npm",
+                json_keys(
+                    t,
+                    &[
+                        "dependencies",
+                        "devDependencies",
+                        "optionalDependencies",
+                        "peerDependencies",
+                    ],
+                )?,
+            ))
+        },
         "composer.json" => |t| Ok(("composer", json_keys(t, &["require", "require-dev"])?)),
         "pyproject.toml" => |t| Ok(("pypi", pyproject(t)?)),
         "Pipfile" => |t| Ok(("pypi", toml_keys(t, &[&["packages"], &["dev-packages"]])?)),
@@ -55,7 +71,9 @@ fn reader_for(name: &str) -> Option<Reader> {
         "go.mod" => |t| Ok(("go", go_mod(t))),
         "pom.xml" => |t| Ok(("maven", pom(t)?)),
         "build.gradle" | "build.gradle.kts" => |t| Ok(("maven", gradle(t))),
-        n if n.starts_with("requirements") && n.ends_with(".txt") => |t| Ok(("pypi", requirements(t))),
+        n if n.starts_with("requirements") && n.ends_with(".txt") => {
+            |t| Ok(("pypi", requirements(t)))
+        }
         n if n.ends_with(".csproj") => |t| Ok(("nuget", csproj(t)?)),
         _ => return None,
     })
@@ -90,7 +108,8 @@ fn requirements(text: &str) -> Vec<String> {
 }
 
 fn parse_toml(text: &str) -> Result<toml_edit::DocumentMut, String> {
-    text.parse::<toml_edit::DocumentMut>().map_err(|e| e.to_string())
+    text.parse::<toml_edit::DocumentMut>()
+        .map_err(|e| e.to_string())
 }
 
 /// The keys of the tables at these paths.
@@ -119,10 +138,17 @@ fn pyproject(text: &str) -> Result<Vec<String>, String> {
     let mut names = Vec::new();
     let strings = |item: Option<&toml_edit::Item>| -> Vec<String> {
         item.and_then(|i| i.as_array())
-            .map(|a| a.iter().filter_map(|v| v.as_str()).filter_map(python_name).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str())
+                    .filter_map(python_name)
+                    .collect()
+            })
             .unwrap_or_default()
     };
-    names.extend(strings(doc.get("project").and_then(|p| p.get("dependencies"))));
+    names.extend(strings(
+        doc.get("project").and_then(|p| p.get("dependencies")),
+    ));
     for table in ["project.optional-dependencies", "dependency-groups"] {
         let path: Vec<&str> = table.split('.').collect();
         if let Some(t) = table_at(doc.as_item(), &path) {
@@ -165,7 +191,12 @@ fn cargo(text: &str) -> Result<Vec<String>, String> {
             let package = value.get("package").and_then(|p| p.as_str()).unwrap_or(key);
             names.push(package.to_string());
             if let Some(features) = value.get("features").and_then(|f| f.as_array()) {
-                names.extend(features.iter().filter_map(|f| f.as_str()).map(|f| format!("{package}/{f}")));
+                names.extend(
+                    features
+                        .iter()
+                        .filter_map(|f| f.as_str())
+                        .map(|f| format!("{package}/{f}")),
+                );
             }
         }
     }
@@ -188,7 +219,10 @@ fn gemfile(text: &str) -> Vec<String> {
 fn go_mod(text: &str) -> Vec<String> {
     let mut names = Vec::new();
     let mut in_block = false;
-    for line in text.lines().map(|l| l.split("//").next().unwrap_or("").trim()) {
+    for line in text
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or("").trim())
+    {
         let spec = if in_block {
             if line == ")" {
                 in_block = false;
@@ -212,7 +246,11 @@ fn go_mod(text: &str) -> Vec<String> {
 
 fn strip_major(path: &str) -> String {
     match path.rsplit_once('/') {
-        Some((base, v)) if v.len() > 1 && v.starts_with('v') && v[1..].chars().all(|c| c.is_ascii_digit()) => base.to_string(),
+        Some((base, v))
+            if v.len() > 1 && v.starts_with('v') && v[1..].chars().all(|c| c.is_ascii_digit()) =>
+        {
+            base.to_string()
+        }
         _ => path.to_string(),
     }
 }
@@ -223,7 +261,11 @@ fn gradle(text: &str) -> Vec<String> {
     for line in text.lines() {
         for (i, piece) in line.split(['"', '\'']).enumerate() {
             let parts: Vec<&str> = piece.split(':').collect();
-            let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+            let word = |s: &str| {
+                !s.is_empty()
+                    && s.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+            };
             if i % 2 == 1 && parts.len() >= 2 && word(parts[0]) && word(parts[1]) {
                 names.push(format!("{}:{}", parts[0], parts[1]));
             }
@@ -234,12 +276,18 @@ fn gradle(text: &str) -> Vec<String> {
 
 /// Each element's start (`name`, with its attributes), text (`name`,
 /// its text) and end (`/name`), in document order.
-fn xml_events(text: &str, mut on: impl FnMut(&str, Option<&quick_xml::events::BytesStart>, Option<&str>)) -> Result<(), String> {
+fn xml_events(
+    text: &str,
+    mut on: impl FnMut(&str, Option<&quick_xml::events::BytesStart>, Option<&str>),
+) -> Result<(), String> {
     use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_str(text);
     let mut stack: Vec<String> = Vec::new();
     loop {
-        match reader.read_event().map_err(|e| format!("at byte {}: {e}", reader.buffer_position()))? {
+        match reader
+            .read_event()
+            .map_err(|e| format!("at byte {}: {e}", reader.buffer_position()))?
+        {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
                 on(&name, Some(&e), None);
@@ -312,12 +360,33 @@ mod tests {
 
     #[test]
     fn line_formats() {
-        assert_eq!(requirements("Django>=5\npsycopg[binary]==3.2 # db\n-r base.txt\nDjango_Redis\n"), ["django", "psycopg", "django-redis"]);
-        assert_eq!(gemfile("source 'x'\ngem \"pg\", \"~> 1.5\"\n  gem 'redis'\n"), ["pg", "redis"]);
-        assert_eq!(go_mod("module x\nrequire github.com/lib/pq v1\nrequire (\n\tgithub.com/jackc/pgx/v5 v5.5.0\n\tgithub.com/redis/go-redis/v9 v9.0.0 // indirect\n)\n"),
-            ["github.com/lib/pq", "github.com/jackc/pgx", "github.com/redis/go-redis"]);
-        assert_eq!(gradle("implementation 'org.postgresql:postgresql:42.7.3'\nimplementation(\"org.springframework.boot:spring-boot-starter-data-redis\")\nid 'java'\n"),
-            ["org.postgresql:postgresql", "org.springframework.boot:spring-boot-starter-data-redis"]);
+        assert_eq!(
+            requirements("Django>=5\npsycopg[binary]==3.2 # db\n-r base.txt\nDjango_Redis\n"),
+            ["django", "psycopg", "django-redis"]
+        );
+        assert_eq!(
+            gemfile("source 'x'\ngem \"pg\", \"~> 1.5\"\n  gem 'redis'\n"),
+            ["pg", "redis"]
+        );
+        assert_eq!(
+            go_mod(
+                "module x\nrequire github.com/lib/pq v1\nrequire (\n\tgithub.com/jackc/pgx/v5 v5.5.0\n\tgithub.com/redis/go-redis/v9 v9.0.0 // indirect\n)\n"
+            ),
+            [
+                "github.com/lib/pq",
+                "github.com/jackc/pgx",
+                "github.com/redis/go-redis"
+            ]
+        );
+        assert_eq!(
+            gradle(
+                "implementation 'org.postgresql:postgresql:42.7.3'\nimplementation(\"org.springframework.boot:spring-boot-starter-data-redis\")\nid 'java'\n"
+            ),
+            [
+                "org.postgresql:postgresql",
+                "org.springframework.boot:spring-boot-starter-data-redis"
+            ]
+        );
     }
 
     #[test]
@@ -328,7 +397,10 @@ mod tests {
         assert_eq!(pom("<project><dependencies><dependency><groupId>org.postgresql</groupId><artifactId>postgresql</artifactId></dependency></dependencies><build><plugins><plugin><groupId>a</groupId><artifactId>b</artifactId></plugin></plugins></build></project>").unwrap(),
             ["org.postgresql:postgresql"]);
         assert_eq!(csproj("<Project><ItemGroup><PackageReference Include=\"Npgsql\" Version=\"8\" /></ItemGroup></Project>").unwrap(), ["Npgsql"]);
-        assert!(pom("<project><dependency>").is_err() || pom("<project><dependency>").unwrap().is_empty());
+        assert!(
+            pom("<project><dependency>").is_err()
+                || pom("<project><dependency>").unwrap().is_empty()
+        );
         assert!(cargo("[dependencies\n").is_err());
     }
 }

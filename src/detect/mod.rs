@@ -34,7 +34,8 @@ struct Mapping {
 }
 
 fn mapping() -> Mapping {
-    let mut data: Data = serde_saphyr::from_str(DATA).expect("data/detect.yaml is valid (a unit test proves it)");
+    let mut data: Data =
+        serde_saphyr::from_str(DATA).expect("data/detect.yaml is valid (a unit test proves it)");
     let variables = data.libraries.shift_remove("variables").unwrap_or_default();
     let schemes = data.libraries.shift_remove("schemes").unwrap_or_default();
     Mapping {
@@ -85,12 +86,22 @@ pub(crate) fn detect(dir: &Path) -> Result<Detection> {
     for (template, libraries) in by_library {
         let groups = claim(&template, &vars, &mut claimed);
         if groups.is_empty() {
-            candidates.push(Candidate { template, prefix: String::new(), libraries, variables: Vec::new() });
+            candidates.push(Candidate {
+                template,
+                prefix: String::new(),
+                libraries,
+                variables: Vec::new(),
+            });
             continue;
         }
         for (prefix, variables) in groups {
             let libraries = libraries.clone();
-            candidates.push(Candidate { template: template.clone(), prefix, libraries, variables });
+            candidates.push(Candidate {
+                template: template.clone(),
+                prefix,
+                libraries,
+                variables,
+            });
         }
     }
     // Variables that name a service on their own.
@@ -98,10 +109,17 @@ pub(crate) fn detect(dir: &Path) -> Result<Detection> {
         if claimed[i] {
             continue;
         }
-        let Some(template) = lone_template(&map, var) else { continue };
+        let Some(template) = lone_template(&map, var) else {
+            continue;
+        };
         let groups = claim(&template, &vars, &mut claimed);
         for (prefix, variables) in groups {
-            candidates.push(Candidate { template: template.clone(), prefix, libraries: Vec::new(), variables });
+            candidates.push(Candidate {
+                template: template.clone(),
+                prefix,
+                libraries: Vec::new(),
+                variables,
+            });
         }
     }
     let mut services = Vec::new();
@@ -122,17 +140,31 @@ pub(crate) fn detect(dir: &Path) -> Result<Detection> {
     }
     proposal::separate_exports(&mut services);
     let provided: Vec<String> = services.iter().flat_map(Service::variables).collect();
-    let unprovided: Vec<String> = vars.iter().map(|v| v.name.clone()).filter(|n| !provided.contains(n)).collect();
+    let unprovided: Vec<String> = vars
+        .iter()
+        .map(|v| v.name.clone())
+        .filter(|n| !provided.contains(n))
+        .collect();
     let mut header = vec![
-        format!("services.yaml, proposed by `devsvc init --detect` from {}.", files.join(", ")),
+        format!(
+            "services.yaml, proposed by `devsvc init --detect` from {}.",
+            files.join(", ")
+        ),
         "Each service names its evidence; `devsvc config` shows it resolved.".to_string(),
     ];
     if !unprovided.is_empty() {
-        header.push(format!("{env_name} names variables no service here provides: {}", unprovided.join(", ")));
+        header.push(format!(
+            "{env_name} names variables no service here provides: {}",
+            unprovided.join(", ")
+        ));
     }
     Ok(Detection {
         files,
-        proposal: Proposal { header, services, profiles: Vec::new() },
+        proposal: Proposal {
+            header,
+            services,
+            profiles: Vec::new(),
+        },
         evidence,
         unprovided,
     })
@@ -154,11 +186,7 @@ fn lone_template(map: &Mapping, var: &Variable) -> Option<String> {
 
 /// The unclaimed variables this template exports (with some prefix),
 /// grouped by prefix in the order they appear; claims them.
-fn claim(
-    template: &str,
-    vars: &[Variable],
-    claimed: &mut [bool],
-) -> Vec<(String, Vec<String>)> {
+fn claim(template: &str, vars: &[Variable], claimed: &mut [bool]) -> Vec<(String, Vec<String>)> {
     let exports = Service::of_template(template, template).exports;
     let mut groups: IndexMap<String, Vec<String>> = IndexMap::new();
     for (i, var) in vars.iter().enumerate() {
@@ -193,7 +221,10 @@ fn service_name(c: &Candidate, taken: &[Service]) -> String {
     let base = if c.prefix.is_empty() {
         c.template.clone()
     } else {
-        c.prefix.trim_end_matches('_').to_lowercase().replace('_', "-")
+        c.prefix
+            .trim_end_matches('_')
+            .to_lowercase()
+            .replace('_', "-")
     };
     let mut name = base.clone();
     let mut n = 2;
@@ -222,19 +253,30 @@ pub(crate) fn report(d: &Detection) -> String {
     }
     for (service, evidence) in d.proposal.services.iter().zip(&d.evidence) {
         let template = service.template.as_deref().unwrap_or("inline");
-        out.push_str(&format!("{} -> template {template}: {}\n", service.name, evidence.join("; ")));
+        out.push_str(&format!(
+            "{} -> template {template}: {}\n",
+            service.name,
+            evidence.join("; ")
+        ));
         for note in service.notes.iter().skip(1) {
             out.push_str(&format!("  {note}\n"));
         }
         out.push_str(&format!("  env file: {}\n", service.variables().join(", ")));
     }
     if !d.unprovided.is_empty() {
-        out.push_str(&format!("not provided by these services: {}\n", d.unprovided.join(", ")));
+        out.push_str(&format!(
+            "not provided by these services: {}\n",
+            d.unprovided.join(", ")
+        ));
     }
     out
 }
 
-pub(crate) fn json(d: &Detection, services_yaml: Option<&str>, written: Option<&str>) -> serde_json::Value {
+pub(crate) fn json(
+    d: &Detection,
+    services_yaml: Option<&str>,
+    written: Option<&str>,
+) -> serde_json::Value {
     let services: Vec<serde_json::Value> = d
         .proposal
         .services
@@ -266,7 +308,12 @@ mod tests {
     #[test]
     fn every_mapped_template_is_shipped() {
         let map = mapping();
-        let all = map.libraries.values().flat_map(|m| m.values()).chain(map.variables.values()).chain(map.schemes.values());
+        let all = map
+            .libraries
+            .values()
+            .flat_map(|m| m.values())
+            .chain(map.variables.values())
+            .chain(map.schemes.values());
         for t in all {
             assert!(crate::template::builtin_source(t).is_some(), "{t}");
         }
@@ -279,7 +326,10 @@ mod tests {
     #[test]
     fn prefixes_come_from_the_longest_export() {
         let exports: Vec<String> = ["REDIS_URL", "URL"].iter().map(|s| s.to_string()).collect();
-        assert_eq!(prefix_of("SESSIONS_REDIS_URL", &exports).as_deref(), Some("SESSIONS_"));
+        assert_eq!(
+            prefix_of("SESSIONS_REDIS_URL", &exports).as_deref(),
+            Some("SESSIONS_")
+        );
         assert_eq!(prefix_of("REDIS_URL", &exports).as_deref(), Some(""));
         assert_eq!(prefix_of("XREDIS_URL", &exports[..1]), None);
     }

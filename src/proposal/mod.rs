@@ -85,7 +85,10 @@ impl Service {
     /// The variable names it puts in the env file, prefix included.
     pub(crate) fn variables(&self) -> Vec<String> {
         let prefix = self.env_prefix.as_deref().unwrap_or("");
-        self.exports.iter().map(|e| format!("{prefix}{e}")).collect()
+        self.exports
+            .iter()
+            .map(|e| format!("{prefix}{e}"))
+            .collect()
     }
 }
 
@@ -104,7 +107,13 @@ pub(crate) struct Proposal {
 pub(crate) fn prefix_for(name: &str) -> String {
     let upper: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("{upper}_")
 }
@@ -146,6 +155,10 @@ mod tests {
         assert_eq!(services[0].env_prefix, None);
         assert_eq!(services[1].env_prefix.as_deref(), Some("REPORTS_"));
         assert_eq!(services[2].env_prefix, None);
-        assert!(services[1].variables().contains(&"REPORTS_DATABASE_URL".to_string()));
+        assert!(
+            services[1]
+                .variables()
+                .contains(&"REPORTS_DATABASE_URL".to_string())
+        );
     }
 }

@@ -35,7 +35,12 @@ pub(crate) fn write(proposal: &Proposal) -> String {
         if let Some(prefix) = &service.env_prefix {
             entries.push(Entry::new("env_prefix", Node::str(prefix), None));
         }
-        write_entry(&mut out, &Entry::new(&service.name, Node::Map(entries), None), 2, "  ");
+        write_entry(
+            &mut out,
+            &Entry::new(&service.name, Node::Map(entries), None),
+            2,
+            "  ",
+        );
     }
     out
 }
@@ -84,7 +89,11 @@ fn write_entry(out: &mut String, entry: &Entry, indent: usize, lead: &str) {
                 match item {
                     Node::Map(entries) => {
                         for (i, e) in entries.iter().enumerate() {
-                            let lead = if i == 0 { dash.clone() } else { " ".repeat(indent + 4) };
+                            let lead = if i == 0 {
+                                dash.clone()
+                            } else {
+                                " ".repeat(indent + 4)
+                            };
                             write_entry(out, e, indent + 4, &lead);
                         }
                     }
@@ -125,7 +134,8 @@ pub(crate) fn scalar(s: &str) -> String {
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "_./-@+=:".contains(c))
         && (s.starts_with(|c: char| c.is_ascii_alphabetic() || c == '/' || c == '.' || c == '_')
-            || (s.starts_with('-') && s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-')))
+            || (s.starts_with('-')
+                && s[1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '-')))
         && !s.ends_with(':')
         && !s.contains("::")
         && !matches!(
@@ -149,9 +159,28 @@ mod tests {
 
     #[test]
     fn scalars_read_back_as_written() {
-        for s in ["redis", "5432", "postgres:16", "--flag", "-c", "a:", "-1", "::1", "yes", "", "a: b", "p@ss$word", "{{password}}", "-c", "x #y", "16-alpine", "ü"] {
+        for s in [
+            "redis",
+            "5432",
+            "postgres:16",
+            "--flag",
+            "-c",
+            "a:",
+            "-1",
+            "::1",
+            "yes",
+            "",
+            "a: b",
+            "p@ss$word",
+            "{{password}}",
+            "-c",
+            "x #y",
+            "16-alpine",
+            "ü",
+        ] {
             let yaml = format!("v: {}\n", scalar(s));
-            let back: std::collections::HashMap<String, String> = serde_saphyr::from_str(&yaml.replace("$$", "$")).unwrap();
+            let back: std::collections::HashMap<String, String> =
+                serde_saphyr::from_str(&yaml.replace("$$", "$")).unwrap();
             assert_eq!(back["v"], s, "{yaml}");
         }
         assert_eq!(scalar("postgres"), "postgres");
@@ -163,9 +192,17 @@ mod tests {
         let mut db = Service::of_template("db", "postgres");
         db.notes.push("from compose".into());
         db.set("password", Node::str("s3cret$"), Some("kept".into()));
-        db.set("ports", Node::Map(vec![Entry::new("pg", Node::Int(5433), None)]), None);
+        db.set(
+            "ports",
+            Node::Map(vec![Entry::new("pg", Node::Int(5433), None)]),
+            None,
+        );
         let mut web = Service::of_template("cache", "redis");
-        web.set("command", Node::list(["redis-server", "--requirepass", "{{password}}"]), None);
+        web.set(
+            "command",
+            Node::list(["redis-server", "--requirepass", "{{password}}"]),
+            None,
+        );
         web.set(
             "ready",
             Node::List(vec![Node::Map(vec![Entry::new(
@@ -175,10 +212,19 @@ mod tests {
             )])]),
             None,
         );
-        let text = write(&Proposal { header: vec!["top".into()], services: vec![db, web], profiles: vec![] });
+        let text = write(&Proposal {
+            header: vec!["top".into()],
+            services: vec![db, web],
+            profiles: vec![],
+        });
         let project = crate::config::parse_at("/tmp/p/services.yaml", &text).unwrap();
         assert_eq!(project.services[0].template, "postgres");
         assert_eq!(project.services[0].ports[0].host, Some(5433));
-        assert!(text.starts_with("# top\n\nservices:\n  # from compose\n  db:\n    template: postgres\n"), "{text}");
+        assert!(
+            text.starts_with(
+                "# top\n\nservices:\n  # from compose\n  db:\n    template: postgres\n"
+            ),
+            "{text}"
+        );
     }
 }

@@ -12,11 +12,18 @@ use std::path::{Path, PathBuf};
 use crate::common::*;
 
 pub(crate) fn corpus_dir(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(name)
 }
 
 /// Files of a corpus entry that describe the test rather than the project.
-const OWN_FILES: [&str; 4] = ["expected.services.yaml", "expected.report.txt", "test.env", "args"];
+const OWN_FILES: [&str; 4] = [
+    "expected.services.yaml",
+    "expected.report.txt",
+    "test.env",
+    "args",
+];
 
 /// A corpus entry's project files copied into a fresh project (which has
 /// no services.yaml).
@@ -93,7 +100,11 @@ fn entries(corpus: &str) -> Vec<PathBuf> {
 #[test]
 fn compose_corpus_converts_to_valid_files_and_pinned_reports() {
     let entries = entries("compose-corpus");
-    assert!(entries.len() >= 12, "the corpus has {} entries", entries.len());
+    assert!(
+        entries.len() >= 12,
+        "the corpus has {} entries",
+        entries.len()
+    );
     let mut problems = Vec::new();
     for entry in &entries {
         let project = project_from("compose", entry);
@@ -115,7 +126,11 @@ fn compose_corpus_converts_to_valid_files_and_pinned_reports() {
         };
         let yaml = std::fs::read_to_string(project.path().join("services.yaml")).unwrap();
         snapshot(&entry.join("expected.services.yaml"), &yaml, &mut problems);
-        snapshot(&entry.join("expected.report.txt"), &run.stderr, &mut problems);
+        snapshot(
+            &entry.join("expected.report.txt"),
+            &run.stderr,
+            &mut problems,
+        );
         let mut configs = vec![vec!["config".to_string()]];
         for p in declared_profiles(&yaml) {
             configs.push(vec!["--profile".into(), p, "config".into()]);
@@ -123,7 +138,10 @@ fn compose_corpus_converts_to_valid_files_and_pinned_reports() {
         for config in configs {
             let config: Vec<&str> = config.iter().map(String::as_str).collect();
             if let Err(report) = project.cli(&config).no_engine().check() {
-                problems.push(format!("{}: the converted file fails:\n{report}", entry.display()));
+                problems.push(format!(
+                    "{}: the converted file fails:\n{report}",
+                    entry.display()
+                ));
             }
         }
     }
@@ -132,7 +150,10 @@ fn compose_corpus_converts_to_valid_files_and_pinned_reports() {
 
 #[test]
 fn compose_required_variable_unset_is_a_located_error() {
-    let project = project_from("composereq", &corpus_dir("compose-corpus").join("09-interpolation"));
+    let project = project_from(
+        "composereq",
+        &corpus_dir("compose-corpus").join("09-interpolation"),
+    );
     project
         .cli(&["init", "--from-compose"])
         .no_engine()
@@ -153,10 +174,16 @@ fn compose_without_a_file_or_over_an_existing_services_yaml_is_refused() {
         .cli(&["init", "--from-compose"])
         .no_engine()
         .status(2)
-        .stderr_contains("looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml")
+        .stderr_contains(
+            "looked for compose.yaml, compose.yml, docker-compose.yaml, docker-compose.yml",
+        )
         .run();
     let project = TestProject::new("composeover", "services:\n  redis: {}\n");
-    std::fs::write(project.path().join("compose.yaml"), "services:\n  r:\n    image: redis\n").unwrap();
+    std::fs::write(
+        project.path().join("compose.yaml"),
+        "services:\n  r:\n    image: redis\n",
+    )
+    .unwrap();
     project
         .cli(&["init", "--from-compose"])
         .no_engine()
@@ -179,28 +206,61 @@ fn compose_without_a_file_or_over_an_existing_services_yaml_is_refused() {
 fn compose_bad_yaml_is_a_located_error() {
     let project = TestProject::new("composebad", "");
     std::fs::remove_file(project.path().join("services.yaml")).unwrap();
-    std::fs::write(project.path().join("compose.yaml"), "services:\n  db:\n    image: [postgres\n").unwrap();
-    let run = project.cli(&["init", "--from-compose"]).no_engine().status(2).run();
-    assert!(run.stderr.starts_with("error: compose.yaml:"), "{}", run.stderr);
+    std::fs::write(
+        project.path().join("compose.yaml"),
+        "services:\n  db:\n    image: [postgres\n",
+    )
+    .unwrap();
+    let run = project
+        .cli(&["init", "--from-compose"])
+        .no_engine()
+        .status(2)
+        .run();
+    assert!(
+        run.stderr.starts_with("error: compose.yaml:"),
+        "{}",
+        run.stderr
+    );
 }
 
 #[test]
 fn compose_json_says_what_each_service_became() {
-    let project = project_from("composejson", &corpus_dir("compose-corpus").join("01-rails-postgres-redis"));
-    let run = project.cli(&["--json", "init", "--from-compose", "--stdout"]).no_engine().run();
+    let project = project_from(
+        "composejson",
+        &corpus_dir("compose-corpus").join("01-rails-postgres-redis"),
+    );
+    let run = project
+        .cli(&["--json", "init", "--from-compose", "--stdout"])
+        .no_engine()
+        .run();
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let became: Vec<(&str, &str)> = json["services"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["compose_service"].as_str().unwrap(), s["became"].as_str().unwrap()))
+        .map(|s| {
+            (
+                s["compose_service"].as_str().unwrap(),
+                s["became"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         became,
-        [("web", "left out"), ("sidekiq", "left out"), ("db", "template postgres"), ("redis", "template redis")]
+        [
+            ("web", "left out"),
+            ("sidekiq", "left out"),
+            ("db", "template postgres"),
+            ("redis", "template redis")
+        ]
     );
     assert_eq!(json["services"][2]["variables"][0], "DATABASE_URL");
-    assert!(json["services_yaml"].as_str().unwrap().contains("password: shop_dev"));
+    assert!(
+        json["services_yaml"]
+            .as_str()
+            .unwrap()
+            .contains("password: shop_dev")
+    );
     assert!(json["written"].is_null());
     assert!(!project.path().join("services.yaml").exists());
 }

@@ -103,7 +103,10 @@ fn converted_celery_rabbitmq_and_memcached_serve_through_the_env_file() {
     let project = converted("composeup3", "12-celery-rabbitmq-memcached");
     project.run(&["up"]).ok();
     let vars = project.dotenv();
-    assert!(vars["AMQP_URL"].starts_with("amqp://celery:celery_pw@"), "{vars:?}");
+    assert!(
+        vars["AMQP_URL"].starts_with("amqp://celery:celery_pw@"),
+        "{vars:?}"
+    );
     let app = python(
         r#"
 import os, pika
@@ -133,5 +136,8 @@ print("celery ok")
 #[test]
 fn unpinning_keeps_everything_but_ports() {
     let text = "services:\n  db:\n    password: x\n    ports:  # pinned\n      pg: 5432\n    init: [a.sql]\n\n  r: {}\n";
-    assert_eq!(unpin_ports(text), "services:\n  db:\n    password: x\n    init: [a.sql]\n\n  r: {}\n");
+    assert_eq!(
+        unpin_ports(text),
+        "services:\n  db:\n    password: x\n    init: [a.sql]\n\n  r: {}\n"
+    );
 }

@@ -26,14 +26,21 @@ fn detect_corpus_proposals_and_evidence_are_pinned() {
                 continue;
             }
         };
-        snapshot(&entry.join("expected.report.txt"), &run.stderr, &mut problems);
+        snapshot(
+            &entry.join("expected.report.txt"),
+            &run.stderr,
+            &mut problems,
+        );
         let written = project.path().join("services.yaml");
         let expected = entry.join("expected.services.yaml");
         match std::fs::read_to_string(&written) {
             Ok(yaml) => {
                 snapshot(&expected, &yaml, &mut problems);
                 if let Err(report) = project.cli(&["config"]).no_engine().check() {
-                    problems.push(format!("{}: the proposal fails:\n{report}", entry.display()));
+                    problems.push(format!(
+                        "{}: the proposal fails:\n{report}",
+                        entry.display()
+                    ));
                 }
             }
             Err(_) if expected.exists() => {
@@ -47,14 +54,20 @@ fn detect_corpus_proposals_and_evidence_are_pinned() {
 
 #[test]
 fn detect_in_a_folder_naming_no_service_proposes_nothing() {
-    let project = project_from("detectnone", &corpus_dir("detect-corpus").join("14-nothing"));
+    let project = project_from(
+        "detectnone",
+        &corpus_dir("detect-corpus").join("14-nothing"),
+    );
     project
         .cli(&["init", "--detect"])
         .no_engine()
         .stderr_contains("nothing proposed, nothing written")
         .run();
     assert!(!project.path().join("services.yaml").exists());
-    let run = project.cli(&["--json", "init", "--detect"]).no_engine().run();
+    let run = project
+        .cli(&["--json", "init", "--detect"])
+        .no_engine()
+        .run();
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(json["services"], serde_json::json!([]));
     assert_eq!(json["unprovided"], serde_json::json!(["VITE_API_BASE"]));
@@ -62,18 +75,33 @@ fn detect_in_a_folder_naming_no_service_proposes_nothing() {
 
 #[test]
 fn detect_json_names_evidence_and_prefixes() {
-    let project = project_from("detectjson", &corpus_dir("detect-corpus").join("02-node-prefixed"));
-    let run = project.cli(&["--json", "init", "--detect", "--stdout"]).no_engine().run();
+    let project = project_from(
+        "detectjson",
+        &corpus_dir("detect-corpus").join("02-node-prefixed"),
+    );
+    let run = project
+        .cli(&["--json", "init", "--detect", "--stdout"])
+        .no_engine()
+        .run();
     let json: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let services: Vec<(String, String)> = json["services"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|s| (s["name"].as_str().unwrap().into(), s["env_prefix"].as_str().unwrap_or("").into()))
+        .map(|s| {
+            (
+                s["name"].as_str().unwrap().into(),
+                s["env_prefix"].as_str().unwrap_or("").into(),
+            )
+        })
         .collect();
     assert_eq!(
         services,
-        [("queue".into(), "QUEUE_".into()), ("cache".into(), "CACHE_".into()), ("mysql".into(), String::new())]
+        [
+            ("queue".into(), "QUEUE_".into()),
+            ("cache".into(), "CACHE_".into()),
+            ("mysql".into(), String::new())
+        ]
     );
     assert_eq!(json["services"][0]["evidence"][0], "bullmq in package.json");
 }
