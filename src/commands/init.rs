@@ -90,7 +90,11 @@ pub(crate) fn run(
     if let Some(files) = from_compose {
         let conversion = crate::compose::convert(dir, &files, &ctx.settings.variables)?;
         let text = crate::proposal::yaml::write(&conversion.proposal);
-        let written = publish(ctx, path, &text, stdout)?;
+        // Only left-out services (the app alone): no file, the report says why.
+        let written = match conversion.proposal.services.is_empty() {
+            true => None,
+            false => publish(ctx, path, &text, stdout)?,
+        };
         if ctx.settings.json {
             let json = crate::compose::report::json(&conversion, &text, written.as_deref());
             return ctx.ui.data(&format!("{json:#}\n"));

@@ -308,8 +308,18 @@ fn settings(
             ));
         }
         if chosen.value.is_empty() {
+            let instead = match setting {
+                "password" => "devsvc generates one".to_string(),
+                other => format!("the template's own {other} is used"),
+            };
+            left_out.push(format!("{} is empty: {instead}", chosen.from));
+            continue;
+        }
+        if setting == "database"
+            && let Err(why) = crate::config::validate_database(&chosen.value)
+        {
             left_out.push(format!(
-                "`{}` is empty: devsvc generates the {setting}",
+                "{}: {why}; the template's own database is used",
                 chosen.from
             ));
             continue;

@@ -48,7 +48,12 @@ pub(crate) fn convert(
         .collect();
     proposal::separate_exports(&mut services);
     let mut profiles: Vec<String> = Vec::new();
-    for p in outcomes.iter().flat_map(|o| &o.profiles) {
+    // Only those of services that are kept: a left-out one starts nothing.
+    for p in outcomes
+        .iter()
+        .filter(|o| o.became != "left out")
+        .flat_map(|o| &o.profiles)
+    {
         if !profiles.contains(p) {
             profiles.push(p.clone());
         }

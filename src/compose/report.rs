@@ -82,6 +82,9 @@ pub(crate) fn text(conversion: &Conversion) -> String {
         }
     }
     let left = left_out_lines(&conversion.outcomes);
+    if conversion.proposal.services.is_empty() {
+        out.push_str("no service here is one devsvc starts: nothing written\n");
+    }
     if !left.is_empty() {
         out.push_str("left out (also listed at the top of the new file):\n");
         for l in left {

@@ -18,8 +18,8 @@ mod trust;
 mod yaml_error;
 
 use mistake::Mistake;
-pub(crate) use names::sanitize_project_name;
 use names::validate_project_name;
+pub(crate) use names::{sanitize_project_name, validate_database};
 pub(crate) use raw::RawFile;
 use raw::apply_profile;
 use resolve::{check_unique_exports, resolve_service};
