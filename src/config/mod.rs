@@ -513,6 +513,18 @@ mod tests {
     }
 
     #[test]
+    fn a_given_user_replaces_the_templates() {
+        let p = parse_str("services:\n  postgres:\n    user: shop\n  redis: {}\n").unwrap();
+        assert_eq!(p.services[0].user.as_deref(), Some("shop"));
+        assert_eq!(p.services[1].user, None);
+        let e = parse_str("services:\n  redis:\n    user: x\n").unwrap_err();
+        assert!(
+            e.to_string().ends_with("template `redis` takes no user"),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn unknown_template_suggests() {
         let e = parse_str("services:\n  cache:\n    template: redsi\n").unwrap_err();
         assert_eq!(e.code(), 2);
