@@ -163,8 +163,21 @@ pub enum Command {
     /// print its address when there is no browser or no terminal.
     Open { service: String },
     /// Write a commented starter services.yaml and its JSON Schema (never
-    /// overwrites).
-    Init,
+    /// overwrites); or one converted from a docker compose project, or
+    /// proposed from the app's dependencies.
+    Init {
+        /// Convert these compose files (merged in order, as compose does;
+        /// none: the one compose picks here, with its override file).
+        #[arg(long, num_args = 0.., value_name = "FILE", conflicts_with = "detect")]
+        from_compose: Option<Vec<PathBuf>>,
+        /// Propose services from the dependency manifests and
+        /// .env.example in this folder.
+        #[arg(long)]
+        detect: bool,
+        /// Print the file instead of writing it.
+        #[arg(long)]
+        stdout: bool,
+    },
     /// Print the JSON Schema of services.yaml, for editors.
     Schema {
         /// The schema of a template file (templates/*.yaml, `inline:`)

@@ -14,8 +14,10 @@ pub mod envfile;
 pub mod error;
 
 mod atomic;
+mod compose;
 mod config;
 mod context;
+mod detect;
 mod discovery;
 mod engine;
 mod exports;
@@ -30,6 +32,7 @@ mod plan;
 mod ports;
 mod private;
 mod probe;
+mod proposal;
 mod provision;
 mod render;
 mod schema;

@@ -99,6 +99,16 @@ impl Ui {
         self.line_always(&format!("error: {message}"));
     }
 
+    /// Lines of a report (what `init --from-compose` did), as they are;
+    /// not shown with `-q`.
+    pub(crate) fn report(&self, text: &str) {
+        if self.chatty() {
+            for line in text.lines() {
+                self.line_always(line);
+            }
+        }
+    }
+
     /// Shown even with `-q`.
     pub(crate) fn warn(&self, message: &str) {
         let prefix = if self.color {

@@ -1,8 +1,9 @@
 //! `devsvc init`: writes a commented starter services.yaml, and beside it
-//! the JSON Schema its first line points editors at; never over an
-//! existing file.
+//! the JSON Schema its first line points editors at; or, with
+//! `--from-compose` or `--detect`, one converted from a compose project or
+//! proposed from the app's manifests. Never over an existing file.
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -63,13 +64,57 @@ services:
   #       CLICKHOUSE_URL: "http://{{host}}:{{port.http}}"
 "#;
 
-pub(crate) fn run(ctx: &Context) -> Result<()> {
+pub(crate) fn run(
+    ctx: &Context,
+    from_compose: Option<Vec<PathBuf>>,
+    detect: bool,
+    stdout: bool,
+) -> Result<()> {
     let path = &ctx.settings.file;
-    if path.exists() {
+    if stdout && from_compose.is_none() && !detect {
+        return Err(Error::Usage(
+            "--stdout goes with --from-compose or --detect (the starter is written as a file)"
+                .into(),
+        ));
+    }
+    if path.exists() && !stdout {
         return Err(Error::Usage(format!(
-            "{} already exists; devsvc init never overwrites it (edit it, or pass -f NEW_FILE)",
+            "{} already exists; devsvc init never overwrites it (edit it, pass -f NEW_FILE, or --stdout)",
             path.display()
         )));
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    if let Some(files) = from_compose {
+        let conversion = crate::compose::convert(dir, &files, &ctx.settings.variables)?;
+        let text = crate::proposal::yaml::write(&conversion.proposal);
+        // Only left-out services (the app alone): no file, the report says why.
+        let written = match conversion.proposal.services.is_empty() {
+            true => None,
+            false => publish(ctx, path, &text, stdout)?,
+        };
+        if ctx.settings.json {
+            let json = crate::compose::report::json(&conversion, &text, written.as_deref());
+            return ctx.ui.data(&format!("{json:#}\n"));
+        }
+        ctx.ui.report(&crate::compose::report::text(&conversion));
+        return finish(ctx, written);
+    }
+    if detect {
+        let detection = crate::detect::detect(dir)?;
+        let text = crate::detect::yaml(&detection);
+        let written = match &text {
+            Some(text) => publish(ctx, path, text, stdout)?,
+            None => None,
+        };
+        if ctx.settings.json {
+            let json = crate::detect::json(&detection, text.as_deref(), written.as_deref());
+            return ctx.ui.data(&format!("{json:#}\n"));
+        }
+        ctx.ui.report(&crate::detect::report(&detection));
+        return finish(ctx, written);
     }
     create_new(path, STARTER).map_err(|e| Error::io(path, e))?;
     let schema = path.with_file_name(SCHEMA_FILE);
@@ -84,6 +129,28 @@ pub(crate) fn run(ctx: &Context) -> Result<()> {
         Err(e) => return Err(Error::io(&schema, e)),
     };
     ctx.ui.event("init", &format!("{wrote}; next: devsvc up"));
+    Ok(())
+}
+
+/// The new file printed (`--stdout`) or written; the path written.
+fn publish(ctx: &Context, path: &Path, text: &str, stdout: bool) -> Result<Option<String>> {
+    if stdout {
+        if !ctx.settings.json {
+            ctx.ui.data(text)?;
+        }
+        return Ok(None);
+    }
+    create_new(path, text).map_err(|e| Error::io(path, e))?;
+    Ok(Some(path.display().to_string()))
+}
+
+fn finish(ctx: &Context, written: Option<String>) -> Result<()> {
+    if let Some(path) = written {
+        ctx.ui.event(
+            "init",
+            &format!("wrote {path}; check it with `devsvc config`, then `devsvc up`"),
+        );
+    }
     Ok(())
 }
 

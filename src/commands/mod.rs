@@ -45,7 +45,11 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
         } => done(down::run(ctx, &services, volumes, all_branches).await),
         Command::Status => done(status::run(ctx).await),
         Command::Config => done(config_cmd::run(ctx)),
-        Command::Init => done(init::run(ctx)),
+        Command::Init {
+            from_compose,
+            detect,
+            stdout,
+        } => done(init::run(ctx, from_compose, detect, stdout)),
         Command::Schema { template } => done(schema::run(ctx, template)),
         Command::Env {
             format,

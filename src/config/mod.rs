@@ -18,13 +18,14 @@ mod trust;
 mod yaml_error;
 
 use mistake::Mistake;
-pub(crate) use names::sanitize_project_name;
 use names::validate_project_name;
+pub(crate) use names::{sanitize_project_name, validate_database};
 pub(crate) use raw::RawFile;
 use raw::apply_profile;
 use resolve::{check_unique_exports, resolve_service};
 use trust::Boundary;
-use yaml_error::{find_tab_indent, yaml_error};
+use yaml_error::find_tab_indent;
+pub(crate) use yaml_error::yaml_error;
 
 /// A resource devsvc does not start (a managed cloud Redis, a shared S3):
 /// the service's variables are rendered from these values instead.
@@ -512,6 +513,18 @@ mod tests {
         assert_eq!(s.image, "m:5000/redis:7.4-alpine");
         assert_eq!(s.ports[0].host, Some(16379));
         assert!(s.exports.contains_key("CACHE_REDIS_URL"));
+    }
+
+    #[test]
+    fn a_given_user_replaces_the_templates() {
+        let p = parse_str("services:\n  postgres:\n    user: shop\n  redis: {}\n").unwrap();
+        assert_eq!(p.services[0].user.as_deref(), Some("shop"));
+        assert_eq!(p.services[1].user, None);
+        let e = parse_str("services:\n  redis:\n    user: x\n").unwrap_err();
+        assert!(
+            e.to_string().ends_with("template `redis` takes no user"),
+            "{e}"
+        );
     }
 
     #[test]

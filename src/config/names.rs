@@ -23,7 +23,7 @@ pub(super) fn validate_bucket(name: &str) -> Result<(), String> {
 
 /// Database names go into SQL and URLs unquoted: letters, digits and `_`,
 /// starting with a letter, at most 63 (PostgreSQL's limit).
-pub(super) fn validate_database(name: &str) -> Result<(), String> {
+pub(crate) fn validate_database(name: &str) -> Result<(), String> {
     let ok = name.len() <= 63
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');

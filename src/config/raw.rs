@@ -125,6 +125,10 @@ pub(super) struct RawService {
     /// one).
     #[schemars(with = "Option<schema::Text>", extend("minLength" = 1))]
     pub(super) password: Option<Spanned<String>>,
+    /// Another user name than the template's (templates with a user, such
+    /// as `app` for the databases).
+    #[schemars(with = "Option<schema::Text>", extend("minLength" = 1))]
+    pub(super) user: Option<Spanned<String>>,
     /// Start nothing: the variables come from `url`, or `host` / `ports` /
     /// `password`, plus verbatim `env` overrides.
     #[schemars(with = "Option<External>")]
@@ -156,6 +160,7 @@ impl RawService {
             seed: over.seed.or(self.seed),
             data: over.data.or(self.data),
             password: over.password.or(self.password),
+            user: over.user.or(self.user),
             external: over.external.or(self.external),
             profiles: over.profiles.or(self.profiles),
         }

@@ -46,6 +46,7 @@ pub(super) fn resolve_service(
     let (template_name, template) = choose_template(name, &mut raw)?;
     let ports = pin_ports(&template_name, &template, raw.ports.take())?;
     let password = password(&template_name, &template, raw.password.take())?;
+    let user = user(&template_name, &template, raw.user.take())?;
     let buckets = buckets(&template_name, &template, raw.buckets.take())?;
     let databases = databases(&template_name, &template, raw.databases.take())?;
     let init = init_files(&template_name, &template, raw.init.take(), boundary)?;
@@ -91,7 +92,7 @@ pub(super) fn resolve_service(
         ready: raw.ready.unwrap_or(template.ready),
         s3: template.s3,
         buckets,
-        user: template.user,
+        user,
         databases,
         init,
         seed,
@@ -192,6 +193,26 @@ fn password(
             symbols: rule.symbols,
         }))),
         (None, None) => Ok(None),
+    }
+}
+
+/// The template's user, or the one services.yaml gives (a compose file's
+/// fixed `POSTGRES_USER`, say, which the app's own settings name).
+fn user(
+    template_name: &str,
+    template: &Template,
+    given: Option<Spanned<String>>,
+) -> Result<Option<String>, Mistake> {
+    match (given, &template.user) {
+        (Some(given), Some(_)) if given.value.trim().is_empty() => {
+            Err(Mistake::new("`user` must not be empty").at(given.referenced))
+        }
+        (Some(given), Some(_)) => Ok(Some(given.value)),
+        (Some(given), None) => Err(Mistake::new(format!(
+            "template `{template_name}` takes no user"
+        ))
+        .at(given.referenced)),
+        (None, user) => Ok(user.clone()),
     }
 }
 

@@ -13,7 +13,7 @@ pub(super) fn find_tab_indent(source: &str) -> Option<(u64, u64)> {
 }
 
 /// Turns a YAML/serde error into a located config error with a suggestion.
-pub(super) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Error {
+pub(crate) fn yaml_error(file: &str, e: &serde_saphyr::Error) -> Error {
     let (line, column) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
     let raw = strip_location(&e.without_snippet().to_string());
     let suggestion = unknown_name_suggestion(&raw);

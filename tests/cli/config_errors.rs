@@ -29,7 +29,7 @@ pub(crate) const CASES: &[(&str, &str)] = &[
     ),
     (
         "services:\n  redis:\n    imgae: redis:7\n",
-        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, databases, init, seed, data, password, external, profiles\n  help: did you mean `image`?\n",
+        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, databases, init, seed, data, password, user, external, profiles\n  help: did you mean `image`?\n",
     ),
     (
         "services:\n  cache:\n    template: redsi\n",
@@ -98,6 +98,14 @@ pub(crate) const CASES: &[(&str, &str)] = &[
     (
         "services:\n  mailhog:\n    password: secret123\n",
         "error: services.yaml:3:15: template `mailhog` takes no password\n",
+    ),
+    (
+        "services:\n  redis:\n    user: admin\n",
+        "error: services.yaml:3:11: template `redis` takes no user\n",
+    ),
+    (
+        "services:\n  postgres:\n    user: \"  \"\n",
+        "error: services.yaml:3:11: `user` must not be empty\n",
     ),
     (
         "services:\n  redis:\n    buckets: [uploads]\n",

@@ -9,11 +9,20 @@
 //!   needs no engine; `doctor` masks external passwords.
 //! - `branch`: `data: per-branch` in a real git repository: volumes per
 //!   branch behind one env file; `down --volumes [--all-branches]`.
+//! - `compose`: `init --from-compose` on `tests/compose-corpus/`: each
+//!   entry converted, checked by `devsvc config`, file and report pinned;
+//!   a `:?` variable unset, no file, never overwriting, `--json`. No engine.
 //! - `config_errors`: services.yaml mistakes exit 2 with the exact located
 //!   message; numbers out of range; interpolation; `init`. No engine.
+//! - `converted_up`: three compose corpus entries converted and brought
+//!   up, real clients through the env file only, with the compose files'
+//!   fixed passwords (named so the engine-free filter `compose` skips it).
 //! - `databases`: PostgreSQL, MySQL, MariaDB, memcached and RabbitMQ with
 //!   real clients through the env file; `databases:` and `init:`; a lost
 //!   state folder; an external database; a `tcp` probe that waits.
+//! - `detect`: `init --detect` on `tests/detect-corpus/`: proposals and
+//!   their evidence pinned; a folder naming no service proposes nothing.
+//!   No engine.
 //! - `envfile`: atomic env file writes under SIGKILL, file modes, the
 //!   git-ignore warning, user lines shadowing ours, concurrent `up`.
 //! - `envfile_props`: property tests of the env file merge, one over the
@@ -46,8 +55,11 @@ mod common;
 
 mod attached;
 mod branch;
+mod compose;
 mod config_errors;
+mod converted_up;
 mod databases;
+mod detect;
 mod envfile;
 mod envfile_props;
 mod faults;

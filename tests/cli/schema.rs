@@ -247,6 +247,14 @@ const BEYOND_SCHEMA: &[(&str, &str)] = &[
         "whether a service takes a password is its template's",
     ),
     (
+        "takes no user",
+        "whether a service takes a user is its template's",
+    ),
+    (
+        "`user` must not be empty",
+        "a user of spaces only is refused by devsvc; the schema asks only for one character",
+    ),
+    (
         "neither a letter nor a digit",
         "what a server demands of a password is its template's",
     ),

@@ -1,0 +1,1 @@
+insert into polls_question values (1, 'What is new?');
