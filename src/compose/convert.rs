@@ -258,19 +258,32 @@ fn take_flag_settings(
     found: &mut IndexMap<&'static str, Vec<Found>>,
 ) -> Vec<String> {
     let own = t.command.clone().unwrap_or_default();
-    let flags: Vec<(&str, &'static str)> = own
+    let mut flags: Vec<(String, &'static str)> = own
         .windows(2)
-        .filter_map(|w| setting_of(&w[1]).map(|s| (w[0].as_str(), s)))
+        .filter_map(|w| setting_of(&w[1]).map(|s| (w[0].clone(), s)))
         .collect();
+    // A configuration file line `directive {{password|quoted}}` is, for
+    // servers that take every directive as a flag too (Redis, Valkey),
+    // the flag `--directive`.
+    for line in t.files.iter().flat_map(|f| f.content.lines()) {
+        if let Some((directive, value)) = line.trim().split_once(' ')
+            && let Some(setting) = setting_of(&value.replace("|quoted", ""))
+            && directive
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            flags.push((format!("--{directive}"), setting));
+        }
+    }
     let mut rest = Vec::new();
     let mut words = command.into_iter();
     while let Some(word) = words.next() {
         let hit = flags.iter().find_map(|(flag, setting)| {
             if word == *flag {
-                Some((*flag, *setting, None))
+                Some((flag.as_str(), *setting, None))
             } else {
                 word.strip_prefix(&format!("{flag}="))
-                    .map(|v| (*flag, *setting, Some(v.to_string())))
+                    .map(|v| (flag.as_str(), *setting, Some(v.to_string())))
             }
         });
         match hit {
