@@ -74,8 +74,18 @@ impl Context {
                 "0.0.0.0".into()
             }
         });
+        // A local engine publishing on one given address (`--host-ip
+        // 127.0.0.2`) is reached there, not on 127.0.0.1, where nothing
+        // answers; on all of them (`0.0.0.0`), on loopback.
+        let specific = host_ip
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| !ip.is_unspecified());
+        let host = match local && specific {
+            true => host_ip.clone(),
+            false => engine.endpoint.service_host(),
+        };
         Placement {
-            host: engine.endpoint.service_host(),
+            host,
             host_ip,
             stop_grace: self.settings.stop_grace,
             network: project

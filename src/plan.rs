@@ -62,6 +62,9 @@ impl Removal {
     }
 }
 
+/// The engine's state of a container created and never started.
+pub(crate) const NEVER_STARTED: &str = "created";
+
 /// `desired` is in services.yaml order. With `prune`, containers of
 /// services no longer configured are removed.
 pub(crate) fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> Plan {
@@ -86,6 +89,15 @@ pub(crate) fn plan(desired: &[Desired], observed: &[Observed], prune: bool) -> P
                     Action::Recreate {
                         id: c.id.clone(),
                         changed: changed(c, want),
+                    }
+                } else if c.state == NEVER_STARTED {
+                    // Created but never started: a run interrupted between
+                    // creating it and copying its files in (a config file
+                    // holding its password, init scripts) and starting it.
+                    // Made anew, never started without them.
+                    Action::Recreate {
+                        id: c.id.clone(),
+                        changed: vec![NEVER_STARTED.to_string()],
                     }
                 } else if c.running {
                     Action::Keep { id: c.id.clone() }
@@ -183,6 +195,17 @@ mod tests {
             name: format!("n-{id}"),
             service: service.into(),
         }
+    }
+
+    #[test]
+    fn a_container_never_started_is_made_anew() {
+        let mut unstarted = observed("1", "redis", "h1", false);
+        unstarted.state = NEVER_STARTED.into();
+        let p = plan(&want(&[("redis", "h1")]), &[unstarted], false);
+        assert!(matches!(
+            &p.steps[0].action,
+            Action::Recreate { id, changed } if id == "1" && changed == &[NEVER_STARTED]
+        ));
     }
 
     #[test]

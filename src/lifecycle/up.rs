@@ -606,6 +606,10 @@ impl Up<'_> {
         if changed.is_empty() {
             return "configuration changed: recreating".into();
         }
+        if changed.iter().any(|c| c == crate::plan::NEVER_STARTED) {
+            return "its container was created but never started (an interrupted run): recreating"
+                .into();
+        }
         let words: Vec<&str> = changed.iter().map(|c| instance::part_words(c)).collect();
         format!("{} changed: recreating", words.join(", "))
     }

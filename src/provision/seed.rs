@@ -351,11 +351,18 @@ fn subfolders(folder: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String
 }
 
 /// Every file below `dir`, with its key: the path relative to `dir`,
-/// `/`-separated; sorted.
+/// `/`-separated; sorted. A link to a folder is followed once per folder
+/// it reaches, so a link back up (`fixtures/again -> ..`) ends.
 fn files_below(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String> {
     let mut found = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(current) = pending.pop() {
+        let real =
+            std::fs::canonicalize(&current).map_err(|e| format!("{}: {e}", current.display()))?;
+        if !seen.insert(real) {
+            continue;
+        }
         let entries =
             std::fs::read_dir(&current).map_err(|e| format!("{}: {e}", current.display()))?;
         for entry in entries {
@@ -383,6 +390,20 @@ fn files_below(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_back_up_is_followed_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("users")).unwrap();
+        std::fs::write(dir.path().join("users/a.json"), "{}").unwrap();
+        std::os::unix::fs::symlink("..", dir.path().join("users/again")).unwrap();
+        let keys: Vec<String> = files_below(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        assert_eq!(keys, ["users/a.json"]);
+    }
 
     #[test]
     fn commands_split_on_spaces_with_quotes_and_escapes() {

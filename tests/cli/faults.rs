@@ -361,7 +361,8 @@ fn a_docker_context_in_a_temporary_home_is_used_and_doctor_says_why() {
         .run();
 }
 
-/// A tcp endpoint for the engine on 127.0.0.2, forwarding to its socket.
+/// A tcp endpoint for the engine on an address (argv 1) and port (argv 2),
+/// forwarding to its socket.
 const PROXY: &str = r#"
 import asyncio, sys
 async def pipe(r, w):
@@ -374,19 +375,34 @@ async def handle(cr, cw):
     ur, uw = await asyncio.open_unix_connection("/var/run/docker.sock")
     await asyncio.gather(pipe(cr, uw), pipe(ur, cw), return_exceptions=True)
 async def main():
-    server = await asyncio.start_server(handle, "127.0.0.2", int(sys.argv[1]))
+    server = await asyncio.start_server(handle, sys.argv[1], int(sys.argv[2]))
     print("listening", flush=True)
     async with server:
         await server.serve_forever()
 asyncio.run(main())
 "#;
 
-/// A tcp endpoint for the engine on 127.0.0.2 (a stand-in for a remote
+/// This machine's own address on the engine's default bridge (its
+/// gateway): not loopback, so devsvc takes an engine there for a remote
+/// one, and every test client still talks to this machine only.
+fn remote_address() -> String {
+    docker(&[
+        "network",
+        "inspect",
+        "bridge",
+        "-f",
+        "{{(index .IPAM.Config 0).Gateway}}",
+    ])
+    .trim()
+    .to_string()
+}
+
+/// A tcp endpoint for the engine on `address` (a stand-in for a remote
 /// machine), killed when the guard drops.
-fn engine_proxy(port: u16) -> ChildGuard {
+fn engine_proxy(address: &str, port: u16) -> ChildGuard {
     let mut proxy = ChildGuard::new(
         Command::new("python3")
-            .args(["-c", PROXY, &port.to_string()])
+            .args(["-c", PROXY, address, &port.to_string()])
             .stdout(Stdio::piped())
             .spawn()
             .unwrap(),
@@ -399,29 +415,61 @@ fn engine_proxy(port: u16) -> ChildGuard {
     proxy
 }
 
-/// A project that reaches the engine through the proxy and publishes on
-/// 127.0.0.2, as on a remote machine's own address.
-fn remote_project(tag: &str, proxy_port: u16) -> TestProject {
+/// A project that reaches the engine through the proxy at `address` and
+/// publishes there, as on a remote machine's own address.
+fn remote_project(tag: &str, address: &str, proxy_port: u16) -> TestProject {
     let mut project = TestProject::new(tag, "services:\n  redis: {}\n");
     project.env.insert(
         "DOCKER_HOST".into(),
-        format!("tcp://127.0.0.2:{proxy_port}"),
+        format!("tcp://{address}:{proxy_port}"),
     );
+    project.env.insert("DEVSVC_HOST_IP".into(), address.into());
     project
-        .env
-        .insert("DEVSVC_HOST_IP".into(), "127.0.0.2".into());
-    project
+}
+
+/// Issue 22: any loopback address is this machine. An engine at
+/// `tcp://127.0.0.2` publishes on 127.0.0.1 (not on every interface, as
+/// for a remote one) and the env file says 127.0.0.1.
+#[test]
+fn an_engine_on_another_loopback_address_is_a_local_one() {
+    let proxy_port = reserve_port();
+    let _proxy = engine_proxy("127.0.0.2", proxy_port.port);
+    let mut project = TestProject::new("loop2", "services:\n  redis: {}\n");
+    project.env.insert(
+        "DOCKER_HOST".into(),
+        format!("tcp://127.0.0.2:{}", proxy_port.port),
+    );
+    project.run(&["up"]).ok();
+    let vars = project.dotenv();
+    assert_eq!(vars["REDIS_HOST"], "127.0.0.1");
+    let published = docker(&[
+        "inspect",
+        "-f",
+        "{{range $p, $b := .NetworkSettings.Ports}}{{range $b}}{{.HostIp}} {{end}}{{end}}",
+        &format!("devsvc-{}-redis", project.name),
+    ]);
+    assert_eq!(published.trim(), "127.0.0.1");
+    let app = python(
+        "import os, redis; assert redis.from_url(os.environ['REDIS_URL']).ping()",
+        &vars,
+    );
+    assert_eq!(app.code, 0, "{}", app.stderr);
+    project.run(&["down", "--volumes"]).ok();
 }
 
 #[test]
 fn with_a_remote_tcp_engine_the_urls_use_its_host() {
     let proxy_port = reserve_port();
-    let _proxy = engine_proxy(proxy_port.port);
-    let project = remote_project("remote", proxy_port.port);
+    let remote = remote_address();
+    let _proxy = engine_proxy(&remote, proxy_port.port);
+    let project = remote_project("remote", &remote, proxy_port.port);
     project.run(&["up"]).ok();
     let vars = project.dotenv();
-    assert_eq!(vars["REDIS_HOST"], "127.0.0.2");
-    assert!(vars["REDIS_URL"].contains("@127.0.0.2:"), "{vars:?}");
+    assert_eq!(vars["REDIS_HOST"], remote);
+    assert!(
+        vars["REDIS_URL"].contains(&format!("@{remote}:")),
+        "{vars:?}"
+    );
     let app = python(
         "import os, redis; assert redis.from_url(os.environ['REDIS_URL']).ping()",
         &vars,
@@ -438,10 +486,11 @@ fn an_automatic_port_taken_between_choosing_and_starting_is_chosen_again() {
     // race of another program taking a port between choosing and starting,
     // made deterministic.
     let proxy_port = reserve_port();
-    let _proxy = engine_proxy(proxy_port.port);
+    let remote = remote_address();
+    let _proxy = engine_proxy(&remote, proxy_port.port);
     let taken = reserve_port();
-    let _holder = TcpListener::bind(("127.0.0.2", taken.port)).unwrap();
-    let project = remote_project("portrace", proxy_port.port);
+    let _holder = TcpListener::bind((remote.as_str(), taken.port)).unwrap();
+    let project = remote_project("portrace", &remote, proxy_port.port);
     let state = format!(r#"{{"ports":{{"redis/redis":{}}}}}"#, taken.port);
     std::fs::write(
         project.state.path().join(format!("{}.json", project.name)),
