@@ -82,7 +82,7 @@ fn databases_queues_and_caches_serve_real_clients_through_the_env_file() {
     }
     let vars = project.dotenv();
     assert!(
-        vars["DATABASE_URL"].starts_with("postgres://app:"),
+        vars["DATABASE_URL"].starts_with("postgresql://app:"),
         "{vars:?}"
     );
     assert!(

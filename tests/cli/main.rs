@@ -31,6 +31,9 @@
 //!   ready (its latest log line under the spinner on a terminal), clashing
 //!   ports and names, unpullable images, contexts, a remote
 //!   engine; nothing left unlabelled, nothing foreign touched.
+//! - `frameworks`: Django's `migrate` through dj-database-url, SQLAlchemy
+//!   with `DATABASE_URL` as given, a Celery task over `AMQP_URL` and
+//!   `REDIS_URL`.
 //! - `instances`: several instances of one template and an inline service
 //!   side by side.
 //! - `open`: a web UI through a recorded `BROWSER` command, or printed.
@@ -63,6 +66,7 @@ mod detect;
 mod envfile;
 mod envfile_props;
 mod faults;
+mod frameworks;
 mod instances;
 mod next_kinds;
 mod open;
