@@ -85,6 +85,11 @@ impl State {
         self.data.secrets.insert(service.to_string(), secret);
     }
 
+    /// Drops a secret, so the next one is found again (or generated).
+    pub(crate) fn forget_secret(&mut self, service: &str) {
+        self.data.secrets.remove(service);
+    }
+
     pub(crate) fn port(&self, service: &str, port: &str) -> Option<u16> {
         self.data.ports.get(&format!("{service}/{port}")).copied()
     }

@@ -87,4 +87,48 @@ impl Engine {
             .await
             .map_err(|e| Error::engine(format!("copying {} into {id}", from.display()), e))
     }
+
+    /// Saves what the volume `volume` holds at `path` (as the service's
+    /// container sees it) to a tar file at `to`, through a container of
+    /// `image` that is created with only that volume and never started;
+    /// `None` when there is no such volume.
+    pub(crate) async fn save_volume(
+        &self,
+        project: &str,
+        image: &str,
+        volume: &str,
+        path: &str,
+        to: &Path,
+    ) -> Result<Option<(u64, String)>> {
+        if self.labels_of("volume", volume).await?.is_none() {
+            return Ok(None);
+        }
+        let mount = bollard::models::Mount {
+            target: Some(path.to_string()),
+            source: Some(volume.to_string()),
+            typ: Some(bollard::models::MountType::VOLUME),
+            ..Default::default()
+        };
+        let body = bollard::models::ContainerCreateBody {
+            image: Some(image.to_string()),
+            labels: Some(project_labels(project)),
+            host_config: Some(bollard::models::HostConfig {
+                mounts: Some(vec![mount]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let name = format!("{volume}-saving");
+        let options = bollard::query_parameters::CreateContainerOptionsBuilder::default()
+            .name(&name)
+            .build();
+        let created = self
+            .docker
+            .create_container(Some(options), body)
+            .await
+            .map_err(|e| Error::engine(format!("creating container {name}"), e))?;
+        let saved = self.save_folder(&created.id, path, to, |_| {}).await;
+        self.remove_container(&created.id, Duration::ZERO).await?;
+        saved.map(Some)
+    }
 }

@@ -339,6 +339,8 @@ impl Saver<'_> {
 /// Restores the services named (all in the snapshot when none): each gets
 /// a new volume holding the saved data, behind a new container with the
 /// same settings, ports and passwords; other services are not touched.
+/// What each volume held is saved first and put back when the restored
+/// service does not answer.
 pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Result<()> {
     let project = ctx.load_project()?;
     let (dir, meta) = read(ctx, &project.name, name)?;
@@ -371,23 +373,41 @@ pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Resu
     // One lock from the removal through the `up` that restores, so no
     // other run sees the service without its data.
     let lock = ctx.lock(&project).await?;
-    adopt_passwords(ctx, &project, &meta, &archives)?;
+    let before = adopt_passwords(ctx, &project, &meta, &archives)?;
+    let keep = folder(ctx, &project.name)?.join(".before-restore");
+    // Whole databases too: the owner's alone, as snapshots are.
+    private::own_dir(&keep)?;
     let observed = engine.project_containers(&project.name).await?;
+    let mut kept = HashMap::new();
     for spec in services.iter().filter(|s| archives.contains_key(&s.name)) {
         for c in observed.iter().filter(|c| c.service == spec.name) {
             engine
                 .remove_container(&c.id, ctx.settings.stop_grace)
                 .await?;
         }
-        // This service's volume of the current branch's data, no other.
-        if let Some(volume) = &spec.volume {
+        // This service's volume of the current branch's data, no other;
+        // what it holds is kept until the restored data answers.
+        if let (Some(volume), Some(path)) = (&spec.volume, &spec.data) {
+            let file = keep.join(format!("{}.tar", spec.name));
+            if engine
+                .save_volume(&project.name, &spec.image, volume, path, &file)
+                .await?
+                .is_some()
+            {
+                kept.insert(spec.name.clone(), file);
+            }
             engine
                 .remove_volumes(&project.name, |name, _| name == volume)
                 .await?;
         }
     }
     let restoring: Vec<String> = archives.keys().cloned().collect();
-    super::up::up_restoring(ctx, &restoring, &archives, Some(lock)).await?;
+    let restored = super::up::up_restoring(ctx, &restoring, &archives, Some(lock)).await;
+    if let Err(e) = restored {
+        put_back(ctx, &project, &engine, &kept, before).await;
+        return Err(e);
+    }
+    let _ = std::fs::remove_dir_all(&keep);
     for service in &restoring {
         ctx.ui
             .event(service, &format!("restored from snapshot {name}"));
@@ -395,20 +415,97 @@ pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Resu
     Ok(())
 }
 
+/// A restore that did not answer: the services' data from before goes
+/// back (with the passwords it was initialised with), from the files kept
+/// of it; where that fails too, the files stay, and the message says where.
+async fn put_back(
+    ctx: &Context,
+    project: &Project,
+    engine: &Engine,
+    kept: &HashMap<String, PathBuf>,
+    passwords: HashMap<String, Option<String>>,
+) {
+    if kept.is_empty() {
+        return;
+    }
+    let undone = async {
+        let mut state = ctx.state(project)?;
+        for (service, password) in passwords {
+            match password {
+                Some(password) => state.adopt_secret(&service, password),
+                None => state.forget_secret(&service),
+            }
+        }
+        state.save()?;
+        let _lock = ctx.lock(project).await?;
+        let observed = engine.project_containers(&project.name).await?;
+        for spec in project
+            .services
+            .iter()
+            .filter(|s| kept.contains_key(&s.name))
+        {
+            for c in observed.iter().filter(|c| c.service == spec.name) {
+                engine
+                    .remove_container(&c.id, ctx.settings.stop_grace)
+                    .await?;
+            }
+            if let Some(volume) = &spec.volume {
+                engine
+                    .remove_volumes(&project.name, |name, _| name == volume)
+                    .await?;
+            }
+        }
+        drop(_lock);
+        let names: Vec<String> = kept.keys().cloned().collect();
+        super::up::up_restoring(ctx, &names, kept, None).await?;
+        Ok::<(), Error>(())
+    };
+    match undone.await {
+        Ok(()) => {
+            for service in kept.keys() {
+                ctx.ui.event(
+                    service,
+                    "the restore did not answer: its data from before is back",
+                );
+            }
+            if let Some(dir) = kept.values().next().and_then(|f| f.parent()) {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+        }
+        Err(e) => {
+            for (service, file) in kept {
+                ctx.ui.event(
+                    service,
+                    &format!(
+                        "the restore did not answer, and putting its data from before back failed too ({e}); that data is kept in {}",
+                        file.display()
+                    ),
+                );
+            }
+        }
+    }
+}
+
 /// Restored data takes back the password it was initialised with (a
 /// state folder lost or made anew since the snapshot has another one, or
 /// none), so the service answers with its data and the env file says so.
+/// Returns the passwords they had before (to put back with their data).
 fn adopt_passwords(
     ctx: &Context,
     project: &Project,
     meta: &Meta,
     archives: &HashMap<String, PathBuf>,
-) -> Result<()> {
+) -> Result<HashMap<String, Option<String>>> {
     let mut state = ctx.state(project)?;
+    let mut before = HashMap::new();
     for (service, saved) in &meta.services {
         if let (true, Some(password)) = (archives.contains_key(service), &saved.password)
             && state.stored_secret(service) != Some(password.as_str())
         {
+            before.insert(
+                service.clone(),
+                state.stored_secret(service).map(str::to_string),
+            );
             state.adopt_secret(service, password.clone());
             ctx.ui.event(
                 service,
@@ -416,7 +513,8 @@ fn adopt_passwords(
             );
         }
     }
-    state.save()
+    state.save()?;
+    Ok(before)
 }
 
 /// A saved tar file fit to restore (see `archive_check`): refused with

@@ -130,22 +130,30 @@ good, bad, kind = sys.argv[1:4]
 out = io.BytesIO()
 with tarfile.open(os.path.join(good, "redis.tar")) as src, tarfile.open(fileobj=out, mode="w", format=tarfile.GNU_FORMAT) as dst:
     for member in src.getmembers():
-        dst.addfile(member, src.extractfile(member) if member.isfile() else None)
+        body = src.extractfile(member) if member.isfile() else None
+        if kind == "corrupt" and member.name.endswith("dump.rdb"):
+            garbage = b"REDIS0011" + b"\xff" * 64
+            member.size = len(garbage)
+            body = io.BytesIO(garbage)
+        dst.addfile(member, body)
     entry = {
         "absolute": tarfile.TarInfo("/etc/devsvc-pwned"),
         "dotdot": tarfile.TarInfo("data/../../etc/devsvc-pwned"),
         "symlink": tarfile.TarInfo("data/dump-link"),
         "device": tarfile.TarInfo("data/disk"),
         "setuid": tarfile.TarInfo("data/shell"),
-    }[kind]
-    if kind == "symlink":
+    }.get(kind)
+    if entry is None:
+        pass
+    elif kind == "symlink":
         entry.type, entry.linkname = tarfile.SYMTYPE, "../../etc/shadow"
-    if kind == "device":
+    elif kind == "device":
         entry.type, entry.devmajor, entry.devminor = tarfile.BLKTYPE, 8, 0
-    entry.mode = 0o4755 if kind == "setuid" else 0o644
-    body = b"pwned" if entry.isfile() else b""
-    entry.size = len(body)
-    dst.addfile(entry, io.BytesIO(body) if body else None)
+    if entry is not None:
+        entry.mode = 0o4755 if kind == "setuid" else 0o644
+        body = b"pwned" if entry.isfile() else b""
+        entry.size = len(body)
+        dst.addfile(entry, io.BytesIO(body) if body else None)
 data = out.getvalue()
 with open(os.path.join(bad, "redis.tar"), "wb") as f:
     f.write(data)
@@ -246,6 +254,20 @@ fn crafted_snapshots_are_refused_and_leave_the_service_untouched() {
         &project.dotenv(),
     );
     assert_eq!(read.stdout.trim(), "current", "{}", read.stderr);
+    // Well-formed entries, but data Redis cannot load: the restore does
+    // not answer, and the data from before comes back.
+    craft(&project, "corrupt");
+    project
+        .cli(&["snapshot", "restore", "bad", "redis", "--timeout", "20"])
+        .status(4)
+        .stderr_contains("redis: the restore did not answer: its data from before is back")
+        .run();
+    let read = python(
+        "import os, redis\nprint(redis.from_url(os.environ['REDIS_URL'], decode_responses=True).get('note'))\n",
+        &project.dotenv(),
+    );
+    assert_eq!(read.stdout.trim(), "current", "{}", read.stderr);
+    assert!(!good.parent().unwrap().join(".before-restore").exists());
     // The good one still restores.
     project.run(&["snapshot", "restore", "good"]).ok();
     let read = python(
