@@ -67,8 +67,15 @@ impl Context {
     /// (loopback there would be unreachable from here) unless --host-ip says.
     pub(crate) fn placement(&self, engine: &Engine, project: &Project) -> Placement {
         let local = engine.endpoint.is_local();
+        // An engine over SSH keeps its services on its own loopback and
+        // they are reached through SSH forwards, unless `--host-ip` asks
+        // to publish them on its network.
+        let tunnel = match (local, &self.settings.host_ip) {
+            (false, None) => crate::engine::SshSpec::parse(&engine.endpoint.url).ok(),
+            _ => None,
+        };
         let host_ip = self.settings.host_ip.clone().unwrap_or_else(|| {
-            if local {
+            if local || tunnel.is_some() {
                 "127.0.0.1".into()
             } else {
                 "0.0.0.0".into()
@@ -80,9 +87,14 @@ impl Context {
         let specific = host_ip
             .parse::<std::net::IpAddr>()
             .is_ok_and(|ip| !ip.is_unspecified());
-        let host = match local && specific {
-            true => host_ip.clone(),
-            false => engine.endpoint.service_host(),
+        let host = match (local && specific, &tunnel) {
+            (true, _) => host_ip.clone(),
+            (false, Some(_)) => "127.0.0.1".into(),
+            (false, None) => engine.endpoint.service_host(),
+        };
+        let forwards = match &tunnel {
+            Some(_) => self.remembered_forwards(project),
+            None => Default::default(),
         };
         Placement {
             host,
@@ -91,6 +103,23 @@ impl Context {
             network: project
                 .network
                 .then(|| instance::network_name(&project.name)),
+            tunnel,
+            forwards,
         }
+    }
+
+    /// The local port of each published one, as the state remembers them.
+    fn remembered_forwards(&self, project: &Project) -> std::collections::HashMap<u16, u16> {
+        let Ok(state) = self.state(project) else {
+            return Default::default();
+        };
+        state
+            .forwards()
+            .iter()
+            .filter_map(|(key, local)| {
+                let (service, port) = key.split_once('/')?;
+                Some((state.port(service, port)?, *local))
+            })
+            .collect()
     }
 }

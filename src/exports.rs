@@ -190,6 +190,8 @@ mod tests {
             host_ip: "127.0.0.1".into(),
             stop_grace: std::time::Duration::ZERO,
             network: None,
+            tunnel: None,
+            forwards: Default::default(),
         }
     }
 

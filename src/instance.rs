@@ -83,6 +83,21 @@ pub(crate) struct Placement {
     pub stop_grace: std::time::Duration,
     /// The project network to join; `None` for the engine's default bridge.
     pub network: Option<String>,
+    /// With an engine over SSH: the SSH the published ports are forwarded
+    /// through, and the local port of each published one (clients use
+    /// those; see `forwards`).
+    pub tunnel: Option<crate::engine::SshSpec>,
+    pub forwards: HashMap<u16, u16>,
+}
+
+impl Placement {
+    /// The ports clients use for these published ones.
+    fn reached(&self, published: &HashMap<String, u16>) -> HashMap<String, u16> {
+        published
+            .iter()
+            .map(|(name, port)| (name.clone(), *self.forwards.get(port).unwrap_or(port)))
+            .collect()
+    }
 }
 
 /// What clients see of a service: the variables it exports, how to tell it
@@ -353,7 +368,8 @@ pub(crate) fn render(
     placement: &Placement,
 ) -> Result<Instance> {
     let credentials = Credentials::of(spec, password);
-    let endpoints = endpoints(project, spec, &placement.host, host_ports, &credentials)?;
+    let reached = placement.reached(host_ports);
+    let endpoints = endpoints(project, spec, &placement.host, &reached, &credentials)?;
     let mut container = container(project, spec, host_ports, password, placement, &endpoints)?;
     let input = hash_input(&container);
     let hash = config_hash(&input);
@@ -383,7 +399,7 @@ pub(crate) fn render(
             .iter()
             .map(|p| NamedPort {
                 name: p.name.clone(),
-                host: host_ports[&p.name],
+                host: reached[&p.name],
             })
             .collect(),
     })

@@ -22,6 +22,7 @@ mod discovery;
 mod engine;
 mod exports;
 mod external;
+mod forwards;
 mod gitbranch;
 mod gitignore;
 mod instance;

@@ -21,6 +21,21 @@ struct Data {
     /// the volume that holds it ("" for a container's own layer).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     seeds_pending: BTreeMap<String, String>,
+    /// With an engine over SSH: the local port each published port
+    /// (`service/port`) is forwarded from.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    forwards: BTreeMap<String, u16>,
+    /// The running `ssh -N -L ...` that holds them, and what it forwards.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    forwarder: Option<Forwarder>,
+}
+
+/// A background ssh process forwarding local ports to the remote's.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub(crate) struct Forwarder {
+    pub(crate) pid: u32,
+    /// (local, remote) port pairs, sorted.
+    pub(crate) pairs: Vec<(u16, u16)>,
 }
 
 pub(crate) struct State {
@@ -83,6 +98,33 @@ impl State {
     /// Remembers a secret found elsewhere (a volume's label).
     pub(crate) fn adopt_secret(&mut self, service: &str, secret: String) {
         self.data.secrets.insert(service.to_string(), secret);
+    }
+
+    /// The local port the service's port is forwarded from, if any.
+    pub(crate) fn forward(&self, service: &str, port: &str) -> Option<u16> {
+        self.data
+            .forwards
+            .get(&format!("{service}/{port}"))
+            .copied()
+    }
+
+    pub(crate) fn set_forward(&mut self, service: &str, port: &str, local: u16) {
+        self.data
+            .forwards
+            .insert(format!("{service}/{port}"), local);
+    }
+
+    /// Every remembered forward: `service/port` and its local port.
+    pub(crate) fn forwards(&self) -> &BTreeMap<String, u16> {
+        &self.data.forwards
+    }
+
+    pub(crate) fn forwarder(&self) -> Option<&Forwarder> {
+        self.data.forwarder.as_ref()
+    }
+
+    pub(crate) fn set_forwarder(&mut self, forwarder: Option<Forwarder>) {
+        self.data.forwarder = forwarder;
     }
 
     /// Drops a secret, so the next one is found again (or generated).

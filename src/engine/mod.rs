@@ -18,6 +18,7 @@ mod images;
 mod ping;
 mod resources;
 mod ssh;
+pub(crate) use ssh::SshSpec;
 
 pub(crate) use resources::owner_conflict;
 

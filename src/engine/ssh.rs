@@ -103,6 +103,42 @@ impl SshSpec {
     }
 }
 
+impl SshSpec {
+    /// The arguments after `ssh` for a process that only forwards local
+    /// ports to the remote's loopback: `[-l user] [-p port] -N -L
+    /// 127.0.0.1:LOCAL:127.0.0.1:REMOTE ... -- host`; it exits when a local
+    /// port cannot be had, rather than run without it.
+    pub(crate) fn forward_args(&self, pairs: &[(u16, u16)]) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(user) = &self.user {
+            args.extend(["-l".to_string(), user.clone()]);
+        }
+        if let Some(port) = self.port {
+            args.extend(["-p".to_string(), port.to_string()]);
+        }
+        args.extend(
+            [
+                "-o",
+                "ConnectTimeout=30",
+                "-o",
+                "ExitOnForwardFailure=yes",
+                "-o",
+                "ServerAliveInterval=30",
+                "-N",
+                "-T",
+            ]
+            .map(String::from),
+        );
+        for (local, remote) in pairs {
+            args.push("-L".into());
+            args.push(format!("127.0.0.1:{local}:127.0.0.1:{remote}"));
+        }
+        args.push("--".into());
+        args.push(self.host.clone());
+        args
+    }
+}
+
 /// POSIX shell quoting for one word.
 fn sh_quote(word: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c);

@@ -8,6 +8,7 @@ use super::select;
 use crate::context::Context;
 use crate::engine::LABEL_SERVICE;
 use crate::error::Result;
+use crate::forwards;
 
 /// Removes the named services' containers (all when none, and then the
 /// network too), and their volumes with `volumes`.
@@ -41,6 +42,12 @@ pub(crate) async fn down(
         for network in engine.remove_networks(&project.name).await? {
             ctx.ui
                 .event(&project.name, &format!("removed network {network}"));
+        }
+        // The SSH forwards the services were reached through end with them.
+        let mut state = ctx.state(&project)?;
+        if state.forwarder().is_some() {
+            forwards::stop(&mut state)?;
+            ctx.ui.event(&project.name, "ended its SSH port forwards");
         }
     }
     if volumes {

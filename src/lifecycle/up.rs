@@ -20,6 +20,7 @@ use crate::context::Context;
 use crate::engine::{self, Engine, Fault, LABEL_PASSWORD, LABEL_PROJECT, LABEL_SERVICE, Observed};
 use crate::error::{Error, Result};
 use crate::exports;
+use crate::forwards;
 use crate::instance::{self, Instance, Placement};
 use crate::lock::ProjectLock;
 use crate::plan::{Action, Desired, Removal, plan};
@@ -65,6 +66,8 @@ struct Up<'a> {
     state: State,
     /// Host ports given out in this run.
     reserved: HashSet<u16>,
+    /// Local ports given out in this run to SSH forwards.
+    forwarded: HashSet<u16>,
     /// Services whose new data volume starts from a snapshot's tar file
     /// instead of nothing (and so is not seeded).
     restore: &'a HashMap<String, std::path::PathBuf>,
@@ -129,6 +132,7 @@ pub(crate) async fn up_restoring(
         project: &project,
         state: ctx.state(&project)?,
         reserved: HashSet::new(),
+        forwarded: HashSet::new(),
         restore,
         volumes: HashMap::new(),
     };
@@ -136,6 +140,9 @@ pub(crate) async fn up_restoring(
     up.recover_passwords(&services);
     // plan
     let (mut units, removals) = up.plan(&services, &observed, names.is_empty())?;
+    // With an engine over SSH, the forwards the services are reached
+    // through (and probed through) before any is created.
+    up.ensure_forwards()?;
     // prepare
     up.prepare(&units, &removals).await?;
     // start, wait, provision
@@ -478,6 +485,8 @@ impl Up<'_> {
                 );
             }
             self.state.save()?;
+            // New published ports, new forwards to them.
+            self.ensure_forwards()?;
             self.bring_up_all(retry, deadline).await;
         }
         Ok(())
@@ -757,6 +766,10 @@ impl Up<'_> {
             self.reserved.insert(chosen);
             self.state.set_port(&spec.name, &port.name, chosen);
             host_ports.insert(port.name.clone(), chosen);
+            if self.placement.tunnel.is_some() {
+                let local = self.choose_forward(spec, &port.name, port.host)?;
+                self.placement.forwards.insert(chosen, local);
+            }
         }
         // A generated password is made here, once, and remembered (unless
         // recover_passwords took it back from a volume): only `up` makes one.
@@ -789,6 +802,63 @@ impl Up<'_> {
             )));
         }
         Ok(pinned)
+    }
+
+    /// The local port a published one is forwarded from: a pinned port is
+    /// the one the app uses, so it is the local one too.
+    fn choose_forward(
+        &mut self,
+        spec: &ServiceSpec,
+        port: &str,
+        pinned: Option<u16>,
+    ) -> Result<u16> {
+        let key = format!("{}/{}/{port}", self.project.name, spec.name);
+        let remembered = pinned.or(self.state.forward(&spec.name, port));
+        let held = forwards::held(&self.state);
+        let local =
+            forwards::choose_local(&key, remembered, &held, &self.forwarded).ok_or_else(|| {
+                Error::Runtime(format!(
+                    "service `{}`: no free local port to forward",
+                    spec.name
+                ))
+            })?;
+        self.forwarded.insert(local);
+        self.state.set_forward(&spec.name, port, local);
+        Ok(local)
+    }
+
+    /// Starts (or keeps) the project's SSH forwards: every service's
+    /// published ports that the state remembers, selected or not.
+    fn ensure_forwards(&mut self) -> Result<()> {
+        let Some(ssh) = self.placement.tunnel.clone() else {
+            return Ok(());
+        };
+        let mut pairs = Vec::new();
+        for spec in &self.project.services {
+            for port in &spec.ports {
+                if let (Some(local), Some(remote)) = (
+                    self.state.forward(&spec.name, &port.name),
+                    self.state.port(&spec.name, &port.name),
+                ) {
+                    pairs.push((local, remote));
+                }
+            }
+        }
+        let log = self
+            .ctx
+            .state_dir()?
+            .join(format!("{}.forwards.log", self.project.name));
+        if forwards::ensure(&ssh, &mut self.state, &log, &pairs)? {
+            self.ctx.ui.event(
+                &self.project.name,
+                &format!(
+                    "opened SSH port forwards to {}'s loopback ({} ports)",
+                    ssh.host,
+                    pairs.len()
+                ),
+            );
+        }
+        Ok(())
     }
 
     fn choose_port(&self, spec: &ServiceSpec, port: &str, ours: &HashSet<u16>) -> Result<u16> {

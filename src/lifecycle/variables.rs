@@ -21,6 +21,8 @@ pub(crate) async fn collect(ctx: &Context) -> Result<(Project, IndexMap<String, 
             host_ip: String::new(),
             stop_grace: ctx.settings.stop_grace,
             network: None,
+            tunnel: None,
+            forwards: Default::default(),
         };
         exports::exports(&project, &[], &[], &state, &placement)?
     } else {

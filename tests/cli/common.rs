@@ -636,3 +636,18 @@ s3 = boto3.client("s3", endpoint_url=os.environ["AWS_ENDPOINT_URL_S3"],
                   aws_secret_access_key=os.environ["AWS_SECRET_ACCESS_KEY"],
                   region_name=os.environ["AWS_REGION"])
 "#;
+
+/// This machine's own address on the engine's default bridge (its
+/// gateway): not loopback, so devsvc takes an engine there for a remote
+/// one, and every test client still talks to this machine only.
+pub(crate) fn remote_address() -> String {
+    docker(&[
+        "network",
+        "inspect",
+        "bridge",
+        "-f",
+        "{{(index .IPAM.Config 0).Gateway}}",
+    ])
+    .trim()
+    .to_string()
+}

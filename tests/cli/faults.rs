@@ -382,21 +382,6 @@ async def main():
 asyncio.run(main())
 "#;
 
-/// This machine's own address on the engine's default bridge (its
-/// gateway): not loopback, so devsvc takes an engine there for a remote
-/// one, and every test client still talks to this machine only.
-fn remote_address() -> String {
-    docker(&[
-        "network",
-        "inspect",
-        "bridge",
-        "-f",
-        "{{(index .IPAM.Config 0).Gateway}}",
-    ])
-    .trim()
-    .to_string()
-}
-
 /// A tcp endpoint for the engine on `address` (a stand-in for a remote
 /// machine), killed when the guard drops.
 fn engine_proxy(address: &str, port: u16) -> ChildGuard {

@@ -15,6 +15,7 @@ use crate::common::*;
 struct Sshd {
     _process: ChildGuard,
     _port: PortGuard,
+    address: String,
     port: u16,
     dir: tempfile::TempDir,
 }
@@ -32,6 +33,11 @@ impl Sshd {
     /// `session_path`: the PATH the remote shell gets (one without the
     /// docker CLI makes a host without docker).
     fn start(session_path: &str) -> Sshd {
+        Sshd::start_at("127.0.0.1", session_path)
+    }
+
+    /// An sshd listening on `address`.
+    fn start_at(address: &str, session_path: &str) -> Sshd {
         let dir = tempfile::tempdir().unwrap();
         let at = |name: &str| dir.path().join(name);
         keygen(&at("host_key"));
@@ -40,7 +46,7 @@ impl Sshd {
         std::fs::copy(at("client_key.pub"), at("authorized_keys")).unwrap();
         let port = reserve_port();
         let config = format!(
-            "Port {port}\nListenAddress 127.0.0.1\nHostKey {host}\nPidFile {pid}\n\
+            "Port {port}\nListenAddress {address}\nHostKey {host}\nPidFile {pid}\n\
              AuthorizedKeysFile {keys}\nPasswordAuthentication no\n\
              KbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\n\
              UsePAM no\nStrictModes no\nSetEnv PATH={session_path}\n",
@@ -61,18 +67,19 @@ impl Sshd {
                 .expect("sshd starts"),
         );
         let until = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port.port)).is_err() {
+        while std::net::TcpStream::connect((address, port.port)).is_err() {
             assert!(Instant::now() < until, "sshd never listened");
             std::thread::sleep(Duration::from_millis(20));
         }
         let host_key = std::fs::read_to_string(at("host_key.pub")).unwrap();
         std::fs::write(
             at("known_hosts"),
-            format!("[127.0.0.1]:{} {host_key}", port.port),
+            format!("[{address}]:{} {host_key}", port.port),
         )
         .unwrap();
         Sshd {
             _process: process,
+            address: address.to_string(),
             port: port.port,
             _port: port,
             dir,
@@ -117,7 +124,7 @@ impl Sshd {
     }
 
     fn url(&self) -> String {
-        format!("ssh://root@127.0.0.1:{}", self.port)
+        format!("ssh://root@{}:{}", self.address, self.port)
     }
 }
 
@@ -207,4 +214,67 @@ fn a_wrong_key_or_a_host_without_docker_is_exit_3_in_ssh_s_own_words() {
         .stderr_contains("exited with exit status: 127")
         .stderr_contains("docker: command not found")
         .run();
+}
+
+/// Issue 22: with a remote engine over SSH every port was published on
+/// all of the remote's interfaces, memcached and the mail catchers (no
+/// login) open to its whole network. The remote here is this machine's
+/// bridge gateway address (not loopback, so devsvc takes it for a remote
+/// host): the services publish on its loopback only, nothing answers on
+/// the gateway address, and the app reaches them through the SSH forwards
+/// devsvc started, which `down` ends.
+#[test]
+fn an_engine_over_ssh_keeps_services_on_its_loopback_behind_ssh_forwards() {
+    let remote = remote_address();
+    let sshd = Sshd::start_at(&remote, WITH_DOCKER);
+    let mut project = TestProject::new("sshfwd", "services:\n  redis: {}\n  mailhog: {}\n");
+    sshd.client(project.cli(&["up"]))
+        .stderr_contains(&format!(
+            "opened SSH port forwards to {remote}'s loopback (3 ports)"
+        ))
+        .stderr_lacks("taken meanwhile")
+        .run();
+    let vars = project.dotenv();
+    assert_eq!(vars["REDIS_HOST"], "127.0.0.1");
+    for service in ["redis", "mailhog"] {
+        let published = docker(&[
+            "inspect",
+            "-f",
+            "{{range $p, $b := .NetworkSettings.Ports}}{{range $b}}{{.HostIp}}:{{.HostPort}} {{end}}{{end}}",
+            &format!("devsvc-{}-{service}", project.name),
+        ]);
+        for binding in published.split_whitespace() {
+            let (ip, port) = binding.split_once(':').unwrap();
+            assert_eq!(
+                ip, "127.0.0.1",
+                "{service} publishes on the remote's loopback only"
+            );
+            let port: u16 = port.parse().unwrap();
+            assert!(
+                std::net::TcpStream::connect((remote.as_str(), port)).is_err(),
+                "{service}'s port {port} answers on the remote's address {remote}"
+            );
+        }
+    }
+    let app = python(
+        "import os, redis, smtplib\n\
+         assert redis.from_url(os.environ['REDIS_URL']).ping()\n\
+         with smtplib.SMTP(os.environ['SMTP_HOST'], int(os.environ['SMTP_PORT'])) as s:\n\
+         \x20   s.sendmail('a@example.com', ['b@example.com'], 'Subject: forwarded\\n\\nhi')\n",
+        &vars,
+    );
+    assert_eq!(app.code, 0, "{}", app.stderr);
+    // A second `up` keeps the forwards (and the env file) as they are.
+    sshd.client(project.cli(&["up"])).run();
+    assert_eq!(project.dotenv(), vars);
+    let redis_port: u16 = vars["REDIS_PORT"].parse().unwrap();
+    sshd.client(project.cli(&["down", "--volumes"]))
+        .stderr_contains("ended its SSH port forwards")
+        .run();
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", redis_port)).is_err(),
+        "the forward of Redis's port ended with `down`"
+    );
+    assert_eq!(named_resources(&project.name), []);
+    project.teardown().ok();
 }
