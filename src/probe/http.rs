@@ -6,6 +6,14 @@ use std::time::Duration;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
+use super::Reach;
+
+/// `https` where the port speaks TLS: reqwest then never sends the
+/// request in clear.
+fn scheme(reach: &Reach<'_>) -> &'static str {
+    if reach.tls.is_some() { "https" } else { "http" }
+}
+
 /// An HTTP `GET` with everything filled in.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpRequest {
@@ -30,15 +38,18 @@ impl HttpRequest {
         format!("HTTP {status} from http://{host}:{port}{path}{how}")
     }
 
-    pub(super) async fn check(&self, client: &reqwest::Client, host: &str) -> Result<(), String> {
-        let mut request = client.get(format!("http://{host}:{}{}", self.port, self.path));
+    pub(super) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
+        let (host, scheme) = (reach.host, scheme(reach));
+        let mut request = reach
+            .http
+            .get(format!("{scheme}://{host}:{}{}", self.port, self.path));
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
         if let Some((user, password)) = &self.basic {
             request = request.basic_auth(user, Some(password));
         }
-        let response = request.send().await.map_err(|e| format!("{e}"))?;
+        let response = request.send().await.map_err(|e| error_chain(&e))?;
         let got = response.status().as_u16();
         if got == self.status {
             Ok(())
@@ -71,8 +82,9 @@ impl S3Login {
 
     /// A signed `HEAD` of a bucket: 200 (it exists) or 404 (it does not)
     /// means the keys were accepted; 403 that they were refused.
-    pub(super) async fn check(&self, client: &reqwest::Client, host: &str) -> Result<(), String> {
-        let endpoint = format!("http://{host}:{}", self.port)
+    pub(super) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
+        let (host, scheme) = (reach.host, scheme(reach));
+        let endpoint = format!("{scheme}://{host}:{}", self.port)
             .parse()
             .map_err(|e| format!("bad S3 endpoint: {e}"))?;
         let bucket = Bucket::new(endpoint, UrlStyle::Path, PROBE_BUCKET, self.region.clone())
@@ -81,15 +93,28 @@ impl S3Login {
         let url = bucket
             .head_bucket(Some(&credentials))
             .sign(Duration::from_secs(60));
-        let response = client
+        let response = reach
+            .http
             .head(url.as_str())
             .send()
             .await
-            .map_err(|e| format!("{e}"))?;
+            .map_err(|e| error_chain(&e))?;
         match response.status().as_u16() {
             200 | 404 => Ok(()),
             403 => Err("the keys were refused (403)".into()),
             other => Err(format!("status {other}")),
         }
     }
+}
+
+/// reqwest's summary and its causes ("error sending request: ...: invalid
+/// peer certificate: UnknownIssuer"): the cause is what the user fixes.
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }
