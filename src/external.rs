@@ -200,6 +200,36 @@ mod tests {
         assert_eq!(e["REDIS_PASSWORD"], "p@ss");
     }
 
+    /// A URL without a port is probed on its scheme's default port, not
+    /// the template's container port; TLS is said by the scheme.
+    #[test]
+    fn a_url_without_a_port_means_its_schemes_port() {
+        for (template, url, port, tls) in [
+            ("rabbitmq", "amqps://app:pw@mq.example.com/%2F", 5671, true),
+            ("rabbitmq", "amqp://app:pw@mq.example.com/%2F", 5672, false),
+            ("minio", "https://s3.eu-west-1.amazonaws.com", 443, true),
+            (
+                "redis",
+                "rediss://default:pw@cache.example.com/0",
+                6379,
+                true,
+            ),
+            (
+                "postgres",
+                "postgres://app:pw@db.example.com/app?sslmode=require",
+                5432,
+                true,
+            ),
+        ] {
+            let s = spec(&format!(
+                "services:\n  x:\n    template: {template}\n    external:\n      url: \"{url}\"\n      password: pw\n"
+            ));
+            let r = render("p", &s, s.external.as_ref().unwrap()).unwrap();
+            assert_eq!(r.endpoints.probes[0].port(), Some(port), "{url}");
+            assert_eq!(r.tls_port, Some(port).filter(|_| tls), "{url}");
+        }
+    }
+
     #[test]
     fn host_ports_and_env_overrides_with_a_prefix() {
         let s = spec(

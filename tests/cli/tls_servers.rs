@@ -60,6 +60,21 @@ pub(crate) struct Server {
     _port: PortGuard,
 }
 
+impl Server {
+    /// Starts `cmd` (the server of `what`) holding `reserved`, its port.
+    fn spawn(what: &str, cmd: &mut Command, reserved: PortGuard) -> Server {
+        let child = cmd
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{what} starts (scripts/test-env installs it): {e}"));
+        Server {
+            child: ChildGuard::new(child),
+            port: reserved.port,
+            _port: reserved,
+        }
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         let pid = self.child.child().id().to_string();
@@ -90,33 +105,29 @@ pub(crate) fn redis_tls(certs: &Certs, password: &str) -> Server {
     let port = reserved.port;
     let data = certs.dir.path().join("redis");
     std::fs::create_dir_all(&data).unwrap();
-    let child = Command::new("redis-server")
-        .args(["--port", "0", "--tls-port", &port.to_string()])
-        .args(["--bind", "127.0.0.1", "--tls-auth-clients", "no"])
-        .arg("--tls-cert-file")
-        .arg(certs.file("server.pem"))
-        .arg("--tls-key-file")
-        .arg(certs.file("server.key"))
-        .arg("--tls-ca-cert-file")
-        .arg(certs.file("ca.pem"))
-        .args([
-            "--requirepass",
-            password,
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .arg("--dir")
-        .arg(&data)
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("redis-server starts (scripts/test-env installs it)");
-    let server = Server {
-        child: ChildGuard::new(child),
-        port,
-        _port: reserved,
-    };
+    let server = Server::spawn(
+        "redis-server",
+        Command::new("redis-server")
+            .args(["--port", "0", "--tls-port", &port.to_string()])
+            .args(["--bind", "127.0.0.1", "--tls-auth-clients", "no"])
+            .arg("--tls-cert-file")
+            .arg(certs.file("server.pem"))
+            .arg("--tls-key-file")
+            .arg(certs.file("server.key"))
+            .arg("--tls-ca-cert-file")
+            .arg(certs.file("ca.pem"))
+            .args([
+                "--requirepass",
+                password,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .arg("--dir")
+            .arg(&data),
+        reserved,
+    );
     wait_until("redis-server", || accepts(port));
     server
 }
@@ -198,28 +209,24 @@ pub(crate) fn postgres_tls(certs: &Certs, user: &str, password: &str) -> Server 
     .unwrap();
     let reserved = reserve_port();
     let port = reserved.port;
-    let child = as_postgres(&postgres_bin("postgres"))
-        .arg("-D")
-        .arg(&data)
-        .args(["-p", &port.to_string(), "-k"])
-        .arg(&dir)
-        .args(["-c", "listen_addresses=127.0.0.1", "-c", "ssl=on"])
-        .arg("-c")
-        .arg(format!(
-            "ssl_cert_file={}",
-            dir.join("server.pem").display()
-        ))
-        .arg("-c")
-        .arg(format!("ssl_key_file={}", dir.join("server.key").display()))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("postgres starts");
-    let server = Server {
-        child: ChildGuard::new(child),
-        port,
-        _port: reserved,
-    };
+    let server = Server::spawn(
+        "postgres",
+        as_postgres(&postgres_bin("postgres"))
+            .arg("-D")
+            .arg(&data)
+            .args(["-p", &port.to_string(), "-k"])
+            .arg(&dir)
+            .args(["-c", "listen_addresses=127.0.0.1", "-c", "ssl=on"])
+            .arg("-c")
+            .arg(format!(
+                "ssl_cert_file={}",
+                dir.join("server.pem").display()
+            ))
+            .arg("-c")
+            .arg(format!("ssl_key_file={}", dir.join("server.key").display()))
+            .stderr(Stdio::null()),
+        reserved,
+    );
     // postmaster.pid's last line says `ready` once it takes connections.
     wait_until("postgres", || {
         std::fs::read_to_string(data.join("postmaster.pid")).is_ok_and(|s| s.contains("ready"))
@@ -280,34 +287,27 @@ pub(crate) fn s3_tls(certs: &Certs, access_key: &str, secret_key: &str) -> S3Tls
     std::fs::create_dir_all(&data).unwrap();
     let reserved = reserve_port();
     let port = reserved.port;
-    let child = Command::new(s3s_fs())
-        .args(["--host", "127.0.0.1", "--port", &port.to_string()])
-        .args(["--access-key", access_key, "--secret-key", secret_key])
-        .arg(&data)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("s3s-fs starts (scripts/test-env builds it)");
-    let s3 = Server {
-        child: ChildGuard::new(child),
-        port,
-        _port: reserved,
-    };
+    let s3 = Server::spawn(
+        "s3s-fs",
+        Command::new(s3s_fs())
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--access-key", access_key, "--secret-key", secret_key])
+            .arg(&data)
+            .stderr(Stdio::null()),
+        reserved,
+    );
     wait_until("s3s-fs", || accepts(port));
     let reserved = reserve_port();
     let front_port = reserved.port;
-    let child = Command::new("python3")
-        .args(["-c", TLS_FRONT])
-        .arg(certs.file("server.pem"))
-        .arg(certs.file("server.key"))
-        .args([front_port.to_string(), port.to_string()])
-        .spawn()
-        .expect("python3 runs");
-    let front = Server {
-        child: ChildGuard::new(child),
-        port: front_port,
-        _port: reserved,
-    };
+    let front = Server::spawn(
+        "the TLS front (python3)",
+        Command::new("python3")
+            .args(["-c", TLS_FRONT])
+            .arg(certs.file("server.pem"))
+            .arg(certs.file("server.key"))
+            .args([front_port.to_string(), port.to_string()]),
+        reserved,
+    );
     wait_until("the TLS front", || accepts(front_port));
     S3Tls { front, _s3: s3 }
 }
