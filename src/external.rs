@@ -130,16 +130,16 @@ impl Attached {
         };
         for probe in &self.endpoints.probes {
             let plain = Reach::remote(&self.host, http);
-            let (reach, how) = match &tls {
+            let (reach, what) = match &tls {
                 Some((tls, client)) if probe.port() == self.tls_port => {
-                    (plain.with_tls(tls, client), " over TLS")
+                    (plain.with_tls(tls, client), probe.describe_tls(&self.host))
                 }
-                _ => (plain, ""),
+                _ => (plain, probe.describe(&self.host)),
             };
             probe
                 .check(&reach)
                 .await
-                .map_err(|e| format!("{}{how}: {e}", probe.describe(&self.host)))?;
+                .map_err(|e| format!("{what}: {e}"))?;
         }
         Ok(())
     }

@@ -26,7 +26,7 @@ pub(crate) struct HttpRequest {
 }
 
 impl HttpRequest {
-    pub(super) fn describe(&self, host: &str) -> String {
+    pub(super) fn describe(&self, host: &str, scheme: &str) -> String {
         let HttpRequest {
             port, path, status, ..
         } = self;
@@ -35,7 +35,7 @@ impl HttpRequest {
             (None, false) => " with its key".to_string(),
             (None, true) => String::new(),
         };
-        format!("HTTP {status} from http://{host}:{port}{path}{how}")
+        format!("HTTP {status} from {scheme}://{host}:{port}{path}{how}")
     }
 
     pub(super) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
@@ -73,9 +73,9 @@ pub(crate) struct S3Login {
 const PROBE_BUCKET: &str = "devsvc-ready-check";
 
 impl S3Login {
-    pub(super) fn describe(&self, host: &str) -> String {
+    pub(super) fn describe(&self, host: &str, scheme: &str) -> String {
         format!(
-            "S3 request signed as {} at http://{host}:{}",
+            "S3 request signed as {} at {scheme}://{host}:{}",
             self.access_key, self.port
         )
     }

@@ -135,7 +135,7 @@ impl Probe {
         match self {
             Probe::Redis { port, .. } => format!("redis PING at {host}:{port}"),
             Probe::Smtp { port } => format!("SMTP greeting at {host}:{port}"),
-            Probe::Http(request) => request.describe(host),
+            Probe::Http(request) => request.describe(host, "http"),
             Probe::Tcp { port } => format!("TCP connection kept open by {host}:{port}"),
             Probe::Postgres(l) => format!(
                 "PostgreSQL login as {} to {} at {host}:{}",
@@ -155,12 +155,22 @@ impl Probe {
                 None => format!("NATS connect at {host}:{port}"),
             },
             Probe::Kafka { port } => format!("Kafka metadata from {host}:{port}"),
-            Probe::S3(login) => login.describe(host),
+            Probe::S3(login) => login.describe(host, "http"),
             // The command may carry a password: only its program is named.
             Probe::Exec { command } => format!(
                 "`{}` in the container",
                 command.first().map_or("", String::as_str)
             ),
+        }
+    }
+
+    /// `describe` for a probe over TLS: an `https://` address, or the
+    /// protocol's words and "over TLS".
+    pub(crate) fn describe_tls(&self, host: &str) -> String {
+        match self {
+            Probe::Http(request) => request.describe(host, "https"),
+            Probe::S3(login) => login.describe(host, "https"),
+            other => format!("{} over TLS", other.describe(host)),
         }
     }
 

@@ -55,6 +55,25 @@ fn doctor_logs_in_to_redis_on_its_tls_port_with_the_ca_named() {
         .stdout_contains(&format!("ok   external redis: {shown} answers"))
         .run();
 
+    // A `host:` says TLS with `tls: true`.
+    let by_host = project_with_ca(
+        "tls-redis-host",
+        &certs,
+        &format!(
+            "services:\n  redis:\n    external:\n      host: 127.0.0.1\n      ports: {{ redis: {} }}\n      password: {password}\n      tls: true\n      ca_file: ca.pem\n",
+            redis.port
+        ),
+    );
+    by_host
+        .cli(&["doctor"])
+        .no_engine()
+        .status(3)
+        .stdout_contains(&format!(
+            "ok   external redis: 127.0.0.1 (redis {}) answers",
+            redis.port
+        ))
+        .run();
+
     // A wrong password is the server's answer, over TLS.
     let wrong = project_with_ca(
         "tls-redis-wrong",
@@ -130,7 +149,8 @@ fn doctor_signs_an_s3_request_over_https_with_the_ca_named() {
         .cli(&["doctor"])
         .no_engine()
         .status(3)
-        .stdout_contains("over TLS: the keys were refused (403)")
+        .stdout_contains("S3 request signed as devsvc at https://127.0.0.1:")
+        .stdout_contains("the keys were refused (403)")
         .run();
 }
 
