@@ -9,11 +9,16 @@ use indexmap::IndexMap;
 use crate::config::{External, ServiceSpec};
 use crate::error::{Error, Result};
 use crate::instance::{self, Endpoints};
+use crate::probe::{Reach, Tls};
 
 /// What the app and `doctor` need of an external resource.
 pub(crate) struct Attached {
     pub host: String,
     pub endpoints: Endpoints,
+    /// The main port, when it speaks TLS: its probes speak it too.
+    tls_port: Option<u16>,
+    /// Trusted besides the system's roots.
+    ca_file: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn render(project: &str, spec: &ServiceSpec, external: &External) -> Result<Attached> {
@@ -37,7 +42,24 @@ pub(crate) fn render(project: &str, spec: &ServiceSpec, external: &External) -> 
                 spec.name
             ))
         })?;
-    let url_port = url.as_ref().and_then(url::Url::port);
+    let transport = match &url {
+        Some(url) => spec.url_schemes.transport(url).map_err(|known| {
+            Error::Runtime(format!(
+                "service `{}`: external url scheme `{}` is not one of {known}",
+                spec.name,
+                url.scheme()
+            ))
+        })?,
+        None => crate::url_scheme::Transport {
+            default_port: None,
+            tls: external.tls,
+        },
+    };
+    // A URL without a port means its scheme's, not the container's.
+    let url_port = url
+        .as_ref()
+        .and_then(url::Url::port)
+        .or(transport.default_port);
     let mut ports = HashMap::new();
     for (i, port) in spec.ports.iter().enumerate() {
         let given = external.ports.get(&port.name).copied();
@@ -84,17 +106,40 @@ pub(crate) fn render(project: &str, spec: &ServiceSpec, external: &External) -> 
     for (name, value) in overrides {
         endpoints.exports.insert(name, value);
     }
-    Ok(Attached { host, endpoints })
+    let main_port = spec.ports.first().and_then(|p| ports.get(&p.name)).copied();
+    Ok(Attached {
+        host,
+        endpoints,
+        tls_port: main_port.filter(|_| transport.tls),
+        ca_file: external.ca_file.clone(),
+    })
 }
 
 impl Attached {
-    /// One attempt of each of the template's probes against the resource.
+    /// One attempt of each of the template's probes against the resource;
+    /// those of a TLS port over TLS, failing (never falling back to clear
+    /// text) when the handshake does.
     pub(crate) async fn check(&self, http: &reqwest::Client) -> std::result::Result<(), String> {
+        let tls = match self.tls_port {
+            Some(_) => {
+                let tls = Tls::new(self.ca_file.as_deref())?;
+                let client = tls.http_client()?;
+                Some((tls, client))
+            }
+            None => None,
+        };
         for probe in &self.endpoints.probes {
+            let plain = Reach::remote(&self.host, http);
+            let (reach, what) = match &tls {
+                Some((tls, client)) if probe.port() == self.tls_port => {
+                    (plain.with_tls(tls, client), probe.describe_tls(&self.host))
+                }
+                _ => (plain, probe.describe(&self.host)),
+            };
             probe
-                .check(&crate::probe::Reach::remote(&self.host, http))
+                .check(&reach)
                 .await
-                .map_err(|e| format!("{}: {e}", probe.describe(&self.host)))?;
+                .map_err(|e| format!("{what}: {e}"))?;
         }
         Ok(())
     }
@@ -153,6 +198,36 @@ mod tests {
         assert_eq!(e["REDIS_HOST"], "cache.example.com");
         assert_eq!(e["REDIS_PORT"], "6380");
         assert_eq!(e["REDIS_PASSWORD"], "p@ss");
+    }
+
+    /// A URL without a port is probed on its scheme's default port, not
+    /// the template's container port; TLS is said by the scheme.
+    #[test]
+    fn a_url_without_a_port_means_its_schemes_port() {
+        for (template, url, port, tls) in [
+            ("rabbitmq", "amqps://app:pw@mq.example.com/%2F", 5671, true),
+            ("rabbitmq", "amqp://app:pw@mq.example.com/%2F", 5672, false),
+            ("minio", "https://s3.eu-west-1.amazonaws.com", 443, true),
+            (
+                "redis",
+                "rediss://default:pw@cache.example.com/0",
+                6379,
+                true,
+            ),
+            (
+                "postgres",
+                "postgres://app:pw@db.example.com/app?sslmode=require",
+                5432,
+                true,
+            ),
+        ] {
+            let s = spec(&format!(
+                "services:\n  x:\n    template: {template}\n    external:\n      url: \"{url}\"\n      password: pw\n"
+            ));
+            let r = render("p", &s, s.external.as_ref().unwrap()).unwrap();
+            assert_eq!(r.endpoints.probes[0].port(), Some(port), "{url}");
+            assert_eq!(r.tls_port, Some(port).filter(|_| tls), "{url}");
+        }
     }
 
     #[test]

@@ -43,3 +43,4 @@ mod suggest;
 mod table;
 mod template;
 mod ui;
+mod url_scheme;

@@ -75,10 +75,8 @@ impl Settings {
         } else {
             OutputMode::Plain
         };
-        let http = reqwest::Client::builder()
-            .no_proxy()
-            .build()
-            .map_err(|e| Error::Runtime(format!("cannot set up HTTP: {e}")))?;
+        crate::probe::install_provider();
+        let http = crate::probe::plain_http_client().map_err(Error::Runtime)?;
         Ok(Settings {
             file: cli.file.clone(),
             project_name: cli.project_name.clone(),

@@ -97,6 +97,31 @@ pub(crate) struct Template {
     #[serde(default)]
     #[schemars(with = "Vec<Text>")]
     pub url_exports: Vec<String>,
+    /// The schemes an external resource's `url` may use, each with the
+    /// port it means when the URL names none and whether it means TLS
+    /// (`rediss: { port: 6379, tls: true }`). A scheme `a+b` not listed
+    /// is read as `a` (`postgresql+psycopg://`); empty: any scheme, the
+    /// template's own port, and no TLS.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    pub schemes: IndexMap<String, UrlScheme>,
+    /// Query parameters of an external `url` that ask for TLS whatever
+    /// the scheme, with the values (compared without case) that do:
+    /// libpq's `sslmode: [require, verify-ca, verify-full]`.
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, Vec<Text>>")]
+    pub tls_query: IndexMap<String, Vec<String>>,
+}
+
+/// What one URL scheme means for the service's main (first) port.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct UrlScheme {
+    /// The port when the URL names none (the scheme's default).
+    #[schemars(with = "Port")]
+    pub port: u16,
+    /// The port speaks TLS from the start; probes never send clear text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
 }
 
 /// A file a template writes into its container: mode 0600, owned by the

@@ -65,6 +65,16 @@ pub(crate) struct External {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "IndexMap<String, crate::schema::Text>")]
     pub env: IndexMap<String, String>,
+    /// A PEM file of CA certificates to trust for this resource's TLS
+    /// besides the system's (a company CA), relative to services.yaml and
+    /// inside its folder. Resolved when the file is read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<crate::schema::Text>")]
+    pub ca_file: Option<PathBuf>,
+    /// The main port speaks TLS: for `host:` (a `url:` says so by its
+    /// scheme or query, e.g. `rediss://`, `sslmode=require`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub tls: bool,
 }
 
 /// A fully resolved project.
@@ -176,6 +186,9 @@ pub(crate) struct ServiceSpec {
     /// Set when devsvc starts nothing for this service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub external: Option<External>,
+    /// What an external `url`'s scheme and query mean (the template's).
+    #[serde(skip)]
+    pub url_schemes: crate::url_scheme::Schemes,
 }
 
 fn masked<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {

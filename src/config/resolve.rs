@@ -63,8 +63,11 @@ pub(super) fn resolve_service(
         .map_err(|(m, by_prefix)| m.at_maybe(if by_prefix { prefix_at } else { inline_at }))?;
     let external = match raw.external.take() {
         Some(e) => {
-            check_external(&e.value, &template).map_err(|m| m.at(e.referenced))?;
-            Some(e.value)
+            let mut external = e.value;
+            check_external(&external, &template).map_err(|m| m.at(e.referenced))?;
+            external.ca_file =
+                ca_file(external.ca_file.take(), boundary).map_err(|m| m.at(e.referenced))?;
+            Some(external)
         }
         None => None,
     };
@@ -106,6 +109,10 @@ pub(super) fn resolve_service(
         url_exports,
         env_prefix: prefix,
         external,
+        url_schemes: crate::url_scheme::Schemes {
+            schemes: template.schemes,
+            tls_query: template.tls_query,
+        },
     };
     check_placeholders(&spec)?;
     Ok(spec)
@@ -449,6 +456,23 @@ fn check_external(external: &External, template: &Template) -> Result<(), Mistak
                 mask_url(text)
             )));
         }
+        let schemes = crate::url_scheme::Schemes {
+            schemes: template.schemes.clone(),
+            tls_query: template.tls_query.clone(),
+        };
+        schemes.transport(&url).map_err(|known| {
+            Mistake::new(format!(
+                "external url `{}`: this template does not know the scheme `{}`",
+                mask_url(text),
+                url.scheme()
+            ))
+            .help(format!("use one of {known}"))
+        })?;
+        if external.tls {
+            return Err(Mistake::new("`tls: true` is for an external `host:`").help(
+                "a url asks for TLS by its scheme or query, e.g. rediss:// or ?sslmode=require",
+            ));
+        }
     } else if external.host.is_none() {
         return Err(Mistake::new("an external service needs `url:` or `host:`")
             .help("e.g. external: { url: \"${MANAGED_REDIS_URL}\" }"));
@@ -476,6 +500,18 @@ fn check_external(external: &External, template: &Template) -> Result<(), Mistak
         }
     }
     Ok(())
+}
+
+/// An external `ca_file`, inside the project folder (unless allowed
+/// otherwise), holding at least one PEM certificate.
+fn ca_file(given: Option<PathBuf>, boundary: &Boundary) -> Result<Option<PathBuf>, Mistake> {
+    let Some(given) = given else {
+        return Ok(None);
+    };
+    let shown = given.display().to_string();
+    let path = boundary.join(&format!("ca_file `{shown}`"), &shown)?;
+    crate::probe::ca_certificates(&path).map_err(Mistake::new)?;
+    Ok(Some(path))
 }
 
 /// Every `{{name}}` a service uses must be one devsvc can fill in.

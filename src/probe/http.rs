@@ -6,6 +6,14 @@ use std::time::Duration;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
 
+use super::Reach;
+
+/// `https` where the port speaks TLS: reqwest then never sends the
+/// request in clear.
+fn scheme(reach: &Reach<'_>) -> &'static str {
+    if reach.tls.is_some() { "https" } else { "http" }
+}
+
 /// An HTTP `GET` with everything filled in.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpRequest {
@@ -18,7 +26,7 @@ pub(crate) struct HttpRequest {
 }
 
 impl HttpRequest {
-    pub(super) fn describe(&self, host: &str) -> String {
+    pub(super) fn describe(&self, host: &str, scheme: &str) -> String {
         let HttpRequest {
             port, path, status, ..
         } = self;
@@ -27,18 +35,21 @@ impl HttpRequest {
             (None, false) => " with its key".to_string(),
             (None, true) => String::new(),
         };
-        format!("HTTP {status} from http://{host}:{port}{path}{how}")
+        format!("HTTP {status} from {scheme}://{host}:{port}{path}{how}")
     }
 
-    pub(super) async fn check(&self, client: &reqwest::Client, host: &str) -> Result<(), String> {
-        let mut request = client.get(format!("http://{host}:{}{}", self.port, self.path));
+    pub(super) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
+        let (host, scheme) = (reach.host, scheme(reach));
+        let mut request = reach
+            .http
+            .get(format!("{scheme}://{host}:{}{}", self.port, self.path));
         for (name, value) in &self.headers {
             request = request.header(name, value);
         }
         if let Some((user, password)) = &self.basic {
             request = request.basic_auth(user, Some(password));
         }
-        let response = request.send().await.map_err(|e| format!("{e}"))?;
+        let response = request.send().await.map_err(|e| error_chain(&e))?;
         let got = response.status().as_u16();
         if got == self.status {
             Ok(())
@@ -62,17 +73,18 @@ pub(crate) struct S3Login {
 const PROBE_BUCKET: &str = "devsvc-ready-check";
 
 impl S3Login {
-    pub(super) fn describe(&self, host: &str) -> String {
+    pub(super) fn describe(&self, host: &str, scheme: &str) -> String {
         format!(
-            "S3 request signed as {} at http://{host}:{}",
+            "S3 request signed as {} at {scheme}://{host}:{}",
             self.access_key, self.port
         )
     }
 
     /// A signed `HEAD` of a bucket: 200 (it exists) or 404 (it does not)
     /// means the keys were accepted; 403 that they were refused.
-    pub(super) async fn check(&self, client: &reqwest::Client, host: &str) -> Result<(), String> {
-        let endpoint = format!("http://{host}:{}", self.port)
+    pub(super) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
+        let (host, scheme) = (reach.host, scheme(reach));
+        let endpoint = format!("{scheme}://{host}:{}", self.port)
             .parse()
             .map_err(|e| format!("bad S3 endpoint: {e}"))?;
         let bucket = Bucket::new(endpoint, UrlStyle::Path, PROBE_BUCKET, self.region.clone())
@@ -81,15 +93,28 @@ impl S3Login {
         let url = bucket
             .head_bucket(Some(&credentials))
             .sign(Duration::from_secs(60));
-        let response = client
+        let response = reach
+            .http
             .head(url.as_str())
             .send()
             .await
-            .map_err(|e| format!("{e}"))?;
+            .map_err(|e| error_chain(&e))?;
         match response.status().as_u16() {
             200 | 404 => Ok(()),
             403 => Err("the keys were refused (403)".into()),
             other => Err(format!("status {other}")),
         }
     }
+}
+
+/// reqwest's summary and its causes ("error sending request: ...: invalid
+/// peer certificate: UnknownIssuer"): the cause is what the user fixes.
+fn error_chain(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text
 }

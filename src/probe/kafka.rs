@@ -10,7 +10,8 @@ use kafka_protocol::messages::{
 };
 use kafka_protocol::protocol::{Decodable, Encodable, HeaderVersion, Message, StrBytes};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+
+use super::{Reach, Stream};
 
 /// A Metadata version recent enough for every current broker (Kafka 4
 /// dropped versions below 4) and old enough for the ones before.
@@ -22,8 +23,9 @@ const API_VERSIONS_VERSION: i16 = 0;
 /// Replies larger than this are not a broker's answer to these requests.
 const MAX_REPLY: usize = 16 << 20;
 
-pub(super) async fn check(host: &str, port: u16) -> Result<(), String> {
-    let mut stream = super::connect(host, port).await?;
+pub(super) async fn check(reach: &Reach<'_>, port: u16) -> Result<(), String> {
+    let host = reach.host;
+    let mut stream = reach.stream(port).await?;
     let versions: ApiVersionsResponse = call(
         &mut stream,
         ApiKey::ApiVersions,
@@ -85,7 +87,7 @@ pub(super) async fn check(host: &str, port: u16) -> Result<(), String> {
 
 /// Sends one request and decodes its reply.
 async fn call<Req, Resp>(
-    stream: &mut TcpStream,
+    stream: &mut Stream,
     key: ApiKey,
     version: i16,
     correlation_id: i32,

@@ -8,9 +8,11 @@ mod clients;
 mod http;
 mod kafka;
 mod nats;
+mod tls;
 
 pub(crate) use clients::{mysql_session, postgres_session};
 pub(crate) use http::{HttpRequest, S3Login};
+pub(crate) use tls::{Stream, Tls, ca_certificates, install_provider, plain_http_client};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -66,12 +68,15 @@ pub(crate) struct Login {
 }
 
 /// What probes need to reach a service: the host clients use, the HTTP
-/// client, and, for `exec` probes, the engine and the container to run in
-/// (an external resource has none, and its `exec` probes are skipped).
+/// client, whether the probe's port speaks TLS (an external resource's
+/// URL says so) and, for `exec` probes, the engine and the container to
+/// run in (an external resource has none, and its `exec` probes are
+/// skipped).
 #[derive(Clone, Copy)]
 pub(crate) struct Reach<'a> {
     pub(crate) host: &'a str,
     pub(crate) http: &'a reqwest::Client,
+    pub(crate) tls: Option<&'a Tls>,
     pub(crate) container: Option<(&'a Engine, &'a str)>,
 }
 
@@ -81,7 +86,26 @@ impl<'a> Reach<'a> {
         Reach {
             host,
             http,
+            tls: None,
             container: None,
+        }
+    }
+
+    /// The same, over TLS with `tls`'s trust; `http` must speak it too.
+    pub(crate) fn with_tls(self, tls: &'a Tls, http: &'a reqwest::Client) -> Reach<'a> {
+        Reach {
+            tls: Some(tls),
+            http,
+            ..self
+        }
+    }
+
+    /// A connection to `port`: TLS from the first byte when the port
+    /// speaks it (never clear text then, whatever happens), else clear.
+    pub(crate) async fn stream(&self, port: u16) -> Result<Stream, String> {
+        match self.tls {
+            Some(tls) => tls.connect(self.host, port).await,
+            None => connect(self.host, port).await.map(Stream::Plain),
         }
     }
 
@@ -95,6 +119,7 @@ impl<'a> Reach<'a> {
         Reach {
             host,
             http,
+            tls: None,
             container: Some((engine, container)),
         }
     }
@@ -110,7 +135,7 @@ impl Probe {
         match self {
             Probe::Redis { port, .. } => format!("redis PING at {host}:{port}"),
             Probe::Smtp { port } => format!("SMTP greeting at {host}:{port}"),
-            Probe::Http(request) => request.describe(host),
+            Probe::Http(request) => request.describe(host, "http"),
             Probe::Tcp { port } => format!("TCP connection kept open by {host}:{port}"),
             Probe::Postgres(l) => format!(
                 "PostgreSQL login as {} to {} at {host}:{}",
@@ -130,7 +155,7 @@ impl Probe {
                 None => format!("NATS connect at {host}:{port}"),
             },
             Probe::Kafka { port } => format!("Kafka metadata from {host}:{port}"),
-            Probe::S3(login) => login.describe(host),
+            Probe::S3(login) => login.describe(host, "http"),
             // The command may carry a password: only its program is named.
             Probe::Exec { command } => format!(
                 "`{}` in the container",
@@ -139,26 +164,51 @@ impl Probe {
         }
     }
 
+    /// `describe` for a probe over TLS: an `https://` address, or the
+    /// protocol's words and "over TLS".
+    pub(crate) fn describe_tls(&self, host: &str) -> String {
+        match self {
+            Probe::Http(request) => request.describe(host, "https"),
+            Probe::S3(login) => login.describe(host, "https"),
+            other => format!("{} over TLS", other.describe(host)),
+        }
+    }
+
+    /// The port the probe connects to (`None`: it runs in the container).
+    pub(crate) fn port(&self) -> Option<u16> {
+        match self {
+            Probe::Redis { port, .. }
+            | Probe::Smtp { port }
+            | Probe::Tcp { port }
+            | Probe::Memcached { port }
+            | Probe::Nats { port, .. }
+            | Probe::Kafka { port } => Some(*port),
+            Probe::Http(request) => Some(request.port),
+            Probe::Postgres(l) | Probe::Mysql(l) | Probe::Amqp(l) => Some(l.port),
+            Probe::S3(login) => Some(login.port),
+            Probe::Exec { .. } => None,
+        }
+    }
+
     /// One attempt; `Err` says what was seen instead of readiness.
     pub(crate) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
-        let host = reach.host;
         let attempt = async {
             match self {
-                Probe::Redis { port, password } => redis(host, *port, password.as_deref()).await,
-                Probe::Smtp { port } => smtp(host, *port).await,
-                Probe::Http(request) => request.check(reach.http, host).await,
-                Probe::Tcp { port } => tcp_kept(host, *port).await,
-                Probe::Postgres(login) => clients::postgres(host, login).await,
-                Probe::Mysql(login) => clients::mysql(host, login).await,
-                Probe::Memcached { port } => memcached(host, *port).await,
-                Probe::Amqp(login) => clients::amqp(host, login).await,
+                Probe::Redis { port, password } => redis(reach, *port, password.as_deref()).await,
+                Probe::Smtp { port } => smtp(reach, *port).await,
+                Probe::Http(request) => request.check(reach).await,
+                Probe::Tcp { port } => tcp_kept(reach, *port).await,
+                Probe::Postgres(login) => clients::postgres(reach, login).await,
+                Probe::Mysql(login) => clients::mysql(reach, login).await,
+                Probe::Memcached { port } => memcached(reach, *port).await,
+                Probe::Amqp(login) => clients::amqp(reach, login).await,
                 Probe::Nats {
                     port,
                     user,
                     password,
-                } => nats::check(host, *port, user.as_deref(), password.as_deref()).await,
-                Probe::Kafka { port } => kafka::check(host, *port).await,
-                Probe::S3(login) => login.check(reach.http, host).await,
+                } => nats::check(reach, *port, user.as_deref(), password.as_deref()).await,
+                Probe::Kafka { port } => kafka::check(reach, *port).await,
+                Probe::S3(login) => login.check(reach).await,
                 Probe::Exec { command } => exec(reach.container, command).await,
             }
         };
@@ -228,7 +278,9 @@ async fn connect(host: &str, port: u16) -> Result<TcpStream, String> {
         .map_err(|e| e.to_string())
 }
 
-async fn read_line(reader: &mut BufReader<TcpStream>) -> Result<String, String> {
+async fn read_line<S: tokio::io::AsyncRead + Unpin>(
+    reader: &mut BufReader<S>,
+) -> Result<String, String> {
     let mut line = String::new();
     let n = reader
         .read_line(&mut line)
@@ -248,8 +300,8 @@ fn resp_command(args: &[&str]) -> Vec<u8> {
     out
 }
 
-async fn redis(host: &str, port: u16, password: Option<&str>) -> Result<(), String> {
-    let mut reader = BufReader::new(connect(host, port).await?);
+async fn redis(reach: &Reach<'_>, port: u16, password: Option<&str>) -> Result<(), String> {
+    let mut reader = BufReader::new(reach.stream(port).await?);
     if let Some(password) = password {
         reader
             .get_mut()
@@ -274,8 +326,8 @@ async fn redis(host: &str, port: u16, password: Option<&str>) -> Result<(), Stri
 
 /// Connected, and the peer either speaks first or keeps the connection
 /// open for `TCP_HOLD`.
-async fn tcp_kept(host: &str, port: u16) -> Result<(), String> {
-    let mut stream = connect(host, port).await?;
+async fn tcp_kept(reach: &Reach<'_>, port: u16) -> Result<(), String> {
+    let mut stream = reach.stream(port).await?;
     let mut byte = [0u8; 1];
     match timeout(
         TCP_HOLD,
@@ -292,8 +344,8 @@ async fn tcp_kept(host: &str, port: u16) -> Result<(), String> {
 }
 
 /// memcached's text protocol: `version` is answered by `VERSION x.y.z`.
-async fn memcached(host: &str, port: u16) -> Result<(), String> {
-    let mut reader = BufReader::new(connect(host, port).await?);
+async fn memcached(reach: &Reach<'_>, port: u16) -> Result<(), String> {
+    let mut reader = BufReader::new(reach.stream(port).await?);
     reader
         .get_mut()
         .write_all(b"version\r\n")
@@ -305,8 +357,8 @@ async fn memcached(host: &str, port: u16) -> Result<(), String> {
     }
 }
 
-async fn smtp(host: &str, port: u16) -> Result<(), String> {
-    let mut reader = BufReader::new(connect(host, port).await?);
+async fn smtp(reach: &Reach<'_>, port: u16) -> Result<(), String> {
+    let mut reader = BufReader::new(reach.stream(port).await?);
     let greeting = read_line(&mut reader).await?;
     let _ = reader.get_mut().write_all(b"QUIT\r\n").await;
     if greeting.starts_with("220") {
@@ -348,7 +400,7 @@ mod tests {
 
     #[tokio::test]
     async fn smtp_needs_a_220_greeting() {
-        let client = reqwest::Client::new();
+        let client = plain_http_client().unwrap();
         let good = serve_once(b"220 ready ESMTP\r\n").await;
         assert!(
             Probe::Smtp { port: good }
@@ -366,7 +418,7 @@ mod tests {
 
     #[tokio::test]
     async fn redis_probe_reports_what_it_saw() {
-        let client = reqwest::Client::new();
+        let client = plain_http_client().unwrap();
         let port = serve_once(b"-NOAUTH Authentication required.\r\n").await;
         let err = Probe::Redis {
             port,
@@ -384,7 +436,7 @@ mod tests {
     /// speaks first, or keeps the connection, is.
     #[tokio::test]
     async fn tcp_needs_a_connection_that_stays_open() {
-        let client = reqwest::Client::new();
+        let client = plain_http_client().unwrap();
         let closing = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = closing.local_addr().unwrap().port();
         tokio::spawn(async move {
@@ -422,7 +474,7 @@ mod tests {
 
     #[tokio::test]
     async fn memcached_needs_a_version_line() {
-        let client = reqwest::Client::new();
+        let client = plain_http_client().unwrap();
         let good = serve_once(b"VERSION 1.6.18\r\n").await;
         assert!(
             Probe::Memcached { port: good }
@@ -442,7 +494,7 @@ mod tests {
     /// error: not ready, and the error is named.
     #[tokio::test]
     async fn nats_needs_pong_after_connect() {
-        let client = reqwest::Client::new();
+        let client = plain_http_client().unwrap();
         let nats = |port| Probe::Nats {
             port,
             user: Some("app".into()),
@@ -500,7 +552,7 @@ mod tests {
 
     #[tokio::test]
     async fn http_logs_in_with_basic_authentication() {
-        let client = reqwest::Client::new();
+        let client = plain_http_client().unwrap();
         let port = serve_basic_auth().await;
         let as_user = |password: &str| {
             Probe::Http(HttpRequest {
@@ -521,7 +573,7 @@ mod tests {
     /// its other probes speak for it.
     #[tokio::test]
     async fn exec_probes_are_skipped_without_a_container() {
-        let client = reqwest::Client::new();
+        let client = plain_http_client().unwrap();
         let exec = Probe::Exec {
             command: vec!["false".into()],
         };

@@ -22,7 +22,7 @@ pub(crate) async fn ensure_databases(
 }
 
 async fn postgres(host: &str, login: &Login, databases: &[String]) -> Result<Vec<String>, String> {
-    let (client, connection) = postgres_session(host, login).await?;
+    let (client, connection) = postgres_session(host, login, None).await?;
     let mut created = Vec::new();
     for name in databases {
         let exists = client
@@ -52,7 +52,7 @@ async fn mysql(
     owner: Option<&str>,
 ) -> Result<Vec<String>, String> {
     use mysql_async::prelude::Queryable;
-    let mut conn = mysql_session(host, login).await?;
+    let mut conn = mysql_session(host, login, None).await?;
     let mut created = Vec::new();
     for name in databases {
         let existing: Option<String> = conn

@@ -50,6 +50,10 @@
 //!   restore all, refuse another image.
 //! - `ssh`: a remote engine through a real sshd on 127.0.0.1 (key only):
 //!   `up`, real clients, `down`; a wrong key and a host without docker.
+//! - `tls`: TLS to external resources against real servers on the host
+//!   (redis-server's TLS port, PostgreSQL with `ssl=on`, S3 behind
+//!   HTTPS) with a CA the test makes, and a listener proving no
+//!   credential goes out in clear; `ca_file` mistakes. No engine.
 //! - `up_down`: the repository's services.yaml end to end with real
 //!   clients; `down --volumes` leaves nothing; loopback-only ports; both
 //!   mail catchers.
@@ -75,5 +79,7 @@ mod schema;
 mod seed;
 mod snapshot;
 mod ssh;
+mod tls;
+mod tls_servers;
 mod trust;
 mod up_down;
