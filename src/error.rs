@@ -58,9 +58,10 @@ pub enum Error {
     #[error("{0}")]
     Runtime(String),
     #[error(
-        "interrupted; everything created so far carries the project's label: `devsvc up` carries on from there and `devsvc down` removes it"
+        "interrupted ({}); everything created so far carries the project's label: `devsvc up` carries on from there and `devsvc down` removes it",
+        .0.name()
     )]
-    Interrupted,
+    Interrupted(crate::signals::Stop),
     /// The reader of stdout went away (`devsvc status | head -1`): the end
     /// of output, not a failure. Exits 0 and prints nothing.
     #[error("stdout was closed")]
@@ -81,7 +82,7 @@ impl Error {
             Error::Config { .. } | Error::Usage(_) => 2,
             Error::EngineUnreachable { .. } => 3,
             Error::NotReady { .. } => 4,
-            Error::Interrupted => 130,
+            Error::Interrupted(stop) => (128 + stop.number()) as u8,
             Error::OutputClosed => 0,
             Error::Several(errors) => errors.first().map_or(1, Error::code),
             Error::Engine(_)

@@ -5,6 +5,7 @@ use crate::cli::{Cli, Command};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::settings::Settings;
+use crate::signals::Stops;
 
 mod config_cmd;
 mod doctor;
@@ -20,17 +21,19 @@ mod snapshot;
 mod status;
 mod up;
 
-/// Runs the command; `Ok` carries the exit code. Ctrl-C ends a command at
-/// once with exit 130, except `run`, which waits for its child.
+/// Runs the command; `Ok` carries the exit code. SIGINT, SIGTERM and
+/// SIGHUP end a command at once with exit 128 plus the signal, except
+/// `run`, which hands them to its child and waits for it.
 pub async fn run(cli: Cli) -> Result<u8> {
     let ctx = Context::new(Settings::from_cli(&cli)?);
     let command = cli.command;
-    if matches!(command, Command::Run { .. }) {
-        return dispatch(&ctx, command).await;
+    let mut stops = Stops::new();
+    if let Command::Run { up, down, command } = &command {
+        return run_cmd::run(&ctx, *up, *down, command, &mut stops).await;
     }
     tokio::select! {
         result = dispatch(&ctx, command) => result,
-        _ = tokio::signal::ctrl_c() => Err(Error::Interrupted),
+        stop = stops.next() => Err(Error::Interrupted(stop)),
     }
 }
 
@@ -64,7 +67,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
         Command::Open { service } => done(open::run(ctx, &service).await),
         Command::Seed { services, force } => done(seed::run(ctx, &services, force).await),
         Command::Snapshot { action } => done(snapshot::run(ctx, action).await),
-        Command::Run { up, down, command } => run_cmd::run(ctx, up, down, &command).await,
+        Command::Run { .. } => unreachable!("run is dispatched with the signals"),
         Command::Doctor => doctor::run(ctx).await,
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -7,20 +7,28 @@ use std::os::unix::process::ExitStatusExt;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::lifecycle::{down, up, variables};
+use crate::signals::{Stop, Stops};
 use crate::ui::Ui;
 
+/// A signal while the services come up ends that (and still tears down
+/// with `--down`); once the command runs, it is handed to the command,
+/// which devsvc waits for.
 pub(crate) async fn run(
     ctx: &Context,
     bring_up: bool,
     tear_down: bool,
     command: &[String],
+    stops: &mut Stops,
 ) -> Result<u8> {
     let outcome = async {
         if bring_up {
-            up::up(ctx, &[]).await?;
+            tokio::select! {
+                up = up::up(ctx, &[]) => { up?; }
+                stop = stops.next() => return Err(Error::Interrupted(stop)),
+            }
         }
         let (_, vars) = variables::collect(ctx).await?;
-        spawn(&ctx.ui, command, &vars).await
+        spawn(&ctx.ui, command, &vars, stops).await
     }
     .await;
     if tear_down {
@@ -36,6 +44,7 @@ async fn spawn(
     ui: &Ui,
     command: &[String],
     vars: &indexmap::IndexMap<String, String>,
+    stops: &mut Stops,
 ) -> Result<u8> {
     let mut child = match tokio::process::Command::new(&command[0])
         .args(&command[1..])
@@ -52,16 +61,33 @@ async fn spawn(
             });
         }
     };
-    // Ctrl-C reaches the child through the terminal's process group; wait
-    // for it to finish rather than leaving it behind.
+    // A signal sent to devsvc alone (`kill -TERM`, as CI runners and
+    // process managers do) is handed to the child. Ctrl-C at a terminal
+    // reaches the child by itself (the terminal signals the whole
+    // foreground group), so SIGINT is handed on only without a terminal,
+    // never twice. Either way devsvc waits for the child rather than leave
+    // it behind.
+    let on_terminal = std::io::IsTerminal::is_terminal(&std::io::stdin());
+    let mut stopped = None;
     let status = loop {
         tokio::select! {
             status = child.wait() => break status,
-            _ = tokio::signal::ctrl_c() => continue,
+            stop = stops.next() => {
+                stopped = Some(stop);
+                let reached_it = on_terminal && stop == Stop::Interrupt;
+                if let (false, Some(pid)) = (reached_it, child.id()) {
+                    stop.send_to(pid);
+                }
+            }
         }
     };
     let status =
         status.map_err(|e| Error::Runtime(format!("waiting for `{}`: {e}", command[0])))?;
+    // Stopped by a signal: said as a shell says it, whatever the child
+    // made of it.
+    if let Some(stop) = stopped {
+        return Ok((128 + stop.number()) as u8);
+    }
     // Exit codes are 0-255 on Unix; the low byte is what a shell sees.
     Ok(match (status.code(), status.signal()) {
         (Some(code), _) => (code & 0xff) as u8,

@@ -134,7 +134,7 @@ fn sigint_at_four_moments_exits_130_quickly_and_leaves_only_labelled_resources()
         assert_eq!(code, Some(130), "SIGINT during {moment}");
         assert!(
             after.iter().any(|l| l.contains(
-                "error: interrupted; everything created so far carries the project's label"
+                "error: interrupted (SIGINT); everything created so far carries the project's label"
             )),
             "the cleanup message during {moment}: {after:?}"
         );
@@ -144,6 +144,80 @@ fn sigint_at_four_moments_exits_130_quickly_and_leaves_only_labelled_resources()
         );
         assert_converges(&project, THREE);
     }
+}
+
+/// Issue 23: CI runners and process managers end jobs with SIGTERM, a
+/// closed terminal sends SIGHUP; both killed devsvc outright (no exit
+/// code, nothing said). Now handled as SIGINT is: exit 143 and 129, the
+/// message, and the next `up` converges.
+#[test]
+fn sigterm_and_sighup_during_up_are_handled_as_sigint_is() {
+    let never_ready = "services:\n  redis: {}\n  mailhog:\n    ready:\n      - http: { port: http, path: /, status: 599 }\n";
+    for (sig, name, code) in [("-TERM", "SIGTERM", 143), ("-HUP", "SIGHUP", 129)] {
+        let project = TestProject::new(&format!("sig{}", &sig[1..].to_lowercase()), never_ready);
+        let (mut child, rx, _) = up_until(&project, "mailhog: waiting until ready");
+        signal(&mut child, sig);
+        let (exit, _) = wait_exit(&mut child, Duration::from_secs(2));
+        let mut after = Vec::new();
+        while let Ok(line) = rx.recv_timeout(Duration::from_secs(5)) {
+            after.push(line);
+        }
+        assert_eq!(exit, Some(code), "{name}: {after:?}");
+        assert!(
+            after
+                .iter()
+                .any(|l| l.contains(&format!("error: interrupted ({name})"))),
+            "{name}: {after:?}"
+        );
+        assert_converges(&project, THREE);
+    }
+}
+
+/// Issue 23: SIGTERM sent to devsvc alone during `run --up --down` (as a
+/// CI runner's timeout sends it) killed devsvc and left the child running
+/// and the services up. Now the child gets the SIGTERM, devsvc waits for
+/// it, tears down, and exits 143.
+#[test]
+fn sigterm_to_devsvc_alone_during_run_reaches_the_child_and_tears_down() {
+    let project = TestProject::new("runterm", "services:\n  redis: {}\n");
+    let marker = project.path().join("child.log");
+    let script = format!(
+        "import signal, sys, time\n\
+         log = open({marker:?}, 'w', buffering=1)\n\
+         def term(n, f):\n    log.write('got SIGTERM\\n'); sys.exit(0)\n\
+         signal.signal(signal.SIGTERM, term)\n\
+         log.write('started\\n')\n\
+         time.sleep(60)\n\
+         log.write('never signalled\\n')\n",
+        marker = marker.display().to_string()
+    );
+    let mut child = ChildGuard::new(
+        project
+            .command(&["run", "--up", "--down", "--", "python3", "-c", &script])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let until = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&marker).is_ok_and(|t| t.contains("started")) {
+        assert!(Instant::now() < until, "the command never started");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // devsvc alone, not its process group (as `timeout` would signal).
+    signal(&mut child, "-TERM");
+    let (exit, _) = wait_exit(&mut child, Duration::from_secs(12));
+    assert_eq!(exit, Some(143));
+    assert_eq!(
+        std::fs::read_to_string(&marker).unwrap(),
+        "started\ngot SIGTERM\n"
+    );
+    assert_eq!(
+        named_resources(&project.name),
+        [],
+        "--down removed everything"
+    );
 }
 
 #[test]
