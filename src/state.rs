@@ -28,6 +28,11 @@ struct Data {
     /// The running `ssh -N -L ...` that holds them, and what it forwards.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     forwarder: Option<Forwarder>,
+    /// Services whose restore has removed their data and not yet answered,
+    /// with the file their data from before is kept in: a run that ends
+    /// there leaves the next `up` to put that data back.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    restoring: BTreeMap<String, PathBuf>,
 }
 
 /// A background ssh process forwarding local ports to the remote's.
@@ -117,6 +122,17 @@ impl State {
     /// Every remembered forward: `service/port` and its local port.
     pub(crate) fn forwards(&self) -> &BTreeMap<String, u16> {
         &self.data.forwards
+    }
+
+    pub(crate) fn restoring(&self) -> &BTreeMap<String, PathBuf> {
+        &self.data.restoring
+    }
+
+    pub(crate) fn set_restoring(&mut self, service: &str, kept: Option<PathBuf>) {
+        match kept {
+            Some(file) => self.data.restoring.insert(service.to_string(), file),
+            None => self.data.restoring.remove(service),
+        };
     }
 
     pub(crate) fn forwarder(&self) -> Option<&Forwarder> {

@@ -394,6 +394,11 @@ pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Resu
                 .await?
                 .is_some()
             {
+                // Remembered before the volume goes: an interrupted
+                // restore leaves the next `up` to put the data back.
+                let mut state = ctx.state(&project)?;
+                state.set_restoring(&spec.name, Some(file.clone()));
+                state.save()?;
                 kept.insert(spec.name.clone(), file);
             }
             engine
@@ -407,6 +412,7 @@ pub(crate) async fn restore(ctx: &Context, name: &str, names: &[String]) -> Resu
         put_back(ctx, &project, &engine, &kept, before).await;
         return Err(e);
     }
+    forget_restoring(ctx, &project, kept.keys())?;
     let _ = std::fs::remove_dir_all(&keep);
     for service in &restoring {
         ctx.ui
@@ -438,29 +444,16 @@ async fn put_back(
         }
         state.save()?;
         let _lock = ctx.lock(project).await?;
-        let observed = engine.project_containers(&project.name).await?;
-        for spec in project
-            .services
-            .iter()
-            .filter(|s| kept.contains_key(&s.name))
-        {
-            for c in observed.iter().filter(|c| c.service == spec.name) {
-                engine
-                    .remove_container(&c.id, ctx.settings.stop_grace)
-                    .await?;
-            }
-            if let Some(volume) = &spec.volume {
-                engine
-                    .remove_volumes(&project.name, |name, _| name == volume)
-                    .await?;
-            }
-        }
+        remove_data(ctx, engine, project, kept).await?;
         drop(_lock);
         let names: Vec<String> = kept.keys().cloned().collect();
         super::up::up_restoring(ctx, &names, kept, None).await?;
         Ok::<(), Error>(())
     };
-    match undone.await {
+    match undone
+        .await
+        .and_then(|()| forget_restoring(ctx, project, kept.keys()))
+    {
         Ok(()) => {
             for service in kept.keys() {
                 ctx.ui.event(
@@ -484,6 +477,86 @@ async fn put_back(
             }
         }
     }
+}
+
+/// The services' restores are over (their data answers).
+fn forget_restoring<'k>(
+    ctx: &Context,
+    project: &Project,
+    services: impl Iterator<Item = &'k String>,
+) -> Result<()> {
+    let mut state = ctx.state(project)?;
+    for service in services {
+        state.set_restoring(service, None);
+    }
+    state.save()
+}
+
+/// Restores an earlier run left unfinished (interrupted after a service's
+/// data was removed): what the volume holds now may be half the snapshot,
+/// so it goes, and the data from before comes back through the `up` that
+/// follows. Returns the services and the files their data comes from.
+pub(crate) async fn unfinished_restores(
+    ctx: &Context,
+    project: &Project,
+    engine: &Engine,
+) -> Result<HashMap<String, PathBuf>> {
+    let state = ctx.state(project)?;
+    let unfinished: HashMap<String, PathBuf> = state
+        .restoring()
+        .iter()
+        .filter(|(_, file)| file.is_file())
+        .map(|(s, f)| (s.clone(), f.clone()))
+        .collect();
+    if unfinished.is_empty() {
+        return Ok(unfinished);
+    }
+    remove_data(ctx, engine, project, &unfinished).await?;
+    for service in unfinished.keys() {
+        ctx.ui.event(
+            service,
+            "a restore was interrupted: its data from before comes back",
+        );
+    }
+    Ok(unfinished)
+}
+
+/// Removes the containers of the services in `of` and their data volume
+/// (of the current branch's data), so their data can come back whole.
+async fn remove_data(
+    ctx: &Context,
+    engine: &Engine,
+    project: &Project,
+    of: &HashMap<String, PathBuf>,
+) -> Result<()> {
+    let observed = engine.project_containers(&project.name).await?;
+    for spec in project.services.iter().filter(|s| of.contains_key(&s.name)) {
+        for c in observed.iter().filter(|c| c.service == spec.name) {
+            engine
+                .remove_container(&c.id, ctx.settings.stop_grace)
+                .await?;
+        }
+        if let Some(volume) = &spec.volume {
+            engine
+                .remove_volumes(&project.name, |name, _| name == volume)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// After the `up` that put their data back: the services' restores are
+/// over, and the files kept for them go.
+pub(crate) fn finish_unfinished(
+    ctx: &Context,
+    project: &Project,
+    done: &HashMap<String, PathBuf>,
+) -> Result<()> {
+    forget_restoring(ctx, project, done.keys())?;
+    for file in done.values() {
+        let _ = std::fs::remove_file(file);
+    }
+    Ok(())
 }
 
 /// Restored data takes back the password it was initialised with (a

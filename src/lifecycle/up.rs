@@ -82,7 +82,24 @@ type Labels = HashMap<String, String>;
 /// Brings the services named (all when none) up; `None` when every one is
 /// external and nothing was started.
 pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>> {
-    up_restoring(ctx, names, &HashMap::new(), None).await
+    // A restore an earlier run left unfinished is finished first: the data
+    // from before comes back, never half of the snapshot.
+    let project = ctx.load_project()?;
+    if project.services.iter().all(|s| s.external.is_some())
+        || ctx.state(&project)?.restoring().is_empty()
+    {
+        return up_restoring(ctx, names, &HashMap::new(), None).await;
+    }
+    let engine = ctx.engine().await?;
+    let lock = ctx.lock(&project).await?;
+    let back = super::snapshot::unfinished_restores(ctx, &project, &engine).await?;
+    let mut wanted: Vec<String> = names.to_vec();
+    if !names.is_empty() {
+        wanted.extend(back.keys().filter(|s| !names.contains(s)).cloned());
+    }
+    let report = up_restoring(ctx, &wanted, &back, Some(lock)).await?;
+    super::snapshot::finish_unfinished(ctx, &project, &back)?;
+    Ok(report)
 }
 
 /// `up`, where the services in `restore` get their data from a snapshot's

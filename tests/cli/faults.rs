@@ -30,9 +30,18 @@ fn up_until(
     project: &TestProject,
     marker: &str,
 ) -> (ChildGuard, mpsc::Receiver<String>, Vec<String>) {
+    run_until(project, &["up"], marker)
+}
+
+/// `up_until` for any devsvc command.
+fn run_until(
+    project: &TestProject,
+    args: &[&str],
+    marker: &str,
+) -> (ChildGuard, mpsc::Receiver<String>, Vec<String>) {
     let mut child = ChildGuard::new(
         project
-            .command(&["up"])
+            .command(args)
             .env("DEVSVC_TIMINGS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -218,6 +227,43 @@ fn sigterm_to_devsvc_alone_during_run_reaches_the_child_and_tears_down() {
         [],
         "--down removed everything"
     );
+}
+
+/// Issue 23: a restore killed after the service's data was removed left
+/// a half-filled volume that the next `up` started as if it were whole.
+/// Now the next `up` puts back the data from before (never half of the
+/// snapshot) and says so.
+#[test]
+fn a_restore_killed_halfway_is_finished_by_the_next_up_with_the_data_from_before() {
+    let project = TestProject::new("restorekill", "services:\n  redis: {}\n");
+    project.run(&["up"]).ok();
+    let redis = |code: &str| {
+        let script = format!(
+            "import os, redis\nr = redis.from_url(os.environ['REDIS_URL'], decode_responses=True)\n{code}"
+        );
+        let run = python(&script, &project.dotenv());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.trim().to_string()
+    };
+    // Big enough that the copy into the new volume takes a while.
+    redis("r.set('big', 'x' * 40_000_000)\nr.set('note', 'snapshot')");
+    project.run(&["snapshot", "save", "s1"]).ok();
+    redis("r.set('note', 'after')");
+    let (mut child, _rx, _) = run_until(
+        &project,
+        &["snapshot", "restore", "s1"],
+        "timing: ready to create containers",
+    );
+    signal(&mut child, "-KILL");
+    let _ = wait_exit(&mut child, Duration::from_secs(2));
+    project
+        .cli(&["up"])
+        .stderr_contains("redis: a restore was interrupted: its data from before comes back")
+        .run();
+    assert_eq!(redis("print(r.get('note'))"), "after");
+    // Finished: the next `up` has nothing to put back.
+    project.cli(&["up"]).stderr_lacks("interrupted").run();
+    assert_eq!(redis("print(r.get('note'))"), "after");
 }
 
 #[test]
