@@ -250,6 +250,61 @@ fn a_server_that_refuses_the_exported_credentials_is_never_ready() {
     assert!(failed.is_empty(), "{}", failed.join("\n"));
 }
 
+/// Issue 23: the login probes of PostgreSQL, MySQL, RabbitMQ and Redis
+/// were never shown to be more than a TCP check. Each server here runs
+/// with another password than the exported one: it accepts connections
+/// and refuses the login, and the service is never ready (exit 4), with
+/// the server's own refusal as the last thing seen (RabbitMQ's aside).
+#[test]
+fn a_database_broker_or_cache_that_refuses_the_login_is_never_ready() {
+    let cases = [
+        (
+            "redis",
+            "    command: [redis-server, --requirepass, not-the-exported-password]\n",
+            "WRONGPASS",
+        ),
+        (
+            "postgres",
+            "    env: { POSTGRES_PASSWORD: not-the-exported-password }\n",
+            "password authentication failed",
+        ),
+        (
+            "mysql",
+            "    env: { MYSQL_PASSWORD: not-the-exported-password }\n",
+            "Access denied",
+        ),
+        // RabbitMQ keeps a refused login's connection open without an
+        // answer the client reads, so each attempt ends by its own timeout:
+        // never ready all the same, and a TCP check would have passed.
+        (
+            "rabbitmq",
+            "    env: { RABBITMQ_DEFAULT_PASS: not-the-exported-password }\n",
+            "AMQP login as app to vhost / at",
+        ),
+    ];
+    let failed: Vec<String> = cases
+        .iter()
+        .filter_map(|(service, override_yaml, refusal)| {
+            let project = TestProject::new(
+                &format!("login{}", &service[..4]),
+                &format!("services:\n  {service}:\n{override_yaml}"),
+            );
+            project
+                .cli(&["up", "--timeout", "25"])
+                .status(4)
+                .stderr_contains(&format!(
+                    "service `{service}` did not become ready within 25 s"
+                ))
+                .stderr_contains(refusal)
+                .stderr_lacks(&format!("{service}: ready after"))
+                .check()
+                .err()
+                .map(|e| format!("{service}: {e}"))
+        })
+        .collect();
+    assert!(failed.is_empty(), "{}", failed.join("\n"));
+}
+
 /// The `exec` probe (MongoDB's, whose image is not available here) on a
 /// server that is: the image's own client, run in the container with the
 /// exported credentials, decides readiness; refused credentials are exit
