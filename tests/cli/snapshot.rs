@@ -1,16 +1,26 @@
-//! Snapshots: save Redis, MinIO and PostgreSQL data, change it, restore
-//! one service (its data is back; the others kept running, same containers
-//! and start times, with their new data), then all; the env file never
-//! changes. A snapshot refuses to go into another image. Read and written
-//! by redis-py, boto3 and psycopg through the env file.
+//! Snapshots: save Redis, MinIO, PostgreSQL and MySQL data, change it,
+//! restore one service (its data is back; the others kept running, same
+//! containers and start times, with their new data), then all, and what
+//! was written after the save is gone; the env file never changes. A
+//! snapshot refuses to go into another image, and crafted ones; a restore
+//! after a lost state folder logs in. Read and written by redis-py, boto3,
+//! psycopg and PyMySQL through the env file.
 
 use crate::common::*;
 
-const SERVICES: &str = "services:\n  redis: {}\n  minio:\n    buckets: [uploads]\n  postgres: {}\n";
+const SERVICES: &str = "services:\n  redis: {}\n  minio:\n    buckets: [uploads]\n  postgres: {}\n  mysql:\n    env_prefix: MY_\n";
 
-/// `write VALUE` stores VALUE in all three; `read` prints what each holds.
+/// `write VALUE` stores VALUE in all four; `read` prints what each holds;
+/// `later` adds, in each, something that did not exist before (a Redis
+/// key, an S3 object, a PostgreSQL and a MySQL table); `count` prints how
+/// many of those four exist.
 const APP: &str = r#"
-import psycopg
+import psycopg, pymysql
+my = pymysql.connect(host=os.environ["MY_MYSQL_HOST"], port=int(os.environ["MY_MYSQL_PORT"]),
+                     user=os.environ["MY_MYSQL_USER"], password=os.environ["MY_MYSQL_PASSWORD"],
+                     database=os.environ["MY_MYSQL_DATABASE"], autocommit=True)
+mc = my.cursor()
+mc.execute("create table if not exists notes (v text)")
 with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
     db.execute("create table if not exists notes (v text)")
     if sys.argv[1] == "write":
@@ -19,10 +29,23 @@ with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as db:
         s3.put_object(Bucket="uploads", Key="note.txt", Body=value.encode())
         db.execute("delete from notes")
         db.execute("insert into notes values (%s)", (value,))
+        mc.execute("delete from notes")
+        mc.execute("insert into notes values (%s)", (value,))
+    elif sys.argv[1] == "later":
+        r.set("later", "x")
+        s3.put_object(Bucket="uploads", Key="later.txt", Body=b"x")
+        db.execute("create table later (x int)")
+        mc.execute("create table later (x int)")
+    elif sys.argv[1] == "count":
+        keys = s3.list_objects_v2(Bucket="uploads").get("Contents", [])
+        pg = db.execute("select count(*) from pg_tables where tablename = 'later'").fetchone()[0]
+        mc.execute("select count(*) from information_schema.tables where table_name = 'later'")
+        print(int(r.exists("later")) + int(any(k["Key"] == "later.txt" for k in keys)) + pg + mc.fetchone()[0])
     else:
         pg = db.execute("select v from notes").fetchone()[0]
         body = s3.get_object(Bucket="uploads", Key="note.txt")["Body"].read().decode()
-        print(f"redis={r.get('note')} minio={body} postgres={pg}")
+        mc.execute("select v from notes")
+        print(f"redis={r.get('note')} minio={body} postgres={pg} mysql={mc.fetchone()[0]}")
 "#;
 
 fn app(project: &TestProject, args: &str) -> String {
@@ -52,10 +75,13 @@ fn restore_of_one_service_brings_its_data_back_and_leaves_the_others_running() {
     project
         .cli(&["snapshot", "list"])
         .stdout_contains("s1 ")
-        .stdout_contains("redis, minio, postgres")
+        .stdout_contains("redis, minio, postgres, mysql")
         .run();
     // Saving stopped and restarted each, and they answer again.
-    assert_eq!(app(&project, "read"), "redis=one minio=one postgres=one");
+    assert_eq!(
+        app(&project, "read"),
+        "redis=one minio=one postgres=one mysql=one"
+    );
     app(&project, "write two");
     let env_before = std::fs::read(project.env_file()).unwrap();
     let (minio, postgres) = (started(&project, "minio"), started(&project, "postgres"));
@@ -65,8 +91,12 @@ fn restore_of_one_service_brings_its_data_back_and_leaves_the_others_running() {
         .stderr_contains("redis: restored from snapshot s1")
         .stderr_lacks("minio:")
         .stderr_lacks("postgres:")
+        .stderr_lacks("mysql:")
         .run();
-    assert_eq!(app(&project, "read"), "redis=one minio=two postgres=two");
+    assert_eq!(
+        app(&project, "read"),
+        "redis=one minio=two postgres=two mysql=two"
+    );
     assert_eq!(started(&project, "minio"), minio, "minio kept running");
     assert_eq!(
         started(&project, "postgres"),
@@ -75,8 +105,16 @@ fn restore_of_one_service_brings_its_data_back_and_leaves_the_others_running() {
     );
     assert_eq!(std::fs::read(project.env_file()).unwrap(), env_before);
 
+    // What was written after the save is gone too, in each (a restore
+    // that merged into the old data would keep it).
+    app(&project, "later");
+    assert_eq!(app(&project, "count"), "4");
     project.run(&["snapshot", "restore", "s1"]).ok();
-    assert_eq!(app(&project, "read"), "redis=one minio=one postgres=one");
+    assert_eq!(
+        app(&project, "read"),
+        "redis=one minio=one postgres=one mysql=one"
+    );
+    assert_eq!(app(&project, "count"), "0");
     assert_eq!(std::fs::read(project.env_file()).unwrap(), env_before);
 
     // Another image would get data it may not read: refused, untouched.
