@@ -333,13 +333,14 @@ async fn bucket_is_empty(
     Ok(!body.contains("<Contents>"))
 }
 
-/// The folder's subfolders, by name, sorted.
+/// The folder's subfolders, by name, sorted; hidden ones (`.git`) are
+/// not buckets.
 fn subfolders(folder: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String> {
     let mut found = Vec::new();
     let entries = std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("{}: {e}", folder.display()))?;
-        if entry.path().is_dir() {
+        if entry.path().is_dir() && !entry.file_name().to_string_lossy().starts_with('.') {
             found.push((
                 entry.file_name().to_string_lossy().into_owned(),
                 entry.path(),
@@ -369,6 +370,14 @@ fn files_below(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String> 
             let path = entry
                 .map_err(|e| format!("{}: {e}", current.display()))?
                 .path();
+            // Hidden files and folders (`.DS_Store`, `.git`) are the
+            // machine's or the tools', not seed data.
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            {
+                continue;
+            }
             if path.is_dir() {
                 pending.push(path);
             } else {
@@ -390,6 +399,23 @@ fn files_below(dir: &Path) -> Result<Vec<(String, std::path::PathBuf)>, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hidden_files_and_folders_are_not_seed_data() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/objects")).unwrap();
+        std::fs::write(dir.path().join(".git/objects/x"), "x").unwrap();
+        std::fs::write(dir.path().join(".DS_Store"), "x").unwrap();
+        std::fs::create_dir(dir.path().join("img")).unwrap();
+        std::fs::write(dir.path().join("img/.hidden.png"), "x").unwrap();
+        std::fs::write(dir.path().join("img/logo.png"), "x").unwrap();
+        let keys: Vec<String> = files_below(dir.path())
+            .unwrap()
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect();
+        assert_eq!(keys, ["img/logo.png"]);
+    }
 
     #[test]
     fn a_link_back_up_is_followed_once() {

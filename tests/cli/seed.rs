@@ -70,6 +70,11 @@ fn seeds_fill_new_data_once_and_seed_force_brings_them_back() {
         "fixtures/s3/avatars/ada.json",
         "{\"name\": \"Ada\"}",
     );
+    // Hidden files and folders are not seed data (a hidden folder at the
+    // top is no bucket): still 3 objects, and `up` succeeds.
+    write(&project, "fixtures/s3/uploads/.DS_Store", "x");
+    write(&project, "fixtures/s3/uploads/.cache/x.txt", "x");
+    write(&project, "fixtures/s3/.git/HEAD", "ref: refs/heads/main");
 
     project
         .cli(&["up"])
