@@ -126,8 +126,6 @@ fn alive(pid: u32) -> bool {
 
 fn end(pid: u32) {
     if alive(pid) {
-        let _ = std::process::Command::new("kill")
-            .arg(pid.to_string())
-            .status();
+        crate::signals::Stop::Terminate.send_to(pid);
     }
 }

@@ -41,9 +41,7 @@ impl Values {
             // `*_HOST` variable) it stays bare, as clients take it there.
             let with_port = after[end + 2..].starts_with(':');
             match filter {
-                None if name == "host" && with_port && value.contains(':') => {
-                    out.push_str(&format!("[{value}]"));
-                }
+                None if name == "host" && with_port => out.push_str(&url_host(value)),
                 None => out.push_str(value),
                 Some("url") => out.push_str(&url_encode(value)),
                 Some("quoted") => out.push_str(&quoted(value)),
@@ -76,6 +74,14 @@ fn url_encode(value: &str) -> String {
         .remove(b'_')
         .remove(b'~');
     utf8_percent_encode(value, RESERVED).to_string()
+}
+
+/// A host as it goes before `:port`: an IPv6 address in brackets.
+pub(crate) fn url_host(host: &str) -> std::borrow::Cow<'_, str> {
+    match host.contains(':') && !host.starts_with('[') {
+        true => format!("[{host}]").into(),
+        false => host.into(),
+    }
 }
 
 /// A double-quoted string with `\\`, `"` and line breaks escaped: one
@@ -184,6 +190,14 @@ mod tests {
             v.render("{{host}}:{{port.redis}}").unwrap(),
             "10.0.0.5:6379"
         );
+    }
+
+    #[test]
+    fn an_ipv6_host_is_bracketed_in_urls() {
+        assert_eq!(url_host("fd00::5"), "[fd00::5]");
+        assert_eq!(url_host("[fd00::5]"), "[fd00::5]");
+        assert_eq!(url_host("10.0.0.5"), "10.0.0.5");
+        assert_eq!(url_host("build.example"), "build.example");
     }
 
     #[test]

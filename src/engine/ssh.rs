@@ -77,13 +77,7 @@ impl SshSpec {
     /// The arguments after `ssh`, as docker/cli builds them:
     /// `[-l user] [-p port] -o ConnectTimeout=30 -T -- host 'docker system dial-stdio'`.
     pub(crate) fn args(&self) -> Vec<String> {
-        let mut args = Vec::new();
-        if let Some(user) = &self.user {
-            args.extend(["-l".to_string(), user.clone()]);
-        }
-        if let Some(port) = self.port {
-            args.extend(["-p".to_string(), port.to_string()]);
-        }
+        let mut args = self.login_args();
         args.extend(["-o", "ConnectTimeout=30", "-T", "--"].map(String::from));
         args.push(self.host.clone());
         let mut remote = vec!["docker".to_string()];
@@ -104,11 +98,8 @@ impl SshSpec {
 }
 
 impl SshSpec {
-    /// The arguments after `ssh` for a process that only forwards local
-    /// ports to the remote's loopback: `[-l user] [-p port] -N -L
-    /// 127.0.0.1:LOCAL:127.0.0.1:REMOTE ... -- host`; it exits when a local
-    /// port cannot be had, rather than run without it.
-    pub(crate) fn forward_args(&self, pairs: &[(u16, u16)]) -> Vec<String> {
+    /// `[-l user] [-p port]`: whom and where to log in as.
+    fn login_args(&self) -> Vec<String> {
         let mut args = Vec::new();
         if let Some(user) = &self.user {
             args.extend(["-l".to_string(), user.clone()]);
@@ -116,6 +107,15 @@ impl SshSpec {
         if let Some(port) = self.port {
             args.extend(["-p".to_string(), port.to_string()]);
         }
+        args
+    }
+
+    /// The arguments after `ssh` for a process that only forwards local
+    /// ports to the remote's loopback: `[-l user] [-p port] -N -L
+    /// 127.0.0.1:LOCAL:127.0.0.1:REMOTE ... -- host`; it exits when a local
+    /// port cannot be had, rather than run without it.
+    pub(crate) fn forward_args(&self, pairs: &[(u16, u16)]) -> Vec<String> {
+        let mut args = self.login_args();
         args.extend(
             [
                 "-o",

@@ -39,7 +39,7 @@ impl HttpRequest {
     }
 
     pub(super) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
-        let (host, scheme) = (url_host(reach.host), scheme(reach));
+        let (host, scheme) = (crate::render::url_host(reach.host), scheme(reach));
         let mut request = reach
             .http
             .get(format!("{scheme}://{host}:{}{}", self.port, self.path));
@@ -56,14 +56,6 @@ impl HttpRequest {
         } else {
             Err(format!("status {got}"))
         }
-    }
-}
-
-/// A host as it goes into a URL: an IPv6 address in brackets.
-fn url_host(host: &str) -> std::borrow::Cow<'_, str> {
-    match host.contains(':') && !host.starts_with('[') {
-        true => format!("[{host}]").into(),
-        false => host.into(),
     }
 }
 
@@ -91,7 +83,7 @@ impl S3Login {
     /// A signed `HEAD` of a bucket: 200 (it exists) or 404 (it does not)
     /// means the keys were accepted; 403 that they were refused.
     pub(super) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
-        let (host, scheme) = (url_host(reach.host), scheme(reach));
+        let (host, scheme) = (crate::render::url_host(reach.host), scheme(reach));
         let endpoint = format!("{scheme}://{host}:{}", self.port)
             .parse()
             .map_err(|e| format!("bad S3 endpoint: {e}"))?;
@@ -125,17 +117,4 @@ fn error_chain(e: &reqwest::Error) -> String {
         source = cause.source();
     }
     text
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_ipv6_host_is_bracketed_in_probe_urls() {
-        assert_eq!(url_host("fd00::5"), "[fd00::5]");
-        assert_eq!(url_host("[fd00::5]"), "[fd00::5]");
-        assert_eq!(url_host("10.0.0.5"), "10.0.0.5");
-        assert_eq!(url_host("build.example"), "build.example");
-    }
 }

@@ -227,24 +227,33 @@ fn a_server_that_refuses_the_exported_credentials_is_never_ready() {
             "    env: { AWS_SECRET_ACCESS_KEY: not-the-exported-secret }\n",
         ),
     ];
-    // Every case runs, and all that fail are reported together.
+    let cases = cases.map(|(service, yaml)| (service, yaml, None));
+    never_ready("bad", &cases, 8);
+}
+
+/// Runs each case (a service and what services.yaml overrides of it) and
+/// checks `up` waits, then fails with exit 4 naming it (and, when given,
+/// the server's words), never calling it ready. Every case runs, and all
+/// that fail are reported together.
+fn never_ready(tag: &str, cases: &[(&str, &str, Option<&str>)], timeout: u32) {
     let failed: Vec<String> = cases
         .iter()
-        .filter_map(|(service, override_yaml)| {
+        .filter_map(|(service, override_yaml, refusal)| {
             let project = TestProject::new(
-                &format!("bad{}", &service[..4]),
+                &format!("{tag}{}", &service[..4]),
                 &format!("services:\n  {service}:\n{override_yaml}"),
             );
-            project
-                .cli(&["up", "--timeout", "8"])
+            let mut cli = project
+                .cli(&["up", "--timeout", &timeout.to_string()])
                 .status(4)
                 .stderr_contains(&format!(
-                    "service `{service}` did not become ready within 8 s"
+                    "service `{service}` did not become ready within {timeout} s"
                 ))
-                .stderr_lacks(&format!("{service}: ready after"))
-                .check()
-                .err()
-                .map(|e| format!("{service}: {e}"))
+                .stderr_lacks(&format!("{service}: ready after"));
+            if let Some(refusal) = refusal {
+                cli = cli.stderr_contains(refusal);
+            }
+            cli.check().err().map(|e| format!("{service}: {e}"))
         })
         .collect();
     assert!(failed.is_empty(), "{}", failed.join("\n"));
@@ -282,27 +291,8 @@ fn a_database_broker_or_cache_that_refuses_the_login_is_never_ready() {
             "AMQP login as app to vhost / at",
         ),
     ];
-    let failed: Vec<String> = cases
-        .iter()
-        .filter_map(|(service, override_yaml, refusal)| {
-            let project = TestProject::new(
-                &format!("login{}", &service[..4]),
-                &format!("services:\n  {service}:\n{override_yaml}"),
-            );
-            project
-                .cli(&["up", "--timeout", "25"])
-                .status(4)
-                .stderr_contains(&format!(
-                    "service `{service}` did not become ready within 25 s"
-                ))
-                .stderr_contains(refusal)
-                .stderr_lacks(&format!("{service}: ready after"))
-                .check()
-                .err()
-                .map(|e| format!("{service}: {e}"))
-        })
-        .collect();
-    assert!(failed.is_empty(), "{}", failed.join("\n"));
+    let cases = cases.map(|(service, yaml, refusal)| (service, yaml, Some(refusal)));
+    never_ready("login", &cases, 25);
 }
 
 /// The `exec` probe (MongoDB's, whose image is not available here) on a
