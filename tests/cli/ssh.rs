@@ -265,7 +265,9 @@ fn an_engine_over_ssh_keeps_services_on_its_loopback_behind_ssh_forwards() {
     );
     assert_eq!(app.code, 0, "{}", app.stderr);
     // A second `up` keeps the forwards (and the env file) as they are.
-    sshd.client(project.cli(&["up"])).run();
+    sshd.client(project.cli(&["up"]))
+        .stderr_lacks("opened SSH port forwards")
+        .run();
     assert_eq!(project.dotenv(), vars);
     let redis_port: u16 = vars["REDIS_PORT"].parse().unwrap();
     sshd.client(project.cli(&["down", "--volumes"]))
