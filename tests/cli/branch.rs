@@ -5,21 +5,12 @@
 //! Outside a git repository: one set, with a note.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::common::*;
 
 fn git(dir: &Path, args: &[&str]) {
-    let out = Command::new("git")
-        .args([
-            "-c",
-            "user.name=devsvc test",
-            "-c",
-            "user.email=test@example.com",
-        ])
+    let out = git_command(dir)
         .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .expect("git runs");
     assert!(

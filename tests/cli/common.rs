@@ -35,6 +35,59 @@ pub(crate) fn unique_name(tag: &str) -> String {
     format!("t{}-{tag}-{n}-{:x}", std::process::id(), nanos % 0xffff)
 }
 
+/// The engine every test talks to, as a `DOCKER_HOST` URL: the local
+/// Docker engine unless `DEVSVC_TEST_ENGINE` names another (Podman's
+/// socket, for the Podman run). devsvc and the tests' own `docker` calls
+/// are both pinned to it, so a `DOCKER_HOST` or `DOCKER_CONTEXT` in the
+/// runner's environment cannot point a leftover check at another engine.
+pub(crate) fn test_engine() -> String {
+    std::env::var("DEVSVC_TEST_ENGINE").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
+}
+
+/// `DOCKER_HOST` for devsvc when the run names an engine of its own; none
+/// otherwise, so devsvc takes its default (the same local socket) and the
+/// tests of how it chooses see what a user would.
+fn chosen_engine() -> Option<(&'static str, String)> {
+    std::env::var("DEVSVC_TEST_ENGINE")
+        .ok()
+        .map(|engine| ("DOCKER_HOST", engine))
+}
+
+/// An empty folder for `DOCKER_CONFIG`, `HOME` of the tests' own tool
+/// calls: made once per test process and never written, so no context,
+/// credential helper or git setting of the runner's is read.
+fn clean_config_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
+        .path()
+}
+
+/// The `docker` CLI, pinned to the test engine with a clean configuration
+/// and nothing of the runner's environment but PATH.
+pub(crate) fn docker_command() -> Command {
+    let mut cmd = Command::new("docker");
+    cmd.env_clear()
+        .env("PATH", runner_path())
+        .env("HOME", clean_config_dir())
+        .env("DOCKER_CONFIG", clean_config_dir())
+        .env("DOCKER_HOST", test_engine());
+    cmd
+}
+
+/// `git`, with no global or system configuration of the runner's and a
+/// fixed author, so commits work on any machine.
+pub(crate) fn git_command(dir: &Path) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.env_clear()
+        .env("PATH", runner_path())
+        .env("HOME", clean_config_dir())
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .args(["-c", "user.name=devsvc test", "-c", "user.email=test@example.com"])
+        .current_dir(dir);
+    cmd
+}
+
 /// The runner's PATH: the one variable devsvc and the apps inherit.
 pub(crate) fn runner_path() -> String {
     std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into())
@@ -141,6 +194,7 @@ impl TestProject {
             .env("PATH", runner_path())
             .env("HOME", self.home.path())
             .env("GIT_CONFIG_NOSYSTEM", "1")
+            .envs(chosen_engine())
             .env("DEVSVC_PROJECT", &self.name)
             .env("DEVSVC_STATE_DIR", self.state.path())
             .env("DEVSVC_TIMEOUT", "60")
@@ -497,7 +551,7 @@ impl Drop for EngineGuard {
             "network" => &["network", "rm"],
             _ => &["volume", "rm", "-f"],
         };
-        let out = Command::new("docker").args(args).arg(&self.name).output();
+        let out = docker_command().args(args).arg(&self.name).output();
         if let Ok(out) = out
             && !out.status.success()
         {
@@ -536,7 +590,7 @@ pub(crate) fn reserve_port() -> PortGuard {
 /// Runs `docker` (the CLI) and returns its stdout; used to look at the
 /// engine independently of devsvc.
 pub(crate) fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker")
+    let out = docker_command()
         .args(args)
         .output()
         .expect("docker CLI runs");
@@ -607,17 +661,32 @@ pub(crate) fn named_resources(project: &str) -> Vec<Leftover> {
 }
 
 /// Runs a Python snippet as an application would: it sees the given
-/// variables (read from the env file) and PATH, nothing else.
+/// variables (read from the env file), PATH and an empty HOME, nothing
+/// else.
 pub(crate) fn python(script: &str, env: &BTreeMap<String, String>) -> Run {
     app(Command::new("python3").arg("-c").arg(script), env)
 }
 
-/// Runs an app with only `env` and PATH in its environment.
-pub(crate) fn app(cmd: &mut Command, env: &BTreeMap<String, String>) -> Run {
-    let out = cmd
-        .env_clear()
+/// Gives an app only `env`, PATH and an empty HOME of its own (with no
+/// HOME at all, Python and libpq fall back to the runner's real home and
+/// its ~/.pgpass, ~/.aws, ...). The folder lives as long as the returned
+/// guard.
+pub(crate) fn app_environment(
+    cmd: &mut Command,
+    env: &BTreeMap<String, String>,
+) -> tempfile::TempDir {
+    let home = tempfile::tempdir().expect("a HOME for the app");
+    cmd.env_clear()
         .env("PATH", runner_path())
-        .envs(env)
+        .env("HOME", home.path())
+        .envs(env);
+    home
+}
+
+/// Runs an app with only `env`, PATH and an empty HOME in its environment.
+pub(crate) fn app(cmd: &mut Command, env: &BTreeMap<String, String>) -> Run {
+    let _home = app_environment(cmd, env);
+    let out = cmd
         .stdin(Stdio::null())
         .output()
         .expect("the app runs");

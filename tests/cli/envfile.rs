@@ -135,9 +135,8 @@ fn a_new_env_file_is_0600_and_an_existing_one_is_kept_the_owners_alone() {
 }
 
 fn git(dir: &std::path::Path, args: &[&str]) {
-    let ok = Command::new("git")
+    let ok = git_command(dir)
         .args(args)
-        .current_dir(dir)
         .output()
         .unwrap()
         .status

@@ -118,7 +118,7 @@ fn sigint_at_four_moments_exits_130_quickly_and_leaves_only_labelled_resources()
                 "mailhog/mailhog:v1.0.1",
                 "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
             ] {
-                let _ = Command::new("docker")
+                let _ = docker_command()
                     .args(["rmi", "-f", &format!("{prefix}{image}")])
                     .output();
             }

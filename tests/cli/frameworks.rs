@@ -67,8 +67,10 @@ fn django_sqlalchemy_and_celery_run_from_the_env_file() {
         "Django's migrations, read by SQLAlchemy: {applied}"
     );
 
+    let mut celery = Command::new("celery");
+    let _worker_home = app_environment(&mut celery, &vars);
     let mut worker = ChildGuard::new(
-        Command::new("celery")
+        celery
             .args([
                 "-A",
                 "tasks",
@@ -79,9 +81,6 @@ fn django_sqlalchemy_and_celery_run_from_the_env_file() {
                 "--loglevel=INFO",
             ])
             .current_dir(dir)
-            .env_clear()
-            .env("PATH", runner_path())
-            .envs(&vars)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -34,6 +34,8 @@
 //! - `frameworks`: Django's `migrate` through dj-database-url, SQLAlchemy
 //!   with `DATABASE_URL` as given, a Celery task over `AMQP_URL` and
 //!   `REDIS_URL`.
+//! - `harness`: the harness's isolation: an app's variables and empty
+//!   HOME; the tests' `docker` and `git` calls pinned. No engine.
 //! - `instances`: several instances of one template and an inline service
 //!   side by side.
 //! - `open`: a web UI through a recorded `BROWSER` command, or printed.
@@ -71,6 +73,7 @@ mod envfile;
 mod envfile_props;
 mod faults;
 mod frameworks;
+mod harness;
 mod instances;
 mod next_kinds;
 mod open;

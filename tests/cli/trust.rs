@@ -53,10 +53,10 @@ fn an_env_file_with_hostile_values_is_sourced_by_sh_and_runs_nothing() {
         "services:\n  redis:\n    external:\n      url: redis://default:pw@cache.example.com:6380/0\n      env:\n        REDIS_HOST: \"a`touch pwned-backtick`b\"\n        REDIS_PORT: \"$(touch pwned-dollar)'\\\"\\\\ $HOME\"\n",
     );
     project.cli(&["env", "--write"]).no_engine().run();
-    let shell = Command::new("sh")
+    let mut shell = Command::new("sh");
+    let _home = app_environment(&mut shell, &Default::default());
+    let shell = shell
         .current_dir(project.path())
-        .env_clear()
-        .env("PATH", runner_path())
         .args([
             "-c",
             ". ./.env && printf '%s\\n%s' \"$REDIS_HOST\" \"$REDIS_PORT\"",
@@ -153,7 +153,7 @@ struct LocalImages(String);
 
 impl Drop for LocalImages {
     fn drop(&mut self) {
-        let listed = Command::new("docker")
+        let listed = docker_command()
             .args([
                 "images",
                 "--format",
@@ -168,7 +168,7 @@ impl Drop for LocalImages {
         {
             let (name, id) = line.split_once('@').unwrap_or((line, ""));
             let target = if name.ends_with(":<none>") { id } else { name };
-            let _ = Command::new("docker").args(["rmi", "-f", target]).output();
+            let _ = docker_command().args(["rmi", "-f", target]).output();
         }
     }
 }
@@ -201,7 +201,7 @@ fn a_digest_pinned_image_pulls_that_digest_and_no_other_tag() {
     docker(&["rmi", &format!("{repo}:one"), &format!("{repo}:two")]);
     // The digest reference too, so `up` really pulls (the image stays,
     // under its source name).
-    let _ = Command::new("docker")
+    let _ = docker_command()
         .args(["rmi", &format!("{repo}@{digest}")])
         .output();
 

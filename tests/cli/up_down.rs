@@ -17,8 +17,12 @@ from email.message import EmailMessage
 import redis, boto3
 
 token = uuid.uuid4().hex
-# The app sees the env file's variables and PATH, nothing of the runner's.
-assert "CARGO_MANIFEST_DIR" not in os.environ and "HOME" not in os.environ, sorted(os.environ)
+# The app sees the env file's variables, PATH and an empty HOME of its own,
+# nothing of the runner's.
+assert "CARGO_MANIFEST_DIR" not in os.environ, sorted(os.environ)
+import pwd
+home = os.environ["HOME"]
+assert os.listdir(home) == [] and home != pwd.getpwuid(os.getuid()).pw_dir, home
 
 r = redis.from_url(os.environ["REDIS_URL"])
 r.set("greeting", token)
@@ -58,7 +62,7 @@ fn up_serves_real_clients_through_the_env_file_and_down_removes_everything() {
         "mailhog/mailhog:v1.0.1",
         "quay.io/minio/minio:RELEASE.2025-09-07T16-13-09Z",
     ] {
-        let _ = std::process::Command::new("docker")
+        let _ = docker_command()
             .args(["rmi", "-f", &format!("{prefix}{image}")])
             .output();
     }
