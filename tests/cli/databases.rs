@@ -16,7 +16,7 @@ import os, subprocess, uuid
 import psycopg, pymysql, pika
 from pymemcache.client.base import Client as Memcache
 
-assert "HOME" not in os.environ and "CARGO_MANIFEST_DIR" not in os.environ
+assert os.listdir(os.environ["HOME"]) == [] and "CARGO_MANIFEST_DIR" not in os.environ
 token = uuid.uuid4().hex
 
 # libpq's own variables: psql with no arguments at all.
@@ -112,6 +112,23 @@ fn two_databases_of_one_kind_need_a_prefix_and_are_told_so() {
         .run();
 }
 
+/// For MySQL and MariaDB (argv: env prefix, first database, another,
+/// the init file's table): prints the first database's name and the init
+/// rows, then uses both databases as the env file's user.
+const MYSQL_CHECK: &str = r#"
+import os, sys, pymysql
+prefix, first, other, table = sys.argv[1:]
+def connect(name):
+    return pymysql.connect(host=os.environ[prefix + "MYSQL_HOST"], port=int(os.environ[prefix + "MYSQL_PORT"]),
+                           user=os.environ[prefix + "MYSQL_USER"], password=os.environ[prefix + "MYSQL_PASSWORD"],
+                           database=name)
+cur = connect(os.environ[prefix + "MYSQL_DATABASE"]).cursor()
+cur.execute("select name from " + table + " order by name")
+print(os.environ[prefix + "MYSQL_DATABASE"], [r[0] for r in cur.fetchall()])
+for name in (first, other):
+    connect(name).cursor().execute("create table t (x int)")
+"#;
+
 /// Rows in a table, through psql with the env file's PG* variables.
 fn psql(vars: &BTreeMap<String, String>, sql: &str) -> Run {
     app(Command::new("psql").args(["-tAc", sql]), vars)
@@ -121,10 +138,18 @@ fn psql(vars: &BTreeMap<String, String>, sql: &str) -> Run {
 fn databases_and_init_scripts_run_once_on_a_fresh_volume() {
     let project = TestProject::new(
         "dbinit",
-        "services:\n  postgres:\n    databases: [app, app_test]\n    init: [db/schema.sql, db/seed.sql]\n  mysql:\n    env_prefix: MY_\n    databases: [shop, shop_test]\n",
+        "services:\n  postgres:\n    databases: [app, app_test]\n    init: [db/schema.sql, db/seed.sql]\n  mysql:\n    env_prefix: MY_\n    databases: [shop, shop_test]\n    init: [db/my.sql]\n  mariadb:\n    env_prefix: MARIA_\n    databases: [crm, crm_test]\n    init: [db/maria.sql]\n",
     );
     let db = project.path().join("db");
     std::fs::create_dir_all(&db).unwrap();
+    // MySQL and MariaDB run init files in the first database.
+    for (file, table) in [("my.sql", "products"), ("maria.sql", "contacts")] {
+        std::fs::write(
+            db.join(file),
+            format!("create table {table} (name varchar(32));\ninsert into {table} values ('apple'), ('pear');\n"),
+        )
+        .unwrap();
+    }
     std::fs::write(
         db.join("schema.sql"),
         "create table products (name text);\n",
@@ -141,11 +166,14 @@ fn databases_and_init_scripts_run_once_on_a_fresh_volume() {
         "{}",
         up.stderr
     );
-    assert!(
-        up.stderr.contains("mysql: created database shop_test"),
-        "{}",
-        up.stderr
-    );
+    for (service, created) in [("mysql", "shop_test"), ("mariadb", "crm_test")] {
+        assert!(
+            up.stderr
+                .contains(&format!("{service}: created database {created}")),
+            "{}",
+            up.stderr
+        );
+    }
     let vars = project.dotenv();
     assert_eq!(vars["PGDATABASE"], "app", "the first is exported");
     assert_eq!(vars["MY_MYSQL_DATABASE"], "shop");
@@ -182,12 +210,20 @@ fn databases_and_init_scripts_run_once_on_a_fresh_volume() {
         "3"
     );
 
-    // MySQL's user may use every database it was given.
-    let mysql = python(
-        "import os, pymysql\nfor name in ('shop', 'shop_test'):\n    c = pymysql.connect(host=os.environ['MY_MYSQL_HOST'], port=int(os.environ['MY_MYSQL_PORT']), user=os.environ['MY_MYSQL_USER'], password=os.environ['MY_MYSQL_PASSWORD'], database=name)\n    c.cursor().execute('create table t (x int)')\n    c.close()\n",
-        &vars,
-    );
-    assert_eq!(mysql.code, 0, "{}", mysql.stderr);
+    // MySQL's and MariaDB's users may use every database they were given;
+    // the init file's rows are in the first, once (the up, down and up
+    // above ran it no second time).
+    for (prefix, first, other, table) in [
+        ("MY_", "shop", "shop_test", "products"),
+        ("MARIA_", "crm", "crm_test", "contacts"),
+    ] {
+        let run = app(
+            Command::new("python3").args(["-c", MYSQL_CHECK, prefix, first, other, table]),
+            &vars,
+        );
+        assert_eq!(run.code, 0, "{prefix}: {}", run.stderr);
+        assert_eq!(run.stdout.trim(), format!("{first} ['apple', 'pear']"));
+    }
 }
 
 #[test]
