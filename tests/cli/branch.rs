@@ -4,21 +4,8 @@
 //! --volumes` takes only the current branch's unless `--all-branches`.
 //! Outside a git repository: one set, with a note.
 
-use std::path::Path;
 
 use crate::common::*;
-
-fn git(dir: &Path, args: &[&str]) {
-    let out = git_command(dir)
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// The app: writes `note` when given a value, and prints what it holds.
 fn note(project: &TestProject, value: Option<&str>) -> String {
@@ -127,4 +114,69 @@ fn outside_git_per_branch_data_keeps_one_set_with_a_note() {
         .stdout_contains("not in a git repository: redis keep one set of data")
         .run();
     project.teardown().ok();
+}
+
+/// Issue 23: `data: per-branch` on one service (no top-level setting)
+/// follows the branch; `data: shared` on a service overrides a top-level
+/// `per-branch`, so that service keeps one set of data on every branch.
+#[test]
+fn per_branch_on_one_service_and_shared_over_the_top_level_setting() {
+    let mut own = TestProject::new("branchone", "services:\n  redis:\n    data: per-branch\n");
+    let mut mixed = TestProject::new(
+        "branchmix",
+        "data: per-branch\nservices:\n  redis:\n    data: shared\n  cache:\n    template: redis\n    env_prefix: CACHE_\n",
+    );
+    for project in [&own, &mixed] {
+        git(project.path(), &["init", "-q", "-b", "a"]);
+        git(project.path(), &["commit", "-q", "--allow-empty", "-m", "start"]);
+        project.run(&["up"]).ok();
+    }
+    let cache = |project: &TestProject, value: Option<&str>| {
+        let write = value.map_or(String::new(), |v| format!("r.set('note', '{v}')\n"));
+        let run = python(
+            &format!(
+                "import os, redis\nr = redis.from_url(os.environ['CACHE_REDIS_URL'], decode_responses=True)\n{write}print(r.get('note'))"
+            ),
+            &project.dotenv(),
+        );
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.trim().to_string()
+    };
+    note(&own, Some("from a"));
+    note(&mixed, Some("shared"));
+    cache(&mixed, Some("cache of a"));
+
+    for project in [&own, &mixed] {
+        git(project.path(), &["checkout", "-q", "-b", "b"]);
+        project.run(&["up"]).ok();
+    }
+    assert_eq!(note(&own, None), "None", "its own data per branch");
+    assert_eq!(note(&mixed, None), "shared", "`shared` wins over the top level");
+    assert_eq!(cache(&mixed, None), "None", "the top level's per-branch");
+    cache(&mixed, Some("cache of b"));
+    let base = |project: &TestProject, service: &str| {
+        format!("devsvc-{}-{service}-data", project.name)
+    };
+    assert_eq!(
+        volumes(&own),
+        [format!("{}-a", base(&own, "redis")), format!("{}-b", base(&own, "redis"))]
+    );
+    assert_eq!(
+        volumes(&mixed),
+        [
+            format!("{}-a", base(&mixed, "cache")),
+            format!("{}-b", base(&mixed, "cache")),
+            base(&mixed, "redis"),
+        ]
+    );
+
+    for project in [&own, &mixed] {
+        git(project.path(), &["checkout", "-q", "a"]);
+        project.run(&["up"]).ok();
+    }
+    assert_eq!(note(&own, None), "from a");
+    assert_eq!(cache(&mixed, None), "cache of a");
+    assert_eq!(note(&mixed, None), "shared");
+    own.teardown().ok();
+    mixed.teardown().ok();
 }

@@ -88,6 +88,16 @@ pub(crate) fn git_command(dir: &Path) -> Command {
     cmd
 }
 
+/// Runs `git` (pinned, as [`git_command`]) in `dir`; panics on failure.
+pub(crate) fn git(dir: &Path, args: &[&str]) {
+    let out = git_command(dir).args(args).output().expect("git runs");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// The runner's PATH: the one variable devsvc and the apps inherit.
 pub(crate) fn runner_path() -> String {
     std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into())

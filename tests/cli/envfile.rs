@@ -134,15 +134,6 @@ fn a_new_env_file_is_0600_and_an_existing_one_is_kept_the_owners_alone() {
     }
 }
 
-fn git(dir: &std::path::Path, args: &[&str]) {
-    let ok = git_command(dir)
-        .args(args)
-        .output()
-        .unwrap()
-        .status
-        .success();
-    assert!(ok, "git {args:?}");
-}
 
 /// Pinned ports and a given password let `env --write` work without
 /// starting anything (a generated password exists only once `up` ran).
