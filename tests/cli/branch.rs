@@ -4,7 +4,6 @@
 //! --volumes` takes only the current branch's unless `--all-branches`.
 //! Outside a git repository: one set, with a note.
 
-
 use crate::common::*;
 
 /// The app: writes `note` when given a value, and prints what it holds.
@@ -128,7 +127,10 @@ fn per_branch_on_one_service_and_shared_over_the_top_level_setting() {
     );
     for project in [&own, &mixed] {
         git(project.path(), &["init", "-q", "-b", "a"]);
-        git(project.path(), &["commit", "-q", "--allow-empty", "-m", "start"]);
+        git(
+            project.path(),
+            &["commit", "-q", "--allow-empty", "-m", "start"],
+        );
         project.run(&["up"]).ok();
     }
     let cache = |project: &TestProject, value: Option<&str>| {
@@ -151,15 +153,21 @@ fn per_branch_on_one_service_and_shared_over_the_top_level_setting() {
         project.run(&["up"]).ok();
     }
     assert_eq!(note(&own, None), "None", "its own data per branch");
-    assert_eq!(note(&mixed, None), "shared", "`shared` wins over the top level");
+    assert_eq!(
+        note(&mixed, None),
+        "shared",
+        "`shared` wins over the top level"
+    );
     assert_eq!(cache(&mixed, None), "None", "the top level's per-branch");
     cache(&mixed, Some("cache of b"));
-    let base = |project: &TestProject, service: &str| {
-        format!("devsvc-{}-{service}-data", project.name)
-    };
+    let base =
+        |project: &TestProject, service: &str| format!("devsvc-{}-{service}-data", project.name);
     assert_eq!(
         volumes(&own),
-        [format!("{}-a", base(&own, "redis")), format!("{}-b", base(&own, "redis"))]
+        [
+            format!("{}-a", base(&own, "redis")),
+            format!("{}-b", base(&own, "redis"))
+        ]
     );
     assert_eq!(
         volumes(&mixed),

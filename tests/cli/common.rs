@@ -83,7 +83,12 @@ pub(crate) fn git_command(dir: &Path) -> Command {
         .env("HOME", clean_config_dir())
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
-        .args(["-c", "user.name=devsvc test", "-c", "user.email=test@example.com"])
+        .args([
+            "-c",
+            "user.name=devsvc test",
+            "-c",
+            "user.email=test@example.com",
+        ])
         .current_dir(dir);
     cmd
 }
@@ -696,10 +701,7 @@ pub(crate) fn app_environment(
 /// Runs an app with only `env`, PATH and an empty HOME in its environment.
 pub(crate) fn app(cmd: &mut Command, env: &BTreeMap<String, String>) -> Run {
     let _home = app_environment(cmd, env);
-    let out = cmd
-        .stdin(Stdio::null())
-        .output()
-        .expect("the app runs");
+    let out = cmd.stdin(Stdio::null()).output().expect("the app runs");
     let run = Run::from(out);
     eprintln!("python -> {}\n{}{}", run.code, run.stdout, run.stderr);
     run

@@ -134,7 +134,6 @@ fn a_new_env_file_is_0600_and_an_existing_one_is_kept_the_owners_alone() {
     }
 }
 
-
 /// Pinned ports and a given password let `env --write` work without
 /// starting anything (a generated password exists only once `up` ran).
 pub(crate) const PINNED: &str =

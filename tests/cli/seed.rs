@@ -1,6 +1,8 @@
 //! Seed data: a Redis command file and a folder of S3 buckets fill new
 //! data once; the app's changes survive `up` and `down`/`up`; `seed` leaves
-//! data alone, `seed --force` brings the seeded values back; a failing seed
+//! data alone unless it is empty, `seed --force` brings the seeded values
+//! back; fresh volumes (after `down --volumes`, on a new branch) are
+//! seeded again; a failing seed
 //! names its file and line and leaves the service running. Checked with
 //! redis-py and boto3 through the env file.
 
@@ -104,6 +106,95 @@ fn seeds_fill_new_data_once_and_seed_force_brings_them_back() {
         .run();
     assert_eq!(app(&project, false), FORCED);
     project.teardown().ok();
+}
+
+fn write_seeds(project: &TestProject) {
+    write(project, "fixtures/redis.txt", REDIS_SEED);
+    write(project, "fixtures/s3/uploads/readme.txt", "seeded");
+    write(project, "fixtures/s3/uploads/img/logo.svg", "<svg/>");
+    write(
+        project,
+        "fixtures/s3/avatars/ada.json",
+        "{\"name\": \"Ada\"}",
+    );
+}
+
+/// The app empties everything: no key in Redis, no object in a bucket.
+fn empty_all(project: &TestProject) {
+    let script = format!(
+        "{PY_REDIS_AND_S3}r.flushall()\n\
+         for b in ('uploads', 'avatars'):\n    \
+             for o in s3.list_objects_v2(Bucket=b).get('Contents', []):\n        \
+                 s3.delete_object(Bucket=b, Key=o['Key'])\n"
+    );
+    let run = python(&script, &project.dotenv());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}
+
+/// Issue 23: `seed` without `--force` applies to data that is empty (a
+/// seed added after the first `up`, or data the app emptied), the seed
+/// comes back on the fresh volumes after `down --volumes`, and a new
+/// branch with `data: per-branch` starts from the seed while the old
+/// branch keeps its own changes.
+#[test]
+fn seed_fills_empty_data_without_force_after_down_volumes_and_on_a_new_branch() {
+    let mut project = TestProject::new(
+        "seedempty",
+        "services:\n  redis: {}\n  minio:\n    buckets: [uploads, avatars]\n",
+    );
+    project.cli(&["up"]).stderr_lacks("seeded").run();
+    // The seed added later: the data is empty, so a plain `seed` applies it.
+    std::fs::write(project.path().join("services.yaml"), SERVICES).unwrap();
+    write_seeds(&project);
+    project
+        .cli(&["seed"])
+        .stderr_contains("redis: seeded 3 commands from ")
+        .stderr_contains("minio: seeded 3 objects from ")
+        .run();
+    assert_eq!(app(&project, true), SEEDED);
+    // Emptied by the app: empty again, so seeded again.
+    empty_all(&project);
+    project
+        .cli(&["seed"])
+        .stderr_contains("redis: seeded 3 commands from ")
+        .stderr_contains("minio: seeded 3 objects from ")
+        .run();
+    assert_eq!(app(&project, true), SEEDED);
+
+    // `down --volumes`: the next `up` has new data, and seeds it.
+    project.run(&["down", "--volumes"]).ok();
+    project
+        .cli(&["up"])
+        .stderr_contains("redis: seeded 3 commands from ")
+        .stderr_contains("minio: seeded 3 objects from ")
+        .run();
+    assert_eq!(app(&project, true), SEEDED);
+    project.teardown().ok();
+
+    // A new branch's data, per branch: seeded; the first branch's stays.
+    let mut branched = TestProject::new("seedbranch", &format!("data: per-branch\n{SERVICES}"));
+    write_seeds(&branched);
+    git(branched.path(), &["init", "-q", "-b", "a"]);
+    git(
+        branched.path(),
+        &["commit", "-q", "--allow-empty", "-m", "start"],
+    );
+    branched
+        .cli(&["up"])
+        .stderr_contains("redis: seeded 3 commands from ")
+        .run();
+    assert_eq!(app(&branched, true), SEEDED);
+    git(branched.path(), &["checkout", "-q", "-b", "b"]);
+    branched
+        .cli(&["up"])
+        .stderr_contains("redis: seeded 3 commands from ")
+        .stderr_contains("minio: seeded 3 objects from ")
+        .run();
+    assert_eq!(app(&branched, false), SEEDED);
+    git(branched.path(), &["checkout", "-q", "a"]);
+    branched.cli(&["up"]).stderr_lacks("seeded").run();
+    assert_eq!(app(&branched, false), CHANGED);
+    branched.teardown().ok();
 }
 
 #[test]
