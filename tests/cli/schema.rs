@@ -1,5 +1,6 @@
 //! `devsvc schema` judged by a real JSON Schema validator (Python's
-//! `jsonschema`, the YAML read by PyYAML, keys made text as an editor does):
+//! `jsonschema`, the YAML read as editors read it: YAML 1.2, by the parser
+//! yaml-language-server is built on, keys as text):
 //! README's services.yaml examples, the files the other tests run and
 //! `init`'s starter pass, as do the templates against `--template`; every
 //! mistake of `config_errors` that is a matter of shape fails, and those
@@ -14,29 +15,49 @@ use crate::{attached, databases, envfile, faults, instances, reconcile};
 
 /// Reads each document of a job (`[{"schema", "yaml"}]`, from the file named
 /// by argv[1]) and prints, as a JSON list, one verdict each: `valid`,
-/// `invalid: ...` or `not yaml: ...`.
+/// `invalid: ...` or `not yaml: ...`. The YAML is read by [`READ_YAML`], as
+/// an editor reads it; jsonschema judges what it read.
 const VALIDATE: &str = r#"
-import json, sys
-import jsonschema, yaml
+import json, subprocess, sys
+import jsonschema
 
+jobs = json.load(open(sys.argv[1]))
+read = subprocess.run(["node", "-e", sys.argv[2], sys.argv[1]], capture_output=True, text=True, check=True)
 validators = {}
 verdicts = []
-for doc in json.load(open(sys.argv[1])):
+for doc, parsed in zip(jobs, json.loads(read.stdout)):
     if doc["schema"] not in validators:
         schema = json.load(open(doc["schema"]))
         jsonschema.Draft7Validator.check_schema(schema)
         validators[doc["schema"]] = jsonschema.Draft7Validator(schema)
-    try:
-        data = yaml.safe_load(doc["yaml"])
-    except yaml.YAMLError as e:
-        verdicts.append("not yaml: " + " ".join(str(e).split()))
+    if "error" in parsed:
+        verdicts.append("not yaml: " + " ".join(parsed["error"].split()))
         continue
-    # An editor sees every key as text (`6379:` too), as JSON has it.
-    data = json.loads(json.dumps(data, default=str))
-    errors = validators[doc["schema"]].iter_errors(data)
+    errors = validators[doc["schema"]].iter_errors(parsed["value"])
     found = ["/".join(map(str, e.absolute_path)) + ": " + e.message for e in errors]
     verdicts.append("invalid: " + "; ".join(found) if found else "valid")
 print(json.dumps(verdicts))
+"#;
+
+/// Reads YAML as editors do: with the `yaml` package that
+/// yaml-language-server (VS Code's, Neovim's, Zed's YAML support) is built
+/// on, as YAML 1.2 (its core schema: `Off` and `no` are strings, `0x3FFF`
+/// is a number, `16_380` is text). PyYAML reads YAML 1.1, where `Off` is
+/// false: a schema checked through it would pass files editors flag.
+/// Prints `[{"value"} | {"error"}]`, one per document of the job; every
+/// key is text, as JSON has it.
+const READ_YAML: &str = r#"
+const fs = require("fs");
+const YAML = require("yaml");
+const jobs = JSON.parse(fs.readFileSync(process.argv[1], "utf8"));
+const out = jobs.map((doc) => {
+  try {
+    return { value: YAML.parse(doc.yaml, { version: "1.2" }) ?? null };
+  } catch (e) {
+    return { error: String(e.message) };
+  }
+});
+console.log(JSON.stringify(out));
 "#;
 
 /// The schemas this devsvc prints, written to files for the validator.
@@ -80,12 +101,14 @@ fn verdicts(docs: &[(String, String)]) -> Vec<String> {
         .collect();
     let file = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(file.path(), serde_json::to_string(&job).unwrap()).unwrap();
+    let node_path = BTreeMap::from([("NODE_PATH".to_string(), node_modules())]);
     let run = app(
         Command::new("python3")
             .arg("-c")
             .arg(VALIDATE)
-            .arg(file.path()),
-        &BTreeMap::new(),
+            .arg(file.path())
+            .arg(READ_YAML),
+        &node_path,
     );
     assert_eq!(run.code, 0, "the validator failed:\n{}", run.stderr);
     serde_json::from_str(&run.stdout).unwrap()
@@ -318,6 +341,12 @@ const EDGES: &[(&str, bool)] = &[
     ),
     (
         "services:\n  redis:\n    ports: { redis: \"16379\" }\n  mailhog:\n    ports: { smtp: 0x3FFF, http: 16_380 }\n",
+        true,
+    ),
+    // YAML 1.2, as editors and devsvc read it: `no` and `off` are text,
+    // `0o17777` a number (YAML 1.1 reads false, false and text).
+    (
+        "project: no\nservices:\n  off: { template: redis }\n  mailhog:\n    ports: { smtp: 0o17777 }\n",
         true,
     ),
     (
