@@ -23,13 +23,17 @@ mod up;
 
 /// Runs the command; `Ok` carries the exit code. SIGINT, SIGTERM and
 /// SIGHUP end a command at once with exit 128 plus the signal, except
-/// `run`, which hands them to its child and waits for it.
+/// `run`, which hands them to its child and waits for it, and `snapshot`,
+/// whose save undoes what it began.
 pub async fn run(cli: Cli) -> Result<u8> {
     let ctx = Context::new(Settings::from_cli(&cli)?);
     let command = cli.command;
     let mut stops = Stops::new();
     if let Command::Run { up, down, command } = &command {
         return run_cmd::run(&ctx, *up, *down, command, &mut stops).await;
+    }
+    if let Command::Snapshot { action } = command {
+        return snapshot::run(&ctx, action, &mut stops).await.map(|()| 0);
     }
     tokio::select! {
         result = dispatch(&ctx, command) => result,
@@ -66,7 +70,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
         } => done(logs::run(ctx, &service, follow, &tail).await),
         Command::Open { service } => done(open::run(ctx, &service).await),
         Command::Seed { services, force } => done(seed::run(ctx, &services, force).await),
-        Command::Snapshot { action } => done(snapshot::run(ctx, action).await),
+        Command::Snapshot { .. } => unreachable!("snapshot is dispatched with the signals"),
         Command::Run { .. } => unreachable!("run is dispatched with the signals"),
         Command::Doctor => doctor::run(ctx).await,
         Command::Completions { shell } => {

@@ -2,16 +2,23 @@
 //! back (`lifecycle/snapshot.rs` does the work).
 use crate::cli::SnapshotAction;
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::lifecycle::snapshot;
+use crate::signals::Stops;
 use crate::table::table;
 
-pub(crate) async fn run(ctx: &Context, action: SnapshotAction) -> Result<()> {
+/// `save` listens for signals itself, to undo what it began; `restore`
+/// ends at once on one, as every command does (its next `up` finishes
+/// it: `lifecycle/snapshot.rs`).
+pub(crate) async fn run(ctx: &Context, action: SnapshotAction, stops: &mut Stops) -> Result<()> {
     match action {
-        SnapshotAction::Save { name, services } => snapshot::save(ctx, &name, &services).await,
-        SnapshotAction::Restore { name, services } => {
-            snapshot::restore(ctx, &name, &services).await
+        SnapshotAction::Save { name, services } => {
+            snapshot::save(ctx, &name, &services, stops).await
         }
+        SnapshotAction::Restore { name, services } => tokio::select! {
+            done = snapshot::restore(ctx, &name, &services) => done,
+            stop = stops.next() => Err(Error::Interrupted(stop)),
+        },
         SnapshotAction::List => list(ctx),
         SnapshotAction::Rm { name } => snapshot::remove(ctx, &name),
     }

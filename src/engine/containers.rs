@@ -194,9 +194,9 @@ impl Engine {
             .map_err(|e| Error::engine(format!("starting container {name}"), e))
     }
 
-    /// Stops (SIGTERM, then SIGKILL after `grace`) and removes a container.
     /// Stops a container gracefully (SIGTERM, SIGKILL after `grace`); one
-    /// already stopped or gone is fine.
+    /// already stopped or gone is fine. A stop already under way (from an
+    /// earlier request) is waited for.
     pub(crate) async fn stop(&self, id: &str, grace: Duration) -> Result<()> {
         let grace = i32::try_from(whole_seconds(grace)).unwrap_or(i32::MAX);
         let stop = StopContainerOptionsBuilder::default().t(grace).build();
@@ -207,6 +207,7 @@ impl Engine {
         }
     }
 
+    /// Stops (SIGTERM, then SIGKILL after `grace`) and removes a container.
     pub(crate) async fn remove_container(&self, id: &str, grace: Duration) -> Result<()> {
         self.stop(id, grace).await?;
         // `v` also removes anonymous volumes the image declared; named

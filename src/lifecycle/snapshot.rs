@@ -27,6 +27,7 @@ use crate::exports;
 use crate::instance;
 use crate::private;
 use crate::probe;
+use crate::signals::Stops;
 
 /// How long a service may take to shut down cleanly before its data is
 /// copied (at least; `--stop-grace` may give more).
@@ -133,7 +134,18 @@ fn with_data<'p>(project: &'p Project, names: &[String]) -> Result<Vec<&'p Servi
 }
 
 /// Saves the data of the services named (all with data when none).
-pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<()> {
+///
+/// A signal while saving undoes it: each service that was running is
+/// started again (after the stop under way has finished, so the engine
+/// never ends a stop after the start) and no snapshot is written. devsvc
+/// killed outright leaves the services stopped, which the next `up`
+/// starts, and a hidden partial folder, which the next save removes.
+pub(crate) async fn save(
+    ctx: &Context,
+    name: &str,
+    names: &[String],
+    stops: &mut Stops,
+) -> Result<()> {
     validate_name(name)?;
     let project = ctx.load_project()?;
     let services = with_data(&project, names)?;
@@ -170,7 +182,14 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
         observed: &observed,
         into: &partial,
     };
-    let outcomes = join_all(services.iter().map(|spec| saver.save(spec))).await;
+    let outcomes = tokio::select! {
+        outcomes = join_all(services.iter().map(|spec| saver.save(spec))) => outcomes,
+        stop = stops.next() => {
+            saver.undo(&services).await;
+            let _ = std::fs::remove_dir_all(&partial);
+            return Err(Error::Interrupted(stop));
+        }
+    };
     let mut saved = IndexMap::new();
     let mut errors = Vec::new();
     for (spec, outcome) in services.iter().zip(outcomes) {
@@ -204,13 +223,28 @@ pub(crate) async fn save(ctx: &Context, name: &str, names: &[String]) -> Result<
 /// new and empty, in the project's snapshot folder `root`. Snapshots hold
 /// whole databases: every folder is the owner's alone (0700), `root` too
 /// when an earlier version made it wider.
+///
+/// Partial folders left by a save that was killed are removed first: the
+/// caller holds the project's lock, so no other save is writing one.
 fn begin(root: &Path, name: &str) -> Result<PathBuf> {
     private::own_dir(root)?;
+    for entry in std::fs::read_dir(root).map_err(|e| Error::io(root, e))? {
+        let path = entry.map_err(|e| Error::io(root, e))?.path();
+        if is_partial(&path) {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
     // Snapshot names never start with `.`: this cannot be one.
     let partial = root.join(format!(".{name}.partial"));
-    let _ = std::fs::remove_dir_all(&partial);
     private::own_dir(&partial)?;
     Ok(partial)
+}
+
+/// A save's folder before it is complete: `.NAME.partial`.
+fn is_partial(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with('.') && n.ends_with(".partial"))
 }
 
 /// Writes what a snapshot holds into its folder `dir` (0600).
@@ -248,6 +282,9 @@ impl Saver<'_> {
         let grace = self.ctx.settings.stop_grace.max(SAVE_GRACE);
         let stopping = Instant::now();
         self.engine.stop(&container.id, grace).await?;
+        self.ctx
+            .ui
+            .phase(&format!("{}: stopped, copying its data out", spec.name));
         let copying = Instant::now();
         let task = self.ctx.ui.spinner_task(&spec.name, "saving its data");
         let file = self.into.join(format!("{}.tar", spec.name));
@@ -286,6 +323,32 @@ impl Saver<'_> {
             sha256: Some(sha256),
             password: self.password(spec)?,
         })
+    }
+
+    /// After an interrupted save: every service that was running runs
+    /// again. Each is stopped first, which waits for a stop the dropped
+    /// save had asked for (a start before it ended would be undone by it).
+    /// Best effort: what cannot be started is left to the next `up`.
+    async fn undo(&self, services: &[&ServiceSpec]) {
+        let running = services.iter().filter_map(|spec| {
+            let container = self.observed.iter().find(|c| c.service == spec.name)?;
+            container.running.then_some((spec, container))
+        });
+        let restarts = running.map(|(spec, container)| async move {
+            let grace = self.ctx.settings.stop_grace.max(SAVE_GRACE);
+            let started = async {
+                self.engine.stop(&container.id, grace).await?;
+                self.engine.start(&container.id, &container.name).await
+            };
+            let said = match started.await {
+                Ok(()) => "save interrupted: started again; no snapshot written".to_string(),
+                Err(e) => {
+                    format!("save interrupted and not started again ({e}); `devsvc up` starts it")
+                }
+            };
+            self.ctx.ui.event(&spec.name, &said);
+        });
+        join_all(restarts).await;
     }
 
     /// The generated password the service's data was initialised with.

@@ -266,6 +266,73 @@ fn a_restore_killed_halfway_is_finished_by_the_next_up_with_the_data_from_before
     assert_eq!(redis("print(r.get('note'))"), "after");
 }
 
+/// Issue 23: an interrupted `snapshot save` left the service stopped.
+/// Now a signal undoes the save (the service runs again, no snapshot is
+/// written); devsvc killed outright leaves a stopped service that the
+/// next `up` starts and a partial folder that the next save removes.
+/// Either way the data is what it was and the next save works.
+#[test]
+fn a_snapshot_save_interrupted_or_killed_leaves_the_data_and_no_snapshot() {
+    let project = TestProject::new("saveint", "services:\n  redis: {}\n");
+    project.run(&["up"]).ok();
+    let redis = |code: &str| {
+        let script = format!(
+            "import os, redis\nr = redis.from_url(os.environ['REDIS_URL'], decode_responses=True)\n{code}"
+        );
+        let run = python(&script, &project.dotenv());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.trim().to_string()
+    };
+    // Big enough that copying it out takes a while.
+    redis("r.set('big', 'x' * 60_000_000)\nr.set('note', 'kept')");
+    let folder = project.state.path().join("snapshots").join(&project.name);
+    for (sig, code) in [("-INT", Some(130)), ("-KILL", None)] {
+        let (mut child, rx, _) = run_until(
+            &project,
+            &["snapshot", "save", "s1"],
+            "redis: stopped, copying its data out",
+        );
+        signal(&mut child, sig);
+        let (exit, _) = wait_exit(&mut child, Duration::from_secs(10));
+        let after: Vec<String> = rx.try_iter().collect();
+        assert_eq!(exit, code, "{sig}: {after:?}");
+        let listed = project.run(&["snapshot", "list"]).ok();
+        assert!(!listed.stdout.contains("s1"), "{sig}: {}", listed.stdout);
+        let state = || {
+            let status: serde_json::Value =
+                serde_json::from_str(&project.run(&["status", "--json"]).ok().stdout).unwrap();
+            status[0]["state"].as_str().unwrap_or_default().to_string()
+        };
+        if sig == "-INT" {
+            assert!(
+                after
+                    .iter()
+                    .any(|l| l
+                        .contains("redis: save interrupted: started again; no snapshot written")),
+                "{after:?}"
+            );
+            assert_eq!(state(), "running", "undone by devsvc itself");
+            project.cli(&["up"]).stderr_lacks("redis: started").run();
+        } else {
+            assert_eq!(state(), "exited", "killed while its data was copied");
+            project.cli(&["up"]).stderr_contains("redis: started").run();
+        }
+        assert_eq!(
+            redis("print(r.get('note'), len(r.get('big')))"),
+            "kept 60000000"
+        );
+    }
+    let partials = || -> Vec<String> {
+        std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(partials(), [".s1.partial"], "what the kill left");
+    project.run(&["snapshot", "save", "s2"]).ok();
+    assert_eq!(partials(), ["s2"], "the next save removed it");
+}
+
 #[test]
 fn sigkill_during_up_then_down_removes_everything_and_up_succeeds() {
     let project = TestProject::new("kill", THREE);
