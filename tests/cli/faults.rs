@@ -266,6 +266,69 @@ fn a_restore_killed_halfway_is_finished_by_the_next_up_with_the_data_from_before
     assert_eq!(redis("print(r.get('note'))"), "after");
 }
 
+/// Issue 23: a signal while a PostgreSQL's `init:` files were still being
+/// copied into its new container left it created but never started; the
+/// next `up` started it, and PostgreSQL initialised without them (the SQL
+/// never ran). Now that container is recreated, and the SQL runs.
+#[test]
+fn a_signal_while_init_files_are_copied_leaves_a_container_the_next_up_recreates() {
+    let project = TestProject::new(
+        "initint",
+        "services:\n  postgres:\n    init: [db/schema.sql]\n",
+    );
+    std::fs::create_dir_all(project.path().join("db")).unwrap();
+    // Large, so the copy into the container takes a while.
+    let padding = format!("-- {}\n", "x".repeat(1000)).repeat(60_000);
+    std::fs::write(
+        project.path().join("db/schema.sql"),
+        format!(
+            "create table products (name text);\ninsert into products values ('apple');\n{padding}"
+        ),
+    )
+    .unwrap();
+    let container = format!("devsvc-{}-postgres", project.name);
+    let (mut child, _rx, _) = up_until(&project, "timing: ready to create containers");
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        let state = docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("name=^{container}$"),
+            "--format",
+            "{{.State}}",
+        ]);
+        if state.trim() == "created" {
+            break;
+        }
+        assert!(
+            state.trim().is_empty(),
+            "never seen between create and start: {state}"
+        );
+        assert!(Instant::now() < until, "the container was never created");
+    }
+    signal(&mut child, "-INT");
+    let (exit, _) = wait_exit(&mut child, Duration::from_secs(2));
+    assert_eq!(exit, Some(130));
+    let state = docker(&["inspect", "-f", "{{.State.Status}}", &container]);
+    assert_eq!(state.trim(), "created", "left between create and start");
+
+    project
+        .cli(&["up"])
+        .stderr_contains("postgres: its container was created but never started (an interrupted run): recreating")
+        .run();
+    let rows = app(
+        Command::new("psql").args(["-tAc", "select name from products"]),
+        &project.dotenv(),
+    );
+    assert_eq!(
+        rows.stdout.trim(),
+        "apple",
+        "the init SQL ran: {}",
+        rows.stderr
+    );
+}
+
 /// Issue 23: an interrupted `snapshot save` left the service stopped.
 /// Now a signal undoes the save (the service runs again, no snapshot is
 /// written); devsvc killed outright leaves a stopped service that the
