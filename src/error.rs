@@ -29,6 +29,13 @@ pub enum Error {
         chosen_by: String,
         reason: String,
     },
+    /// The engine stopped or restarted while devsvc was using it (a
+    /// restart also stops every container).
+    #[error(
+        "the container engine at {endpoint} went away while services were starting ({reason}): it stopped or restarted\n\
+         hint: once it runs again, `devsvc up` carries on from where this run stopped; the data volumes are kept"
+    )]
+    EngineGone { endpoint: String, reason: String },
     #[error(transparent)]
     Engine(#[from] EngineError),
     /// Several services failed; each is reported, the first decides the
@@ -80,7 +87,7 @@ impl Error {
     pub fn code(&self) -> u8 {
         match self {
             Error::Config { .. } | Error::Usage(_) => 2,
-            Error::EngineUnreachable { .. } => 3,
+            Error::EngineUnreachable { .. } | Error::EngineGone { .. } => 3,
             Error::NotReady { .. } => 4,
             Error::Interrupted(stop) => (128 + stop.number()) as u8,
             Error::OutputClosed => 0,

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 mod archives;
 mod containers;
 mod error;
+mod events;
 mod images;
 mod ping;
 mod resources;

@@ -164,8 +164,15 @@ pub(crate) async fn up_restoring(
     up.prepare(&units, &removals).await?;
     // start, wait, provision
     let deadline = Instant::now() + ctx.settings.timeout;
-    up.bring_up_all(units.iter_mut().collect(), deadline).await;
-    up.retry_taken_ports(&mut units, deadline).await?;
+    // Where devsvc may wait long: an engine that stops or restarts ends
+    // the run at once, rather than once every probe has timed out.
+    let watch = up.engine.watch();
+    watch
+        .guard(&project.name, async {
+            up.bring_up_all(units.iter_mut().collect(), deadline).await;
+            up.retry_taken_ports(&mut units, deadline).await
+        })
+        .await?;
     ctx.ui.phase("all ready");
     up.remove_unused_network(&units).await?;
     // export

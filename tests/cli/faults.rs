@@ -34,7 +34,7 @@ fn up_until(
 }
 
 /// `up_until` for any devsvc command.
-fn run_until(
+pub(crate) fn run_until(
     project: &TestProject,
     args: &[&str],
     marker: &str,

@@ -23,6 +23,9 @@
 //! - `detect`: `init --detect` on `tests/detect-corpus/`: proposals and
 //!   their evidence pinned; a folder naming no service proposes nothing.
 //!   No engine.
+//! - `engine_restart`: dockerd restarted while `up` waits: exit 3 at
+//!   once, and the next `up` converges with the data (`#[ignore]`d: it
+//!   restarts the shared engine; `scripts/test` runs it alone).
 //! - `envfile`: atomic env file writes under SIGKILL, file modes, the
 //!   git-ignore warning, user lines shadowing ours, concurrent `up`.
 //! - `envfile_props`: property tests of the env file merge, one over the
@@ -69,6 +72,7 @@ mod config_errors;
 mod converted_up;
 mod databases;
 mod detect;
+mod engine_restart;
 mod envfile;
 mod envfile_props;
 mod faults;
