@@ -760,7 +760,9 @@ fn a_slow_service_shows_its_latest_log_line_under_its_spinner_on_a_terminal_only
         .envs(devsvc.get_envs().filter_map(|(k, v)| Some((k, v?))))
         .env("TERM", "xterm")
         .current_dir(project.path())
-        .args(["-qec", &format!("{BIN} up --timeout 3"), "/dev/null"])
+        // 6 s: the line shows after 1 s of waiting, and on a loaded machine
+        // creating and starting may take most of a shorter timeout.
+        .args(["-qec", &format!("{BIN} up --timeout 6"), "/dev/null"])
         .stdin(Stdio::null());
     let out = on_terminal.output().expect("script runs");
     let screen = String::from_utf8_lossy(&out.stdout);
