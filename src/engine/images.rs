@@ -53,6 +53,7 @@ impl Engine {
                     .is_some_and(|s| s.starts_with("Download complete"))
                 {
                     layer.current = layer.total;
+                    layer.sizeless = usize::from(layer.total == 0);
                 }
                 progress(
                     layers
@@ -60,6 +61,7 @@ impl Engine {
                         .fold(PullProgress::default(), |acc, l| PullProgress {
                             current: acc.current + l.current.min(l.total),
                             total: acc.total + l.total,
+                            sizeless: acc.sizeless + l.sizeless,
                         }),
                 );
             }
