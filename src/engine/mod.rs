@@ -146,8 +146,8 @@ pub(crate) struct FileCopy {
 pub(crate) struct PullProgress {
     pub current: u64,
     pub total: u64,
-    /// Layers downloaded whose size the engine never told (Podman reports
-    /// none), so a total of 0 does not mean nothing was downloaded.
+    /// Layers fetched whose size the engine never told (Podman often
+    /// tells none), so a total of 0 does not mean nothing was fetched.
     pub sizeless: usize,
 }
 

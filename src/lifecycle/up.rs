@@ -937,13 +937,19 @@ fn port_taken(outcome: &Result<()>) -> bool {
 }
 
 fn pull_summary(image: &str, pulled: engine::PullProgress) -> String {
+    let megabytes = pulled.total as f64 / 1e6;
+    let untold = match pulled.sizeless {
+        1 => "1 layer".to_string(),
+        n => format!("{n} layers"),
+    };
+    // Podman often says a layer is complete, not how large it was.
     match (pulled.total, pulled.sizeless) {
         (0, 0) => format!("pulled {image} (all layers already present)"),
-        // Podman says a layer is complete, never how large it was.
-        (0, layers) => {
-            format!("pulled {image} ({layers} layers; the engine did not tell their size)")
-        }
-        (bytes, _) => format!("pulled {image} ({:.1} MB)", bytes as f64 / 1e6),
+        (0, _) => format!("pulled {image} ({untold}; the engine did not tell their size)"),
+        (_, 0) => format!("pulled {image} ({megabytes:.1} MB)"),
+        (_, _) => format!(
+            "pulled {image} ({megabytes:.1} MB, and {untold} whose size the engine did not tell)"
+        ),
     }
 }
 
@@ -970,6 +976,10 @@ mod tests {
         assert_eq!(
             summary(0, 2),
             "pulled redis:7.4 (2 layers; the engine did not tell their size)"
+        );
+        assert_eq!(
+            summary(8_500_000, 1),
+            "pulled redis:7.4 (8.5 MB, and 1 layer whose size the engine did not tell)"
         );
     }
 }

@@ -84,18 +84,15 @@ fn up_serves_real_clients_through_the_env_file_and_down_removes_everything() {
         let wanted = format!("pulled {prefix}{image}");
         let line = up.stderr.lines().find(|l| l.contains(&wanted));
         let line = line.unwrap_or_else(|| panic!("{image} not pulled:\n{}", up.stderr));
-        if on_podman() {
-            // Podman 4.3 reports layers as complete, never their sizes:
-            // devsvc cannot tell, so neither can this check.
-            eprintln!("on Podman: not checking that {image} downloaded bytes ({line})");
-            assert!(
-                line.contains("the engine did not tell their size"),
-                "{line}"
-            );
+        if on_podman() && line.contains("the engine did not tell their size") {
+            // Podman 4.3 often reports layers complete without their
+            // sizes, and says the same of a layer it found present: devsvc
+            // cannot tell bytes downloaded then, so neither can this check.
+            eprintln!("on Podman: cannot check that {image} downloaded bytes ({line})");
             continue;
         }
         assert!(
-            line.ends_with(" MB)"),
+            line.contains(" MB"),
             "{image} pulled without downloading: {line}"
         );
     }
