@@ -56,8 +56,9 @@ fn hint(fault: Fault) -> &'static str {
         Fault::InitMissing => {
             "\nhint: devsvc runs every container with an init process, and the engine has no init binary. \
              On Podman, install catatonit on the engine's host (Debian, Ubuntu: `apt-get install catatonit`; \
-             Fedora: `dnf install catatonit`) so the path above exists, or set `init_path` under \
-             `[containers]` in containers.conf (newer Podman; 4.3's Docker-compatible API ignores it)"
+             Fedora: `dnf install catatonit`) so the path above exists, or point `init_path` under \
+             `[containers]` in containers.conf at an init binary where your Podman honours it \
+             (4.3's Docker-compatible API does not)"
         }
         _ => "",
     }
