@@ -10,6 +10,7 @@ use futures_util::StreamExt;
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use super::tar_rebase;
 use super::*;
 
 /// Chunks read from a tar file while it is sent.
@@ -18,7 +19,8 @@ const CHUNK: usize = 1 << 20;
 impl Engine {
     /// Writes the folder `path` of container `id` (running or stopped) as
     /// a tar file at `to`; its entries are named from the folder's own name
-    /// (`data/...` for `/data`). Returns the bytes written and their
+    /// (`data/...` for `/data`), renamed so when the engine named them
+    /// from `/` (`tar_rebase`). Returns the bytes written and their
     /// SHA-256.
     pub(crate) async fn save_folder(
         &self,
@@ -45,7 +47,17 @@ impl Engine {
             progress(written);
         }
         file.sync_all().await.map_err(|e| Error::io(to, e))?;
-        Ok((written, hex::encode(hash.finalize())))
+        drop(file);
+        let folder = Path::new(path)
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let file = to.to_path_buf();
+        let rebased = tokio::task::spawn_blocking(move || tar_rebase::rebase_file(&file, &folder))
+            .await
+            .map_err(|e| Error::Runtime(format!("renaming the entries of {}: {e}", to.display())))?
+            .map_err(|e| Error::io(to, e))?;
+        Ok(rebased.unwrap_or((written, hex::encode(hash.finalize()))))
     }
 
     /// Unpacks the tar file `from` into container `id` (created, not yet

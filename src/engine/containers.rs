@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use bollard::models::{
-    ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, MountVolumeOptions,
-    NetworkingConfig, PortBinding,
+    ContainerCreateBody, EndpointSettings, HostConfig, Mount, MountType, NetworkingConfig,
+    PortBinding,
 };
 use bollard::query_parameters::{
     CreateContainerOptionsBuilder, ListContainersOptionsBuilder, LogsOptionsBuilder,
@@ -61,7 +61,7 @@ impl Engine {
                     networks: c
                         .network_settings
                         .and_then(|n| n.networks)
-                        .map(|n| n.into_keys().collect())
+                        .map(|n| n.into_keys().map(|n| self.network_seen(n)).collect())
                         .unwrap_or_default(),
                     parts: labels.get(LABEL_PARTS).cloned(),
                     volumes: c
@@ -75,7 +75,19 @@ impl Engine {
             .collect())
     }
 
-    pub(crate) async fn create_and_start(&self, spec: &ContainerSpec) -> Result<String> {
+    /// Creates and starts a container; `new_volume`: its data volume does
+    /// not exist yet (as the caller observed), so it is created first,
+    /// labelled. Engines differ on a volume a container's mount creates:
+    /// Docker gives it the mount's labels, Podman none.
+    pub(crate) async fn create_and_start(
+        &self,
+        spec: &ContainerSpec,
+        new_volume: bool,
+    ) -> Result<String> {
+        if new_volume && let Some(volume) = &spec.volume {
+            self.create_volume(&volume.name, volume_labels(volume, &spec.labels))
+                .await?;
+        }
         let port_bindings = spec
             .ports
             .iter()
@@ -90,10 +102,7 @@ impl Engine {
         let host_config = HostConfig {
             init: Some(true),
             port_bindings: Some(port_bindings),
-            mounts: spec
-                .volume
-                .as_ref()
-                .map(|v| vec![volume_mount(v, &spec.labels)]),
+            mounts: spec.volume.as_ref().map(|v| vec![volume_mount(v)]),
             network_mode: spec.network.clone(),
             ..Default::default()
         };
@@ -329,10 +338,25 @@ fn whole_seconds(d: Duration) -> i64 {
     i64::try_from(d.as_secs()).unwrap_or(i64::MAX)
 }
 
-/// The data volume, created by the engine along with the container when
-/// it does not exist yet (one round trip fewer than creating it first),
-/// with the project's labels and the generated password.
-fn volume_mount(volume: &VolumeMount, container_labels: &HashMap<String, String>) -> Mount {
+/// The data volume, mounted by name: devsvc creates it first when it is
+/// new (`create_and_start`), so its labels never depend on the engine
+/// honouring those of a mount.
+fn volume_mount(volume: &VolumeMount) -> Mount {
+    Mount {
+        target: Some(volume.path.clone()),
+        source: Some(volume.name.clone()),
+        typ: Some(MountType::VOLUME),
+        ..Default::default()
+    }
+}
+
+/// A new data volume's labels: the project's and service's (from the
+/// container's), the generated password its data is initialised with, and
+/// the branch whose data it holds.
+fn volume_labels(
+    volume: &VolumeMount,
+    container_labels: &HashMap<String, String>,
+) -> HashMap<String, String> {
     let mut labels: HashMap<String, String> = container_labels
         .iter()
         .filter(|(key, _)| [LABEL_PROJECT, LABEL_SERVICE].contains(&key.as_str()))
@@ -344,14 +368,51 @@ fn volume_mount(volume: &VolumeMount, container_labels: &HashMap<String, String>
     if let Some(branch) = &volume.branch {
         labels.insert(LABEL_BRANCH.to_string(), branch.clone());
     }
-    Mount {
-        target: Some(volume.path.clone()),
-        source: Some(volume.name.clone()),
-        typ: Some(MountType::VOLUME),
-        volume_options: Some(MountVolumeOptions {
-            labels: Some(labels),
-            ..Default::default()
-        }),
-        ..Default::default()
+    labels
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_new_volume_carries_the_project_service_password_and_branch() {
+        let volume = VolumeMount {
+            name: "devsvc-shop-postgres-data".into(),
+            path: "/var/lib/postgresql/data".into(),
+            password: Some("pw".into()),
+            branch: Some("feature/x".into()),
+        };
+        let container: HashMap<String, String> = [
+            (LABEL_PROJECT, "shop"),
+            (LABEL_SERVICE, "postgres"),
+            (LABEL_HASH, "abc"),
+            (LABEL_PARTS, "image=1"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+        let labels = volume_labels(&volume, &container);
+        let mut pairs: Vec<(&str, &str)> = labels
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        pairs.sort_unstable();
+        assert_eq!(
+            pairs,
+            [
+                (LABEL_BRANCH, "feature/x"),
+                (LABEL_PASSWORD, "pw"),
+                (LABEL_PROJECT, "shop"),
+                (LABEL_SERVICE, "postgres"),
+            ]
+        );
+        // No password, no branch: only whose it is.
+        let plain = VolumeMount {
+            password: None,
+            branch: None,
+            ..volume
+        };
+        assert_eq!(volume_labels(&plain, &container).len(), 2);
     }
 }

@@ -13,11 +13,15 @@ pub enum Fault {
     NameInUse,
     /// The object is gone (removed meanwhile, or never there).
     NotFound,
+    /// The engine has no init binary to run in the container (devsvc asks
+    /// for one, so `down` stops services gracefully): Podman without
+    /// catatonit.
+    InitMissing,
     Other,
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("{action}: {message}")]
+#[error("{action}: {message}{}", hint(*.fault))]
 pub struct EngineError {
     /// What devsvc was doing, e.g. `starting container devsvc-shop-redis`.
     action: String,
@@ -44,12 +48,34 @@ impl EngineError {
     }
 }
 
+/// What the user can do about a fault, when devsvc knows.
+fn hint(fault: Fault) -> &'static str {
+    match fault {
+        // Podman 4.3's Docker-compatible API looks for catatonit at the
+        // path it names and ignores `init_path` (tried: it still failed).
+        Fault::InitMissing => {
+            "\nhint: devsvc runs every container with an init process, and the engine has no init binary. \
+             On Podman, install catatonit on the engine's host (Debian, Ubuntu: `apt-get install catatonit`; \
+             Fedora: `dnf install catatonit`) so the path above exists, or point `init_path` under \
+             `[containers]` in containers.conf at an init binary where your Podman honours it \
+             (4.3's Docker-compatible API does not)"
+        }
+        _ => "",
+    }
+}
+
 fn classify(e: &BollardError, message: &str) -> Fault {
     // A taken port is a 500 whose only sign is its words: Docker's own
     // allocator ("port is already allocated") or its proxy's bind
     // ("address already in use").
     if message.contains("port is already allocated") || message.contains("address already in use") {
         return Fault::PortTaken;
+    }
+    // Podman 4's words, from a stat of the configured path or (newer) a
+    // search of its helper folders.
+    if message.contains("container-init binary not found") || message.contains("lookup init binary")
+    {
+        return Fault::InitMissing;
     }
     match status_code(e) {
         Some(404) => Fault::NotFound,
@@ -71,5 +97,58 @@ pub(super) fn engine_message(e: &BollardError) -> String {
         BollardError::DockerResponseServerError { message, .. } => message.clone(),
         BollardError::DockerStreamError { error } => error.clone(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server_error(status_code: u16, message: &str) -> BollardError {
+        BollardError::DockerResponseServerError {
+            status_code,
+            message: message.into(),
+        }
+    }
+
+    /// Podman without catatonit, in its own words: a devsvc error naming
+    /// the fix, and a runtime failure (exit 1) like any engine error: the
+    /// engine answers, it cannot run the container as asked.
+    #[test]
+    fn a_missing_init_binary_names_the_fix() {
+        let words = "container create: container-init binary not found on the host: stat /usr/libexec/podman/catatonit: no such file or directory";
+        let error = EngineError::new(
+            "creating container devsvc-shop-redis",
+            server_error(500, words),
+        );
+        assert_eq!(error.fault(), Fault::InitMissing);
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "creating container devsvc-shop-redis: {words}\nhint: "
+            )),
+            "{text}"
+        );
+        assert!(text.contains("apt-get install catatonit"), "{text}");
+        assert!(text.contains("`init_path`"), "{text}");
+        assert_eq!(crate::error::Error::Engine(error).code(), 1);
+        let newer = "lookup init binary: exec: \"catatonit\": executable file not found in $PATH";
+        assert_eq!(
+            EngineError::new("x", server_error(500, newer)).fault(),
+            Fault::InitMissing
+        );
+    }
+
+    #[test]
+    fn other_engine_errors_carry_no_hint() {
+        let error = EngineError::new(
+            "starting container c",
+            server_error(
+                500,
+                "driver failed programming external connectivity: port is already allocated",
+            ),
+        );
+        assert_eq!(error.fault(), Fault::PortTaken);
+        assert!(!error.to_string().contains("hint"));
     }
 }

@@ -27,7 +27,7 @@ impl Engine {
             .tag(tag)
             .build();
         let mut stream = self.docker.create_image(Some(options), None, None);
-        let mut layers: HashMap<String, PullProgress> = HashMap::new();
+        let mut layers: HashMap<String, Layer> = HashMap::new();
         while let Some(item) = stream.next().await {
             let info = item.map_err(|e| Error::Pull {
                 image: image.into(),
@@ -47,11 +47,13 @@ impl Engine {
                 if let Some(current) = detail.current {
                     layer.current = current as u64;
                 }
-                if info
-                    .status
-                    .as_deref()
-                    .is_some_and(|s| s.starts_with("Download complete"))
-                {
+                let status = info.status.as_deref().unwrap_or_default();
+                // Not "Already exists": this layer is fetched (or, on
+                // Podman, perhaps found present: it says the same).
+                layer.fetched |= ["Pulling fs layer", "Downloading", "Download complete"]
+                    .iter()
+                    .any(|s| status.starts_with(s));
+                if status.starts_with("Download complete") {
                     layer.current = layer.total;
                 }
                 progress(
@@ -60,12 +62,21 @@ impl Engine {
                         .fold(PullProgress::default(), |acc, l| PullProgress {
                             current: acc.current + l.current.min(l.total),
                             total: acc.total + l.total,
+                            sizeless: acc.sizeless + usize::from(l.fetched && l.total == 0),
                         }),
                 );
             }
         }
         Ok(())
     }
+}
+
+/// One layer of a pull, as the engine reported it so far.
+#[derive(Default)]
+struct Layer {
+    current: u64,
+    total: u64,
+    fetched: bool,
 }
 
 /// Splits `registry:5000/name:tag` into the repository and what the

@@ -19,6 +19,7 @@ mod images;
 mod ping;
 mod resources;
 mod ssh;
+mod tar_rebase;
 pub(crate) use ssh::SshSpec;
 
 pub(crate) use resources::owner_conflict;
@@ -60,6 +61,9 @@ pub(crate) struct Engine {
     /// How it is reached: through a socket, over TCP, or over SSH (with
     /// the command that carries the API).
     pub reached: String,
+    /// Podman's Docker-compatible service, which differs from Docker in
+    /// ways devsvc makes up for (see `default_network`).
+    podman: bool,
 }
 
 /// A container of this project as the engine reports it.
@@ -143,6 +147,9 @@ pub(crate) struct FileCopy {
 pub(crate) struct PullProgress {
     pub current: u64,
     pub total: u64,
+    /// Layers fetched whose size the engine never told (Podman often
+    /// tells none), so a total of 0 does not mean nothing was fetched.
+    pub sizeless: usize,
 }
 
 impl Engine {
@@ -179,8 +186,8 @@ impl Engine {
                 })
             }
         };
-        let (api, version) = match ping::ping(url).await {
-            Some(pinged) => (pinged.api, pinged.release),
+        let (api, version, podman) = match ping::ping(url).await {
+            Some(pinged) => (pinged.api, pinged.release, pinged.podman),
             None => {
                 // One round trip: the engine's version tells both its
                 // release and the newest API it speaks.
@@ -194,11 +201,22 @@ impl Engine {
                         Some(_) => unreachable(innermost(&e)),
                         None => unreachable(error_chain(&e)),
                     })?;
+                let podman = server
+                    .components
+                    .iter()
+                    .flatten()
+                    .any(|c| c.name == "Podman Engine");
                 (
                     server.api_version.unwrap_or_default(),
                     server.version.unwrap_or_else(|| "unknown".into()),
+                    podman,
                 )
             }
+        };
+        // `doctor` says which engine answers, not only its release.
+        let version = match podman {
+            true => format!("{version} (Podman)"),
+            false => version,
         };
         let api =
             parse_api(&api).map_or(MIN_API, |v| newest_common(v, bollard::API_DEFAULT_VERSION));
@@ -210,6 +228,7 @@ impl Engine {
             endpoint,
             version,
             api_version,
+            podman,
         })
     }
 }

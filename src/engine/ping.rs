@@ -10,6 +10,8 @@ pub(super) struct Pinged {
     pub(super) api: String,
     /// Its release, e.g. `20.10.24+dfsg1`.
     pub(super) release: String,
+    /// Whether it is Podman's Docker-compatible service (`Libpod/4.3.1`).
+    pub(super) podman: bool,
 }
 
 /// `None` when the endpoint is not a plain socket or TCP address, or the
@@ -43,7 +45,7 @@ fn parse(answer: &str) -> Option<Pinged> {
     if !lines.next()?.contains(" 200 ") {
         return None;
     }
-    let (mut api, mut release) = (None, None);
+    let (mut api, mut release, mut podman) = (None, None, false);
     for line in lines {
         let Some((name, value)) = line.split_once(':') else {
             continue;
@@ -51,10 +53,12 @@ fn parse(answer: &str) -> Option<Pinged> {
         let value = value.trim();
         match name.trim().to_ascii_lowercase().as_str() {
             "api-version" => api = Some(value.to_string()),
-            // `Docker/20.10.24+dfsg1 (linux)`
+            // `Docker/20.10.24+dfsg1 (linux)`, or Podman's `Libpod/4.3.1 (linux)`
             "server" => {
-                release = value
-                    .strip_prefix("Docker/")
+                let docker = value.strip_prefix("Docker/");
+                podman = docker.is_none() && value.starts_with("Libpod/");
+                release = docker
+                    .or_else(|| value.strip_prefix("Libpod/"))
                     .map(|v| v.split_whitespace().next().unwrap_or(v).to_string())
             }
             _ => {}
@@ -63,6 +67,7 @@ fn parse(answer: &str) -> Option<Pinged> {
     Some(Pinged {
         api: api?,
         release: release?,
+        podman,
     })
 }
 
@@ -83,5 +88,19 @@ mod tests {
             "no release"
         );
         assert!(parse("HTTP/1.1 500 Internal Server Error\r\n\r\n").is_none());
+        assert!(!pinged.podman);
+    }
+
+    /// Podman 4.3's answer, as its service sends it: one round trip
+    /// instead of `/version` for every command there too.
+    #[test]
+    fn reads_podmans_release_and_knows_it_is_podman() {
+        let answer = "HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nLibpod-Api-Version: 4.3.1\r\nServer: Libpod/4.3.1 (linux)\r\nContent-Length: 2\r\n\r\nOK";
+        let pinged = parse(answer).unwrap();
+        assert_eq!(
+            (pinged.api.as_str(), pinged.release.as_str()),
+            ("1.41", "4.3.1")
+        );
+        assert!(pinged.podman);
     }
 }

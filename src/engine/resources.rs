@@ -1,7 +1,7 @@
 //! Networks and volumes, and who owns a name devsvc wants to use.
 use std::collections::HashMap;
 
-use bollard::models::NetworkCreateRequest;
+use bollard::models::{NetworkCreateRequest, VolumeCreateRequest};
 use bollard::query_parameters::{
     ListNetworksOptionsBuilder, ListVolumesOptionsBuilder, RemoveVolumeOptionsBuilder,
 };
@@ -85,6 +85,36 @@ impl Engine {
         }
     }
 
+    /// A network a container is listed on, by the name devsvc creates and
+    /// compares networks by: Podman lists a container on its default
+    /// network under that network's own name, `podman` (unless
+    /// containers.conf's `default_network` renames it), where its networks
+    /// endpoints call it `bridge`, as Docker does.
+    pub(super) fn network_seen(&self, name: String) -> String {
+        match self.podman && name == PODMAN_DEFAULT_NETWORK {
+            true => "bridge".into(),
+            false => name,
+        }
+    }
+
+    /// Creates a named volume with these labels (one that exists already
+    /// is kept as it is, by both Docker and Podman).
+    pub(crate) async fn create_volume(
+        &self,
+        name: &str,
+        labels: HashMap<String, String>,
+    ) -> Result<()> {
+        let request = VolumeCreateRequest {
+            name: Some(name.into()),
+            labels: Some(labels),
+            ..Default::default()
+        };
+        match self.docker.create_volume(request).await {
+            Ok(_) => Ok(()),
+            Err(e) => Err(Error::engine(format!("creating volume {name}"), e)),
+        }
+    }
+
     /// Removes the project's networks, but those still in use (a container
     /// of a service not brought down, or one joined by hand); returns the
     /// names of those removed.
@@ -165,6 +195,9 @@ impl Engine {
         Ok(removed)
     }
 }
+
+/// Podman's default network, as it lists containers on it.
+const PODMAN_DEFAULT_NETWORK: &str = "podman";
 
 /// Who owns a resource with these labels, when it is not `project`.
 pub(crate) fn owner_conflict(labels: &HashMap<String, String>, project: &str) -> Option<String> {

@@ -190,10 +190,11 @@ pub(crate) async fn up_restoring(
 }
 
 impl Up<'_> {
-    /// Inspects the data volumes a service without a container may find,
-    /// or one without a remembered password may take it from, or a
-    /// per-branch one a switch of branch may bring. A volume in use by one
-    /// of the project's containers is the project's: not asked.
+    /// Inspects the data volumes a service's container does not mount yet
+    /// (it may find one, or none: then `start` creates it, labelled), or
+    /// one without a remembered password may take it from, or a
+    /// per-branch one a switch of branch may bring. A volume in use by the
+    /// service's own container exists and is the project's: not asked.
     async fn observe_volumes(
         &mut self,
         services: &[&ServiceSpec],
@@ -202,12 +203,15 @@ impl Up<'_> {
         let names: Vec<String> = services
             .iter()
             .filter(|spec| spec.data.is_some())
-            .filter(|spec| {
+            .filter_map(|spec| Some((spec, spec.volume.as_ref()?)))
+            .filter(|(spec, volume)| {
                 !self.state.has_secret(&spec.name)
                     || spec.per_branch
-                    || !observed.iter().any(|c| c.service == spec.name)
+                    || !observed
+                        .iter()
+                        .any(|c| c.service == spec.name && c.volumes.contains(volume))
             })
-            .filter_map(|spec| spec.volume.clone())
+            .map(|(_, volume)| volume.clone())
             .collect();
         let labels = try_join_all(
             names
@@ -322,8 +326,8 @@ impl Up<'_> {
 
     /// Fails before anything is created when a name is taken by something
     /// not ours or an image cannot be pulled; then removes what is no
-    /// longer wanted and creates the project network (data volumes come
-    /// with their containers).
+    /// longer wanted and creates the project network (data volumes are
+    /// created just before their containers).
     async fn prepare(&self, units: &[Unit<'_>], removals: &[Removal]) -> Result<()> {
         let creating: Vec<&Instance> = units
             .iter()
@@ -443,16 +447,16 @@ impl Up<'_> {
             return Ok(());
         }
         let task = self.ctx.ui.bytes_task(service, &format!("pulling {image}"));
-        let mut total = 0;
+        let mut last = engine::PullProgress::default();
         let pulled = self
             .engine
             .pull(image, |p| {
-                total = p.total;
+                last = p;
                 task.progress(p.current, p.total);
             })
             .await;
         match pulled {
-            Ok(()) => task.finish(&pull_summary(image, total)),
+            Ok(()) => task.finish(&pull_summary(image, last)),
             Err(e) => {
                 task.abandon();
                 return Err(e);
@@ -591,9 +595,15 @@ impl Up<'_> {
                     spec.restore = Some(archive.clone());
                     spec
                 });
+                // Seen absent while observing (a restore's volume was
+                // removed before): created here, with its labels.
+                let new_volume = spec
+                    .volume
+                    .as_ref()
+                    .is_some_and(|v| matches!(self.volumes.get(&v.name), Some(None)));
                 let created = self
                     .engine
-                    .create_and_start(restoring.as_ref().unwrap_or(spec))
+                    .create_and_start(restoring.as_ref().unwrap_or(spec), new_volume)
                     .await;
                 let id = match (created, &restoring) {
                     (Ok(id), _) => id,
@@ -933,10 +943,50 @@ fn port_taken(outcome: &Result<()>) -> bool {
     matches!(outcome, Err(Error::Engine(e)) if e.fault() == Fault::PortTaken)
 }
 
-fn pull_summary(image: &str, bytes: u64) -> String {
-    if bytes == 0 {
-        format!("pulled {image} (all layers already present)")
-    } else {
-        format!("pulled {image} ({:.1} MB)", bytes as f64 / 1e6)
+fn pull_summary(image: &str, pulled: engine::PullProgress) -> String {
+    let megabytes = pulled.total as f64 / 1e6;
+    let untold = match pulled.sizeless {
+        1 => "1 layer".to_string(),
+        n => format!("{n} layers"),
+    };
+    // Podman often says a layer is complete, not how large it was.
+    match (pulled.total, pulled.sizeless) {
+        (0, 0) => format!("pulled {image} (all layers already present)"),
+        (0, _) => format!("pulled {image} ({untold}; the engine did not tell their size)"),
+        (_, 0) => format!("pulled {image} ({megabytes:.1} MB)"),
+        (_, _) => format!(
+            "pulled {image} ({megabytes:.1} MB, and {untold} whose size the engine did not tell)"
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pull_summary_claims_layers_present_only_when_none_came() {
+        let summary = |total, sizeless| {
+            let pulled = engine::PullProgress {
+                current: total,
+                total,
+                sizeless,
+            };
+            pull_summary("redis:7.4", pulled)
+        };
+        assert_eq!(
+            summary(0, 0),
+            "pulled redis:7.4 (all layers already present)"
+        );
+        assert_eq!(summary(12_345_678, 0), "pulled redis:7.4 (12.3 MB)");
+        // Podman: layers complete, sizes never told.
+        assert_eq!(
+            summary(0, 2),
+            "pulled redis:7.4 (2 layers; the engine did not tell their size)"
+        );
+        assert_eq!(
+            summary(8_500_000, 1),
+            "pulled redis:7.4 (8.5 MB, and 1 layer whose size the engine did not tell)"
+        );
     }
 }

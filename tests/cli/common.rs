@@ -44,6 +44,27 @@ pub(crate) fn test_engine() -> String {
     std::env::var("DEVSVC_TEST_ENGINE").unwrap_or_else(|_| "unix:///var/run/docker.sock".into())
 }
 
+/// Whether the test engine is Podman's Docker-compatible service, asked
+/// once: a few checks look at the engine itself, where Podman differs.
+pub(crate) fn on_podman() -> bool {
+    static PODMAN: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PODMAN.get_or_init(|| {
+        docker(&[
+            "version",
+            "--format",
+            "{{range .Server.Components}}{{.Name}};{{end}}",
+        ])
+        .contains("Podman Engine")
+    })
+}
+
+/// The engine's default network as `docker inspect` names a container's
+/// networks: Podman's own name for it, `podman`, where Docker's is
+/// `bridge` (Podman calls it `bridge` in `docker network ls`).
+pub(crate) fn default_network() -> &'static str {
+    if on_podman() { "podman" } else { "bridge" }
+}
+
 /// `DOCKER_HOST` for devsvc when the run names an engine of its own; none
 /// otherwise, so devsvc takes its default (the same local socket) and the
 /// tests of how it chooses see what a user would.

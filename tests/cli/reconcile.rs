@@ -219,7 +219,10 @@ fn services_share_the_default_bridge_unless_a_project_network_is_asked_for() {
         .run();
     assert_eq!(up.code, 0, "{}", up.stderr);
     assert_eq!(project_networks(&project.name), Vec::<String>::new());
-    assert_eq!(networks_of(&project.name), ["bridge", "bridge"]);
+    assert_eq!(
+        networks_of(&project.name),
+        [default_network(), default_network()]
+    );
     let after = container_ids(&project.name);
     assert!(
         before.iter().all(|(service, id)| after[service] != *id),

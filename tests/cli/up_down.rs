@@ -3,6 +3,8 @@
 //! writes an env file that real clients use unchanged; `down --volumes`
 //! leaves nothing behind.
 
+use std::collections::BTreeMap;
+
 use crate::common::*;
 
 /// The repository's services.yaml, unchanged: the shipped templates,
@@ -82,8 +84,15 @@ fn up_serves_real_clients_through_the_env_file_and_down_removes_everything() {
         let wanted = format!("pulled {prefix}{image}");
         let line = up.stderr.lines().find(|l| l.contains(&wanted));
         let line = line.unwrap_or_else(|| panic!("{image} not pulled:\n{}", up.stderr));
+        if on_podman() && line.contains("the engine did not tell their size") {
+            // Podman 4.3 often reports layers complete without their
+            // sizes, and says the same of a layer it found present: devsvc
+            // cannot tell bytes downloaded then, so neither can this check.
+            eprintln!("on Podman: cannot check that {image} downloaded bytes ({line})");
+            continue;
+        }
         assert!(
-            line.ends_with(" MB)"),
+            line.contains(" MB"),
             "{image} pulled without downloading: {line}"
         );
     }
@@ -124,6 +133,9 @@ fn up_serves_real_clients_through_the_env_file_and_down_removes_everything() {
     let down = project.teardown();
     assert_eq!(down.code, 0, "{}", down.stderr);
     assert_eq!(labelled_resources(&project.name), []);
+    // Nothing named for the project either: an engine that dropped a label
+    // would leave it behind unseen by the check above.
+    assert_eq!(named_resources(&project.name), []);
     // A second down finds nothing and succeeds.
     project.cli(&["down"]).run();
 }
@@ -203,7 +215,7 @@ fn both_mail_catchers_take_mail_from_nodemailer_and_smtplib_and_list_it_at_their
     let vars = project.dotenv();
     for (kind, prefix) in [("mailhog", ""), ("mailpit", "PIT_")] {
         // The app's view of this one catcher, under the names it reads.
-        let mut env: std::collections::BTreeMap<String, String> = vars
+        let mut env: BTreeMap<String, String> = vars
             .iter()
             .filter_map(|(k, v)| Some((k.strip_prefix(prefix)?.to_string(), v.clone())))
             .collect();
@@ -234,4 +246,79 @@ fn both_mail_catchers_take_mail_from_nodemailer_and_smtplib_and_list_it_at_their
             "each catcher holds exactly its own two mails"
         );
     }
+}
+
+/// Writes (`write`) or reads back (`read`) a Redis key and a PostgreSQL
+/// row through the env file, as an app would.
+const KEEP_DATA: &str = r#"
+import os, sys, psycopg, redis
+mode, token = sys.argv[1], sys.argv[2]
+r = redis.from_url(os.environ["REDIS_URL"], decode_responses=True)
+with psycopg.connect(os.environ["DATABASE_URL"]) as pg:
+    if mode == "write":
+        r.set("kept", token)
+        pg.execute("create table kept (token text)")
+        pg.execute("insert into kept values (%s)", (token,))
+    else:
+        assert r.get("kept") == token, r.get("kept")
+        assert pg.execute("select token from kept").fetchall() == [(token,)]
+print(mode, "ok")
+"#;
+
+/// Every data volume carries the project's label (and the generated
+/// password its data was initialised with) from its first `up`: a plain
+/// `down` keeps it, the next `up` takes it back as the project's own with
+/// its data, and `down --volumes` removes it. Podman ignores the labels of
+/// volumes a container's mount creates, so devsvc creates them itself
+/// (watched failing on Podman 4.3 without that: no labels, the second `up`
+/// refused the volume as foreign, `down --volumes` left both).
+#[test]
+fn data_volumes_carry_the_project_label_so_down_keeps_them_and_down_volumes_removes_them() {
+    let mut project = TestProject::new("volumes", "services:\n  redis: {}\n  postgres: {}\n");
+    project.run(&["up"]).ok();
+    let vars = project.dotenv();
+    let volumes: Vec<Leftover> = named_resources(&project.name)
+        .into_iter()
+        .filter(|r| r.kind == "volume")
+        .collect();
+    assert_eq!(volumes.len(), 2, "one data volume per service: {volumes:?}");
+    for (service, password) in [
+        ("redis", &vars["REDIS_PASSWORD"]),
+        ("postgres", &vars["PGPASSWORD"]),
+    ] {
+        let name = format!("devsvc-{}-{service}-data", project.name);
+        let labels = docker(&["volume", "inspect", "--format", "{{json .Labels}}", &name]);
+        let labels: BTreeMap<String, String> = serde_json::from_str(&labels).unwrap();
+        assert_eq!(
+            labels.get("dev.devsvc.project"),
+            Some(&project.name),
+            "{name}: {labels:?}"
+        );
+        assert_eq!(
+            labels.get("dev.devsvc.service").map(String::as_str),
+            Some(service)
+        );
+        assert_eq!(labels.get("dev.devsvc.password"), Some(password), "{name}");
+    }
+    let token = unique_name("kept");
+    let run = |mode: &str| {
+        python(
+            &format!("import sys\nsys.argv = ['app', {mode:?}, {token:?}]\n{KEEP_DATA}"),
+            &vars,
+        )
+    };
+    assert_eq!(run("write").code, 0, "the app could not write");
+
+    project.run(&["down"]).ok();
+    project.cli(&["up"]).stderr_lacks("already exists").run();
+    assert_eq!(project.dotenv(), vars, "the same passwords and ports");
+    let read = run("read");
+    assert_eq!(read.code, 0, "the data did not come back:\n{}", read.stderr);
+
+    project.teardown().ok();
+    assert_eq!(
+        named_resources(&project.name),
+        [],
+        "down --volumes leaves nothing"
+    );
 }
