@@ -227,8 +227,9 @@ fn yaml_problem(doc: &Doc, block: &Block, checked: &mut usize) -> Option<String>
             let files = files.unwrap_or_default();
             config(&yaml, &files, 0).err().map(|said| {
                 let line = mistake_line(block, &said, offset);
+                let how = if offset > 0 { " as an `inline:` service" } else { "" };
                 format!(
-                    "{}:{line}: `devsvc config` refuses the example (block at line {}), {said}",
+                    "{}:{line}: `devsvc config` refuses the example{how} (block at line {}), {said}",
                     doc.name, block.line
                 )
             })
