@@ -4,7 +4,8 @@
 //! `inline:` service; each `devsvc ...` command line shown, in a shell
 //! block or as inline code, parses with the current CLI; each relative
 //! link names a file of the repository, and its `#anchor` a heading there.
-//! A failure names the file, the line and what is wrong.
+//! A failure names the file, the line and what is wrong. And the man
+//! pages `devsvc man` writes read with `man -l`.
 //!
 //! A YAML block that is deliberately not a whole file of devsvc's says so
 //! on the line before its fence, in an HTML comment GitHub does not show:

@@ -25,7 +25,8 @@
 //!   No engine.
 //! - `docs`: README.md and docs/*.md: every services.yaml and template
 //!   example passes `devsvc config`, every `devsvc ...` command shown
-//!   parses, every relative link and anchor resolves. No engine.
+//!   parses, every relative link and anchor resolves; `devsvc man`'s
+//!   pages read with `man -l`. No engine.
 //! - `engine_restart`: dockerd restarted while `up` waits: exit 3 at
 //!   once, and the next `up` converges with the data (`#[ignore]`d: it
 //!   restarts the shared engine; `scripts/test` runs it alone).
