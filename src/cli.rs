@@ -189,6 +189,15 @@ pub enum Command {
     Doctor,
     /// Shell completion script.
     Completions { shell: clap_complete::Shell },
+    /// The man pages, generated from this definition: devsvc(1) on
+    /// stdout, or with --out every page (one per subcommand) into a folder.
+    #[command(hide = true)]
+    Man {
+        /// Write devsvc.1 and a page per subcommand (devsvc-up.1, ...)
+        /// into this folder instead of printing devsvc.1.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 /// A day: longer waits are mistakes, and a bound keeps deadline arithmetic

@@ -13,6 +13,7 @@ mod down;
 mod env;
 mod init;
 mod logs;
+mod man;
 mod open;
 mod run_cmd;
 mod schema;
@@ -80,5 +81,6 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
             clap_complete::generate(shell, &mut cmd, "devsvc", &mut script);
             crate::ui::write_stdout(&script).map(|()| 0)
         }
+        Command::Man { out } => done(man::run(ctx, out.as_deref())),
     }
 }

@@ -23,6 +23,10 @@
 //! - `detect`: `init --detect` on `tests/detect-corpus/`: proposals and
 //!   their evidence pinned; a folder naming no service proposes nothing.
 //!   No engine.
+//! - `docs`: README.md and docs/*.md: every services.yaml and template
+//!   example passes `devsvc config`, every `devsvc ...` command shown
+//!   parses, every relative link and anchor resolves; `devsvc man`'s
+//!   pages read with `man -l`. No engine.
 //! - `engine_restart`: dockerd restarted while `up` waits: exit 3 at
 //!   once, and the next `up` converges with the data (`#[ignore]`d: it
 //!   restarts the shared engine; `scripts/test` runs it alone).
@@ -72,6 +76,7 @@ mod config_errors;
 mod converted_up;
 mod databases;
 mod detect;
+mod docs;
 mod engine_restart;
 mod envfile;
 mod envfile_props;

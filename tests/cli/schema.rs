@@ -1,7 +1,7 @@
 //! `devsvc schema` judged by a real JSON Schema validator (Python's
 //! `jsonschema`, the YAML read as editors read it: YAML 1.2, by the parser
 //! yaml-language-server is built on, keys as text):
-//! README's services.yaml examples, the files the other tests run and
+//! the services.yaml examples of README.md and docs/, the files the other tests run and
 //! `init`'s starter pass, as do the templates against `--template`; every
 //! mistake of `config_errors` that is a matter of shape fails, and those
 //! only devsvc's own checks can see are listed with why. No engine.
@@ -11,7 +11,7 @@ use std::process::Command;
 
 use crate::common::*;
 use crate::config_errors::CASES;
-use crate::{attached, databases, envfile, faults, instances, reconcile};
+use crate::{attached, databases, docs, envfile, faults, instances, reconcile};
 
 /// Reads each document of a job (`[{"schema", "yaml"}]`, from the file named
 /// by argv[1]) and prints, as a JSON list, one verdict each: `valid`,
@@ -153,16 +153,10 @@ fn differences(
         .collect()
 }
 
-/// The ```yaml blocks of README.md whose top-level keys include `key`.
+/// The YAML examples of README.md and docs/ whose top-level keys include
+/// `key`, as the docs test finds them (marked fragments left out).
 fn readme_blocks(key: &str) -> Vec<String> {
-    let readme =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    readme
-        .split("```yaml\n")
-        .skip(1)
-        .filter_map(|rest| rest.split_once("```").map(|(block, _)| block.to_string()))
-        .filter(|block| block.lines().any(|l| l.starts_with(&format!("{key}:"))))
-        .collect()
+    docs::yaml_blocks(key).into_iter().map(|b| b.text).collect()
 }
 
 /// services.yaml files the other tests give devsvc: by name where they are
