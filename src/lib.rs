@@ -38,6 +38,7 @@ mod provision;
 mod render;
 mod schema;
 mod settings;
+mod shared;
 pub mod signals;
 mod state;
 mod suggest;

@@ -200,7 +200,7 @@ impl State {
 /// URLs, plain in shells), for servers that demand a symbol. At least one
 /// upper-case letter, lower-case letter and digit (and symbol) each, for
 /// servers that check character classes.
-fn generate_secret(rule: Generated) -> String {
+pub(crate) fn generate_secret(rule: Generated) -> String {
     const SYMBOLS: &[u8] = b"-_.";
     let mut rng = rand::rng();
     let length = rule.length.max(8);

@@ -77,6 +77,10 @@ pub(crate) struct Template {
     /// Readiness probes: all must pass (they are polled at once).
     #[serde(default)]
     pub ready: Vec<ProbeSpec>,
+    /// Present when projects may share one server of this template
+    /// (`shared: true`), and how a project's slice of it is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shared: Option<SharedRule>,
     /// Present when the service speaks S3 and can create `buckets`.
     #[serde(default)]
     pub s3: Option<S3Api>,
@@ -110,6 +114,18 @@ pub(crate) struct Template {
     #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
     #[schemars(with = "IndexMap<String, Vec<Text>>")]
     pub tls_query: IndexMap<String, Vec<String>>,
+}
+
+/// How a shared server of a template is run and sliced. The slices are
+/// made through the template's `admin:` login, in its protocol's own terms
+/// (a PostgreSQL role owning its databases, ...).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SharedRule {
+    /// The server's own administrator (`{{user}}` of the server), who makes
+    /// each project's slice; no project's user may be named so.
+    #[schemars(with = "Text")]
+    pub admin_user: String,
 }
 
 /// What one URL scheme means for the service's main (first) port.

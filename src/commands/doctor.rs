@@ -51,7 +51,7 @@ pub(crate) async fn run(ctx: &Context) -> Result<u8> {
         ),
     );
     let observed = match &engine {
-        Some(engine) => engine.project_containers(&project.name).await?,
+        Some(engine) => crate::lifecycle::observe(engine, &project).await?,
         None => Vec::new(),
     };
     check_pinned_ports(&mut report, &project, &observed);

@@ -7,7 +7,7 @@ pub(crate) async fn run(ctx: &Context, service: &str, follow: bool, tail: &str) 
     let project = ctx.load_project()?;
     select(&project, &[service.to_string()])?;
     let engine = ctx.engine().await?;
-    let observed = engine.project_containers(&project.name).await?;
+    let observed = crate::lifecycle::observe(&engine, &project).await?;
     let container = observed
         .iter()
         .find(|c| c.service == service)

@@ -32,7 +32,7 @@ pub(crate) async fn run(ctx: &Context, service: &str) -> Result<()> {
         )));
     }
     let engine = ctx.engine().await?;
-    let observed = engine.project_containers(&project.name).await?;
+    let observed = crate::lifecycle::observe(&engine, &project).await?;
     let state = ctx.state(&project)?;
     let placement = ctx.placement(&engine, &project);
     let Some(inst) = exports::running_instance(&project, spec, &observed, &state, &placement)?

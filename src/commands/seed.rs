@@ -28,7 +28,7 @@ pub(crate) async fn run(ctx: &Context, names: &[String], force: bool) -> Result<
     }
     let engine = ctx.engine().await?;
     let _lock = ctx.lock(&project).await?;
-    let observed = engine.project_containers(&project.name).await?;
+    let observed = crate::lifecycle::observe(&engine, &project).await?;
     let state = ctx.state(&project)?;
     let placement = ctx.placement(&engine, &project);
     let mut errors = Vec::new();

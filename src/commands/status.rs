@@ -24,7 +24,7 @@ struct Row<'a> {
 pub(crate) async fn run(ctx: &Context) -> Result<()> {
     let project = ctx.load_project()?;
     let engine = ctx.engine().await?;
-    let observed = engine.project_containers(&project.name).await?;
+    let observed = crate::lifecycle::observe(&engine, &project).await?;
     let host = engine.endpoint.service_host();
     let targets = targets(ctx, &engine, &project, &observed)?;
     let readiness = readiness(ctx, &engine, &project, &targets).await;

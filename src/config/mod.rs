@@ -14,6 +14,7 @@ mod mistake;
 mod names;
 mod raw;
 mod resolve;
+mod slices;
 mod trust;
 mod yaml_error;
 
@@ -162,6 +163,11 @@ pub(crate) struct ServiceSpec {
     pub init: Vec<PathBuf>,
     /// One set of data per git branch (`data: per-branch`).
     pub per_branch: bool,
+    /// Set when the service lives on a server shared with other projects
+    /// (`shared: true`): then `user` and `databases` are the project's own
+    /// on that server, and the project keeps no volume for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub shared: Option<Slice>,
     /// The data volume's name (with the branch's suffix when per-branch);
     /// `None` when the service keeps no data.
     pub volume: Option<String>,
@@ -189,6 +195,20 @@ pub(crate) struct ServiceSpec {
     /// What an external `url`'s scheme and query mean (the template's).
     #[serde(skip)]
     pub url_schemes: crate::url_scheme::Schemes,
+}
+
+/// A project's slice of a shared server.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct Slice {
+    /// The server, by template and major version: `postgres-17`.
+    pub server: String,
+    /// The server's administrator, who makes each slice.
+    pub admin_user: String,
+    /// The project's name as the server's names take it: its user, and
+    /// the prefix of its databases (`shop` and `shop_app`).
+    pub owner: String,
+    /// The template's data folder, which the server keeps in its volume.
+    pub data: Option<String>,
 }
 
 fn masked<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {
@@ -372,7 +392,15 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
     for (_, service) in entries.values_mut() {
         service.data = service.data.or(raw.data);
     }
-    let mut specs = active_services(&file, &boundary, entries, &image_prefix, options.profile)?;
+    let mut specs = active_services(
+        &file,
+        &boundary,
+        entries,
+        &image_prefix,
+        options.profile,
+        raw.shared.unwrap_or(false),
+    )?;
+    slices::apply(&name, &mut specs).map_err(|(m, at)| m.place(&file, at))?;
     let per_branch_without_git = name_volumes(&name, dir, &mut specs);
     if specs.is_empty() {
         return Err(Error::Usage(format!(
@@ -438,6 +466,7 @@ fn active_services(
     entries: IndexMap<String, (serde_saphyr::Location, raw::RawService)>,
     image_prefix: &str,
     profile: Option<&str>,
+    shared_by_default: bool,
 ) -> Result<Vec<(serde_saphyr::Location, ServiceSpec)>> {
     let mut specs = Vec::new();
     for (service_name, (loc, raw)) in entries {
@@ -446,8 +475,14 @@ fn active_services(
             .as_ref()
             .is_none_or(|list| profile.is_some_and(|p| list.iter().any(|x| x == p)));
         if active {
-            let spec = resolve_service(&service_name, raw, image_prefix, boundary)
-                .map_err(|m| m.place(file, loc))?;
+            let spec = resolve_service(
+                &service_name,
+                raw,
+                image_prefix,
+                boundary,
+                shared_by_default,
+            )
+            .map_err(|m| m.place(file, loc))?;
             specs.push((loc, spec));
         }
     }

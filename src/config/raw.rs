@@ -34,6 +34,11 @@ pub(crate) struct RawFile {
     /// `per-branch`: every service keeps one set of data per git branch
     /// (default `shared`: one set).
     pub(super) data: Option<DataMode>,
+    /// `true`: every service whose template allows it uses one server per
+    /// engine, template and major version, shared with other projects,
+    /// each with a slice of its own (default false).
+    #[schemars(with = "Option<schema::Flag>")]
+    pub(super) shared: Option<bool>,
     /// The services: the key is the service name, and the template
     /// defaults to the key.
     #[schemars(
@@ -121,6 +126,12 @@ pub(super) struct RawService {
     /// `per-branch`: one set of data per git branch; `shared`: one set
     /// (default: the file's top-level `data:`).
     pub(super) data: Option<DataMode>,
+    /// `true`: use one server per engine, template and major version,
+    /// shared with other projects; this project gets its own user, secret
+    /// and databases (or keys, buckets, vhost) on it (default: the file's
+    /// top-level `shared:`).
+    #[schemars(with = "Option<schema::Flag>")]
+    pub(super) shared: Option<Spanned<bool>>,
     /// A fixed password instead of a generated one (templates that take
     /// one).
     #[schemars(with = "Option<schema::Text>", extend("minLength" = 1))]
@@ -159,6 +170,7 @@ impl RawService {
             init: over.init.or(self.init),
             seed: over.seed.or(self.seed),
             data: over.data.or(self.data),
+            shared: over.shared.or(self.shared),
             password: over.password.or(self.password),
             user: over.user.or(self.user),
             external: over.external.or(self.external),

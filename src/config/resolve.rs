@@ -9,6 +9,7 @@ use serde_saphyr::{Location, Spanned};
 use super::mistake::Mistake;
 use super::names::{is_env_name, validate_bucket, validate_database, validate_name};
 use super::raw::{DataMode, RawService};
+use super::slices;
 use super::trust::{self, Boundary};
 use super::{External, Generated, Password, PortSpec, Seed, ServiceSpec, mask_url};
 use crate::render::{FILTERS, filters, placeholders};
@@ -40,10 +41,37 @@ pub(super) fn resolve_service(
     mut raw: RawService,
     image_prefix: &str,
     boundary: &Boundary,
+    shared_by_default: bool,
 ) -> Result<ServiceSpec, Mistake> {
     validate_name(name).map_err(|m| Mistake::new(format!("invalid service name `{name}`: {m}")))?;
     let inline_at = raw.inline.as_ref().map(|i| i.referenced);
     let (template_name, template) = choose_template(name, &mut raw)?;
+    let image = format!(
+        "{image_prefix}{}",
+        raw.image.clone().unwrap_or_else(|| template.image.clone())
+    );
+    let shared = slices::wanted(
+        name,
+        &template_name,
+        &template,
+        &image,
+        raw.shared.as_ref(),
+        shared_by_default,
+        &[
+            ("user", raw.user.is_some(), raw.user.as_ref().map(|u| u.referenced)),
+            (
+                "external",
+                raw.external.is_some(),
+                raw.external.as_ref().map(|e| e.referenced),
+            ),
+            // `data:` carries no position: the `shared:` key's is used.
+            (
+                "data: per-branch",
+                matches!(raw.data, Some(DataMode::PerBranch)),
+                None,
+            ),
+        ],
+    )?;
     let ports = pin_ports(&template_name, &template, raw.ports.take())?;
     let password = password(&template_name, &template, raw.password.take())?;
     let user = user(&template_name, &template, raw.user.take())?;
@@ -84,7 +112,7 @@ pub(super) fn resolve_service(
     let spec = ServiceSpec {
         name: name.to_string(),
         template: template_name,
-        image: format!("{image_prefix}{}", raw.image.unwrap_or(template.image)),
+        image,
         ports,
         command: raw.command.or(template.command),
         files: template.files,
@@ -100,6 +128,7 @@ pub(super) fn resolve_service(
         init,
         seed,
         per_branch: matches!(raw.data, Some(DataMode::PerBranch)),
+        shared,
         volume: None,
         data_branch: None,
         init_dir: template.init_dir,

@@ -16,7 +16,12 @@ use super::*;
 
 impl Engine {
     pub(crate) async fn project_containers(&self, project: &str) -> Result<Vec<Observed>> {
-        let filters = label_filter(project);
+        self.containers_labelled(LABEL_PROJECT, project).await
+    }
+
+    /// Every container (running or not) carrying the label `key=value`.
+    pub(crate) async fn containers_labelled(&self, key: &str, value: &str) -> Result<Vec<Observed>> {
+        let filters: HashMap<&str, Vec<String>> = [("label", vec![format!("{key}={value}")])].into();
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
@@ -359,7 +364,7 @@ fn volume_labels(
 ) -> HashMap<String, String> {
     let mut labels: HashMap<String, String> = container_labels
         .iter()
-        .filter(|(key, _)| [LABEL_PROJECT, LABEL_SERVICE].contains(&key.as_str()))
+        .filter(|(key, _)| [LABEL_PROJECT, LABEL_SERVICE, LABEL_SHARED].contains(&key.as_str()))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
     if let Some(password) = &volume.password {

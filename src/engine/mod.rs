@@ -37,6 +37,9 @@ pub(crate) const LABEL_PARTS: &str = "dev.devsvc.config-parts";
 /// with, so a lost state folder cannot lock the user out of their data.
 /// (Whoever can read labels can read the volume itself.)
 pub(crate) const LABEL_PASSWORD: &str = "dev.devsvc.password";
+/// On a server shared by projects, and on each project's marker of its
+/// use of one: the server's name (`postgres-17`).
+pub(crate) const LABEL_SHARED: &str = "dev.devsvc.shared";
 /// On a volume of per-branch data: the git branch it belongs to.
 pub(crate) const LABEL_BRANCH: &str = "dev.devsvc.branch";
 

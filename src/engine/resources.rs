@@ -115,6 +115,30 @@ impl Engine {
         }
     }
 
+    /// Removes one volume by name; one already gone is fine.
+    pub(crate) async fn remove_volume(&self, name: &str) -> Result<()> {
+        let remove = RemoveVolumeOptionsBuilder::default().force(true).build();
+        match self.docker.remove_volume(name, Some(remove)).await {
+            Ok(()) => Ok(()),
+            Err(e) if is_not_found(&e) => Ok(()),
+            Err(e) => Err(Error::engine(format!("removing volume {name}"), e)),
+        }
+    }
+
+    /// The volumes carrying the label `key=value`, each with its labels.
+    pub(crate) async fn volumes_with_label(
+        &self,
+        key: &str,
+        value: &str,
+    ) -> Result<Vec<(String, HashMap<String, String>)>> {
+        Ok(self
+            .volumes_labelled(vec![format!("{key}={value}")])
+            .await?
+            .into_iter()
+            .map(|v| (v.name, v.labels))
+            .collect())
+    }
+
     /// Removes the project's networks, but those still in use (a container
     /// of a service not brought down, or one joined by hand); returns the
     /// names of those removed.

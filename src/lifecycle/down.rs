@@ -50,6 +50,13 @@ pub(crate) async fn down(
             ctx.ui.event(&project.name, "ended its SSH port forwards");
         }
     }
+    let on_shared: Vec<&crate::config::ServiceSpec> = project
+        .services
+        .iter()
+        .filter(|s| s.shared.is_some() && (services.is_empty() || services.contains(&s.name)))
+        .collect();
+    let placement = ctx.placement(&engine, &project);
+    super::slices::down(ctx, &engine, &placement, &project, &on_shared, volumes).await?;
     if volumes {
         // Only volumes carrying this project's label; with services named,
         // only theirs; of a per-branch service only the volume of the
@@ -73,7 +80,7 @@ pub(crate) async fn down(
                 .event(&project.name, &format!("removed volume {volume}"));
         }
     }
-    if targets.is_empty() {
+    if targets.is_empty() && on_shared.is_empty() {
         ctx.ui.event(&project.name, "nothing to remove");
     }
     Ok(())

@@ -12,6 +12,7 @@ use crate::gitignore;
 use crate::suggest;
 
 mod archive_check;
+mod slices;
 pub(crate) mod down;
 pub(crate) mod snapshot;
 pub(crate) mod up;
@@ -87,4 +88,16 @@ pub(crate) fn write_env_file(
         ));
     }
     Ok(())
+}
+
+/// The project's containers as the reading commands (`env`, `status`,
+/// `run`, `seed`, `open`, `logs`, `doctor`) see them: its own, and the
+/// shared servers its shared services run on, each seen as that service.
+pub(crate) async fn observe(
+    engine: &crate::engine::Engine,
+    project: &crate::config::Project,
+) -> crate::error::Result<Vec<crate::engine::Observed>> {
+    let mut observed = engine.project_containers(&project.name).await?;
+    observed.extend(crate::shared::observe(engine, project).await?);
+    Ok(observed)
 }

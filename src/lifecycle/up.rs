@@ -153,6 +153,10 @@ pub(crate) async fn up_restoring(
         restore,
         volumes: HashMap::new(),
     };
+    // Services on shared servers are no containers of the project's: their
+    // slices come up on their own (`slices.rs`).
+    let (on_shared, services): (Vec<&ServiceSpec>, Vec<&ServiceSpec>) =
+        services.into_iter().partition(|s| s.shared.is_some());
     up.observe_volumes(&services, &observed).await?;
     up.recover_passwords(&services);
     // plan
@@ -173,12 +177,22 @@ pub(crate) async fn up_restoring(
             up.retry_taken_ports(&mut units, deadline).await
         })
         .await?;
+    let shared_servers = super::slices::up(
+        ctx,
+        &up.engine,
+        &up.placement,
+        &project,
+        &mut up.state,
+        &on_shared,
+    )
+    .await?;
     ctx.ui.phase("all ready");
     up.remove_unused_network(&units).await?;
     // export
     let untouched: Vec<Observed> = observed
         .into_iter()
         .filter(|c| !services.iter().any(|s| s.name == c.service))
+        .chain(shared_servers)
         .collect();
     let ready = up.export(units, &untouched)?;
     Ok(Some(Report {

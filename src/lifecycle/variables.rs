@@ -27,7 +27,7 @@ pub(crate) async fn collect(ctx: &Context) -> Result<(Project, IndexMap<String, 
         exports::exports(&project, &[], &[], &state, &placement)?
     } else {
         let engine = ctx.engine().await?;
-        let observed = engine.project_containers(&project.name).await?;
+        let observed = super::observe(&engine, &project).await?;
         let placement = ctx.placement(&engine, &project);
         exports::exports(&project, &[], &observed, &state, &placement)?
     };

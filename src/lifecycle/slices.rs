@@ -1,0 +1,124 @@
+//! A project's services on shared servers (`shared: true`), brought up
+//! and down: the server made or started (never restarted), the project's
+//! slice made and logged into as the app will, its use marked; on `down`
+//! the mark removed (the last project out stops the server) and, with
+//! `--volumes`, the slice dropped.
+use tokio::time::Instant;
+
+use crate::config::{Password, Project, ServiceSpec};
+use crate::context::Context;
+use crate::engine::{Engine, Observed};
+use crate::error::{Error, Result};
+use crate::instance::{self, Placement};
+use crate::probe;
+use crate::shared;
+use crate::state::State;
+
+/// Brings up each shared service's slice; returns the servers seen as
+/// the services' containers, for the env file.
+pub(crate) async fn up(
+    ctx: &Context,
+    engine: &Engine,
+    placement: &Placement,
+    project: &Project,
+    state: &mut State,
+    specs: &[&ServiceSpec],
+) -> Result<Vec<Observed>> {
+    let mut seen = Vec::new();
+    for spec in specs {
+        let Some(slice) = &spec.shared else { continue };
+        let password = match &spec.password {
+            Some(Password::Generate(rule)) => state.secret(&spec.name, *rule),
+            Some(Password::Given(given)) => given.clone(),
+            None => String::new(),
+        };
+        state.save()?;
+        let provision_error = |message: String| Error::Provision {
+            service: spec.name.clone(),
+            message,
+        };
+        let server = {
+            let _lock = shared::lock(&slice.server).await?;
+            let server = shared::ensure_server(ctx, engine, placement, spec, slice).await?;
+            let created = shared::provision(&placement.host, &server.admin, spec, &password)
+                .await
+                .map_err(provision_error)?;
+            for db in created {
+                ctx.ui.event(
+                    &spec.name,
+                    &format!("created database {db} on the shared server {}", server.container.name),
+                );
+            }
+            shared::mark_use(engine, &project.name, &spec.name, &slice.server).await?;
+            server
+        };
+        // Ready once the project's own login works, as the app's will.
+        let inst = instance::render(&project.name, spec, &server.ports, Some(&password), placement)?;
+        let deadline = Instant::now() + ctx.settings.timeout;
+        let reach = probe::Reach::remote(&placement.host, &ctx.settings.http);
+        probe::wait_all(&inst.probes, &reach, deadline, || async { Ok(()) })
+            .await
+            .map_err(|last_error| Error::NotReady {
+                service: spec.name.clone(),
+                container: server.container.name.clone(),
+                timeout_secs: ctx.settings.timeout.as_secs(),
+                last_error,
+                logs: String::new(),
+            })?;
+        ctx.ui.event(
+            &spec.name,
+            &format!(
+                "ready: the slice `{}` of the shared server {}",
+                slice.owner, server.container.name
+            ),
+        );
+        let mut container = server.container;
+        container.service = spec.name.clone();
+        seen.push(container);
+    }
+    Ok(seen)
+}
+
+/// Ends the project's use of each shared service's server (the last
+/// project out stops it); with `volumes`, drops the slice first.
+pub(crate) async fn down(
+    ctx: &Context,
+    engine: &Engine,
+    placement: &Placement,
+    project: &Project,
+    specs: &[&ServiceSpec],
+    volumes: bool,
+) -> Result<()> {
+    for spec in specs {
+        let Some(slice) = &spec.shared else { continue };
+        if volumes {
+            let _lock = shared::lock(&slice.server).await?;
+            let server = shared::ensure_server(ctx, engine, placement, spec, slice).await?;
+            let dropped = shared::drop_slice(&placement.host, &server.admin, &slice.owner)
+                .await
+                .map_err(|message| Error::Provision {
+                    service: spec.name.clone(),
+                    message,
+                })?;
+            ctx.ui.event(
+                &spec.name,
+                &format!(
+                    "dropped the slice `{}` of the shared server {} (databases: {})",
+                    slice.owner,
+                    server.container.name,
+                    if dropped.is_empty() { "none".to_string() } else { dropped.join(", ") }
+                ),
+            );
+        }
+        if shared::end_use(engine, &project.name, &spec.name, &slice.server, ctx.settings.stop_grace).await? {
+            ctx.ui.event(
+                &spec.name,
+                &format!(
+                    "stopped the shared server {}: no project runs on it now (its data stays until `devsvc shared down --volumes`)",
+                    shared::container_name(&slice.server)
+                ),
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,147 @@
+//! A project's slice of a shared server, made and dropped through the
+//! server's administrator login, in its protocol's terms. PostgreSQL: a
+//! role named after the project (its password set on every `up`, so the
+//! state folder's secret always logs in) owning the project's databases,
+//! on which no other role may connect (`REVOKE ALL ... FROM PUBLIC`); the
+//! `init:` files run as that role, once, when its first database is new.
+use crate::config::ServiceSpec;
+use crate::probe::{Login, postgres_session};
+
+/// Makes (or brings up to date) the slice: the user with `password`, its
+/// databases; runs the init files on a new first database. Returns the
+/// databases made.
+pub(crate) async fn provision(
+    host: &str,
+    admin: &Login,
+    spec: &ServiceSpec,
+    password: &str,
+) -> Result<Vec<String>, String> {
+    let Some(owner) = spec.shared.as_ref().map(|s| s.owner.as_str()) else {
+        return Err("not a shared service".into());
+    };
+    let (client, connection) = postgres_session(host, admin, None).await?;
+    let role = quote_ident(owner);
+    let secret = quote_literal(password);
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_roles WHERE rolname = $1", &[&owner])
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some();
+    let statement = match exists {
+        true => format!("ALTER ROLE {role} WITH LOGIN PASSWORD {secret}"),
+        false => format!("CREATE ROLE {role} WITH LOGIN PASSWORD {secret}"),
+    };
+    client
+        .batch_execute(&statement)
+        .await
+        .map_err(|e| format!("making the role {owner}: {e}"))?;
+    let mut created = Vec::new();
+    for name in &spec.databases {
+        let exists = client
+            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[name])
+            .await
+            .map_err(|e| e.to_string())?
+            .is_some();
+        if exists {
+            continue;
+        }
+        let db = quote_ident(name);
+        client
+            .batch_execute(&format!(
+                "CREATE DATABASE {db} OWNER {role}; REVOKE ALL ON DATABASE {db} FROM PUBLIC"
+            ))
+            .await
+            .map_err(|e| format!("creating database {name}: {e}"))?;
+        created.push(name.clone());
+    }
+    drop(client);
+    let _ = connection.await;
+    if let Some(first) = spec.databases.first()
+        && created.contains(first)
+        && !spec.init.is_empty()
+    {
+        run_init(host, admin.port, owner, password, first, &spec.init).await?;
+    }
+    Ok(created)
+}
+
+/// The init files, in order, as the slice's own role in its first
+/// database (as the image would run them as its user).
+async fn run_init(
+    host: &str,
+    port: u16,
+    owner: &str,
+    password: &str,
+    database: &str,
+    files: &[std::path::PathBuf],
+) -> Result<(), String> {
+    let login = Login {
+        port,
+        user: owner.to_string(),
+        password: password.to_string(),
+        database: database.to_string(),
+    };
+    let (client, connection) = postgres_session(host, &login, None).await?;
+    for file in files {
+        let sql = std::fs::read_to_string(file)
+            .map_err(|e| format!("reading {}: {e}", file.display()))?;
+        client
+            .batch_execute(&sql)
+            .await
+            .map_err(|e| format!("{}: {e}", file.display()))?;
+    }
+    drop(client);
+    let _ = connection.await;
+    Ok(())
+}
+
+/// Drops the slice: every database its role owns (whoever is connected),
+/// then the role. Returns the databases dropped.
+pub(crate) async fn drop_slice(host: &str, admin: &Login, owner: &str) -> Result<Vec<String>, String> {
+    let (client, connection) = postgres_session(host, admin, None).await?;
+    let owned: Vec<String> = client
+        .query(
+            "SELECT d.datname FROM pg_database d JOIN pg_roles r ON d.datdba = r.oid WHERE r.rolname = $1 ORDER BY 1",
+            &[&owner],
+        )
+        .await
+        .map_err(|e| e.to_string())?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    for name in &owned {
+        client
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)))
+            .await
+            .map_err(|e| format!("dropping database {name}: {e}"))?;
+    }
+    client
+        .batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(owner)))
+        .await
+        .map_err(|e| format!("dropping the role {owner}: {e}"))?;
+    drop(client);
+    let _ = connection.await;
+    Ok(owned)
+}
+
+/// `"name"`, with any `"` doubled.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// `'text'`, with any `'` doubled (standard_conforming_strings is on).
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_secrets_are_quoted() {
+        assert_eq!(quote_ident("shop"), "\"shop\"");
+        assert_eq!(quote_ident("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_literal("it's"), "'it''s'");
+    }
+}
