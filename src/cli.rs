@@ -77,6 +77,20 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// What `devsvc shared` does.
+#[derive(Debug, Subcommand)]
+pub enum SharedAction {
+    /// Each shared server on the engine: its port, state, memory use and
+    /// the projects that run on it.
+    Status,
+    /// Stop every shared server (and remove its container); with
+    /// --volumes, remove its data too: every project's slice of it.
+    Down {
+        #[arg(long)]
+        volumes: bool,
+    },
+}
+
 /// What `devsvc snapshot` does.
 #[derive(Debug, Subcommand)]
 pub enum SnapshotAction {
@@ -149,6 +163,11 @@ pub enum Command {
     Snapshot {
         #[command(subcommand)]
         action: SnapshotAction,
+    },
+    /// The servers projects share (`shared: true`): list or stop them.
+    Shared {
+        #[command(subcommand)]
+        action: SharedAction,
     },
     /// Apply seed data again to running services: where their data is
     /// empty, or with --force over it.

@@ -18,6 +18,7 @@ mod open;
 mod run_cmd;
 mod schema;
 mod seed;
+mod shared;
 mod snapshot;
 mod status;
 mod up;
@@ -71,6 +72,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
         } => done(logs::run(ctx, &service, follow, &tail).await),
         Command::Open { service } => done(open::run(ctx, &service).await),
         Command::Seed { services, force } => done(seed::run(ctx, &services, force).await),
+        Command::Shared { action } => done(shared::run(ctx, action).await),
         Command::Snapshot { .. } => unreachable!("snapshot is dispatched with the signals"),
         Command::Run { .. } => unreachable!("run is dispatched with the signals"),
         Command::Doctor => doctor::run(ctx).await,

@@ -16,12 +16,14 @@ use super::*;
 
 impl Engine {
     pub(crate) async fn project_containers(&self, project: &str) -> Result<Vec<Observed>> {
-        self.containers_labelled(LABEL_PROJECT, project).await
+        self.containers_labelled(&format!("{LABEL_PROJECT}={project}"))
+            .await
     }
 
-    /// Every container (running or not) carrying the label `key=value`.
-    pub(crate) async fn containers_labelled(&self, key: &str, value: &str) -> Result<Vec<Observed>> {
-        let filters: HashMap<&str, Vec<String>> = [("label", vec![format!("{key}={value}")])].into();
+    /// Every container (running or not) matching a label filter: `key` or
+    /// `key=value`.
+    pub(crate) async fn containers_labelled(&self, label: &str) -> Result<Vec<Observed>> {
+        let filters: HashMap<&str, Vec<String>> = [("label", vec![label.to_string()])].into();
         let options = ListContainersOptionsBuilder::default()
             .all(true)
             .filters(&filters)
@@ -320,6 +322,17 @@ impl Engine {
     }
 
     /// Whether the container is still running, and its exit code if not.
+    /// The memory a running container uses now (the engine's one-shot
+    /// stats: the cgroup's figure); `None` when the engine tells none.
+    pub(crate) async fn memory_use(&self, id: &str) -> Option<u64> {
+        let options = bollard::query_parameters::StatsOptionsBuilder::default()
+            .stream(false)
+            .one_shot(true)
+            .build();
+        let stats = self.docker.stats(id, Some(options)).next().await?.ok()?;
+        stats.memory_stats?.usage
+    }
+
     pub(crate) async fn exit_code(&self, id: &str) -> Option<i64> {
         let inspect = self
             .docker

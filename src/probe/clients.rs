@@ -119,7 +119,7 @@ pub(super) async fn amqp(reach: &Reach<'_>, login: &Login) -> Result<(), String>
 
 /// The server's own message where there is one ("password authentication
 /// failed for user ..."), not only the library's summary.
-fn error_text(e: &tokio_postgres::Error) -> String {
+pub(crate) fn error_text(e: &tokio_postgres::Error) -> String {
     match e.as_db_error() {
         Some(db) => format!("{}: {}", db.severity(), db.message()),
         None => {

@@ -10,7 +10,7 @@ mod kafka;
 mod nats;
 mod tls;
 
-pub(crate) use clients::{mysql_session, postgres_session};
+pub(crate) use clients::{error_text as postgres_error_text, mysql_session, postgres_session};
 pub(crate) use http::{HttpRequest, S3Login};
 pub(crate) use tls::{Stream, Tls, ca_certificates, install_provider, plain_http_client};
 

@@ -89,10 +89,45 @@ pub(crate) async fn end_use(
     }
 }
 
+/// Every shared server on the engine, by name (`postgres-17`).
+pub(crate) async fn servers(engine: &Engine) -> Result<Vec<(String, Observed)>> {
+    let mut found: Vec<(String, Observed)> = engine
+        .containers_labelled(LABEL_SHARED)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let server = c.name.strip_prefix("devsvc-shared-")?.to_string();
+            Some((server, c))
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+/// Stops and removes a server's container; with `volumes`, its data and
+/// every project's marker of it too. Returns the projects that ran on it.
+pub(crate) async fn remove(
+    engine: &Engine,
+    server: &str,
+    container: &Observed,
+    volumes: bool,
+    grace: std::time::Duration,
+) -> Result<Vec<String>> {
+    let _lock = lock(server).await?;
+    let projects = users(engine, server).await?;
+    engine.remove_container(&container.id, grace).await?;
+    if volumes {
+        for (name, _) in engine.volumes_with_label(LABEL_SHARED, server).await? {
+            engine.remove_volume(&name).await?;
+        }
+    }
+    Ok(projects)
+}
+
 /// The server's container, if it exists.
 pub(crate) async fn container(engine: &Engine, server: &str) -> Result<Option<Observed>> {
     Ok(engine
-        .containers_labelled(LABEL_SHARED, server)
+        .containers_labelled(&format!("{LABEL_SHARED}={server}"))
         .await?
         .into_iter()
         .find(|c| c.name == container_name(server)))

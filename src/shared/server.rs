@@ -51,7 +51,14 @@ pub(crate) async fn ensure(
         network: None,
         ..placement.clone()
     };
-    let existing = super::container(engine, server).await?;
+    let mut existing = super::container(engine, server).await?;
+    // A stopped server is started first: only a running container lists
+    // the ports it publishes.
+    if let Some(c) = existing.as_ref().filter(|c| !c.running) {
+        engine.start(&c.id, &c.name).await?;
+        ctx.ui.event(server, "started the shared server");
+        existing = super::container(engine, server).await?;
+    }
     let (server_spec, ports) = match &existing {
         Some(c) => {
             let ports = published(spec, c)?;
@@ -69,12 +76,7 @@ pub(crate) async fn ensure(
         .labels
         .insert(LABEL_SHARED.into(), server.clone());
     let id = match &existing {
-        Some(c) if c.running => c.id.clone(),
-        Some(c) => {
-            engine.start(&c.id, &c.name).await?;
-            ctx.ui.event(server, "started the shared server");
-            c.id.clone()
-        }
+        Some(c) => c.id.clone(),
         None => {
             let id = engine.create_and_start(&container_spec, true).await?;
             ctx.ui.event(

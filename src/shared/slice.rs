@@ -5,7 +5,7 @@
 //! on which no other role may connect (`REVOKE ALL ... FROM PUBLIC`); the
 //! `init:` files run as that role, once, when its first database is new.
 use crate::config::ServiceSpec;
-use crate::probe::{Login, postgres_session};
+use crate::probe::{Login, postgres_error_text as error_text, postgres_session};
 
 /// Makes (or brings up to date) the slice: the user with `password`, its
 /// databases; runs the init files on a new first database. Returns the
@@ -34,7 +34,7 @@ pub(crate) async fn provision(
     client
         .batch_execute(&statement)
         .await
-        .map_err(|e| format!("making the role {owner}: {e}"))?;
+        .map_err(|e| format!("making the role {owner}: {}", error_text(&e)))?;
     let mut created = Vec::new();
     for name in &spec.databases {
         let exists = client
@@ -46,12 +46,17 @@ pub(crate) async fn provision(
             continue;
         }
         let db = quote_ident(name);
-        client
-            .batch_execute(&format!(
-                "CREATE DATABASE {db} OWNER {role}; REVOKE ALL ON DATABASE {db} FROM PUBLIC"
-            ))
-            .await
-            .map_err(|e| format!("creating database {name}: {e}"))?;
+        // One statement each: CREATE DATABASE cannot run inside the
+        // transaction a multi-statement query is.
+        for statement in [
+            format!("CREATE DATABASE {db} OWNER {role}"),
+            format!("REVOKE ALL ON DATABASE {db} FROM PUBLIC"),
+        ] {
+            client
+                .batch_execute(&statement)
+                .await
+                .map_err(|e| format!("creating database {name}: {}", error_text(&e)))?;
+        }
         created.push(name.clone());
     }
     drop(client);
@@ -88,7 +93,7 @@ async fn run_init(
         client
             .batch_execute(&sql)
             .await
-            .map_err(|e| format!("{}: {e}", file.display()))?;
+            .map_err(|e| format!("{}: {}", file.display(), error_text(&e)))?;
     }
     drop(client);
     let _ = connection.await;
@@ -113,12 +118,12 @@ pub(crate) async fn drop_slice(host: &str, admin: &Login, owner: &str) -> Result
         client
             .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)))
             .await
-            .map_err(|e| format!("dropping database {name}: {e}"))?;
+            .map_err(|e| format!("dropping database {name}: {}", error_text(&e)))?;
     }
     client
         .batch_execute(&format!("DROP ROLE IF EXISTS {}", quote_ident(owner)))
         .await
-        .map_err(|e| format!("dropping the role {owner}: {e}"))?;
+        .map_err(|e| format!("dropping the role {owner}: {}", error_text(&e)))?;
     drop(client);
     let _ = connection.await;
     Ok(owned)

@@ -55,6 +55,10 @@
 //!   listed with why. No engine.
 //! - `seed`: seed data from a Redis command file and S3 folders, once;
 //!   `seed --force`; a failing seed.
+//! - `shared`: two projects on one shared PostgreSQL, each with its own
+//!   role, secret and databases, refused on the other's; `down
+//!   --volumes` drops one slice; the last `down` stops the server; two
+//!   `up`s at once.
 //! - `snapshot`: save, restore one service while the others keep running,
 //!   restore all, refuse another image.
 //! - `ssh`: a remote engine through a real sshd on 127.0.0.1 (key only):
@@ -89,6 +93,7 @@ mod open;
 mod reconcile;
 mod schema;
 mod seed;
+mod shared;
 mod snapshot;
 mod ssh;
 mod tls;
