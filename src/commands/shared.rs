@@ -48,10 +48,11 @@ pub(crate) async fn run(ctx: &Context, action: SharedAction) -> Result<()> {
                 };
                 let what = match volumes {
                     true => "removed, with its data and every project's slice",
-                    false => "removed (its data stays; the next `up` of a project on it starts it again)",
+                    false => {
+                        "removed (its data stays; the next `up` of a project on it starts it again)"
+                    }
                 };
-                ctx.ui
-                    .event(server, &format!("{} {what}{whose}", c.name));
+                ctx.ui.event(server, &format!("{} {what}{whose}", c.name));
             }
             if servers.is_empty() {
                 ctx.ui.event("shared", "no shared server on this engine");

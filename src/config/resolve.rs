@@ -58,7 +58,11 @@ pub(super) fn resolve_service(
         raw.shared.as_ref(),
         shared_by_default,
         &[
-            ("user", raw.user.is_some(), raw.user.as_ref().map(|u| u.referenced)),
+            (
+                "user",
+                raw.user.is_some(),
+                raw.user.as_ref().map(|u| u.referenced),
+            ),
             (
                 "external",
                 raw.external.is_some(),

@@ -41,9 +41,13 @@ pub(super) fn wanted(
     };
     if let Some((key, _, key_at)) = conflicts.iter().find(|(_, present, _)| *present) {
         let help = match *key {
-            "user" => "a shared service's user is named after the project (its slice); remove `user:`",
+            "user" => {
+                "a shared service's user is named after the project (its slice); remove `user:`"
+            }
             "external" => "an external resource runs somewhere else already; remove `shared:`",
-            _ => "a shared service's data lives on the shared server, one set for every branch; remove `data: per-branch` or `shared:`",
+            _ => {
+                "a shared service's data lives on the shared server, one set for every branch; remove `data: per-branch` or `shared:`"
+            }
         };
         return Err(Mistake::new(format!(
             "service `{name}`: `shared: true` and `{key}` exclude each other"
@@ -144,10 +148,22 @@ mod tests {
     fn one_server_per_template_and_major_version() {
         for (template, image, server) in [
             ("postgres", "postgres:17.6-alpine", "postgres-17"),
-            ("postgres", "127.0.0.1:5000/postgres:17.6-alpine", "postgres-17"),
-            ("postgres", "127.0.0.1:5000/fresh/postgres:16", "postgres-16"),
+            (
+                "postgres",
+                "127.0.0.1:5000/postgres:17.6-alpine",
+                "postgres-17",
+            ),
+            (
+                "postgres",
+                "127.0.0.1:5000/fresh/postgres:16",
+                "postgres-16",
+            ),
             ("mysql", "mysql:8.4.6", "mysql-8"),
-            ("postgres", "postgres@sha256:0123456789abcdef0123", "postgres-0123456789ab"),
+            (
+                "postgres",
+                "postgres@sha256:0123456789abcdef0123",
+                "postgres-0123456789ab",
+            ),
             ("postgres", "postgres", "postgres"),
             ("postgres", "postgres:latest", "postgres"),
         ] {

@@ -12,8 +12,8 @@ use crate::gitignore;
 use crate::suggest;
 
 mod archive_check;
-mod slices;
 pub(crate) mod down;
+mod slices;
 pub(crate) mod snapshot;
 pub(crate) mod up;
 pub(crate) mod variables;

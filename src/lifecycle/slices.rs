@@ -46,14 +46,23 @@ pub(crate) async fn up(
             for db in created {
                 ctx.ui.event(
                     &spec.name,
-                    &format!("created database {db} on the shared server {}", server.container.name),
+                    &format!(
+                        "created database {db} on the shared server {}",
+                        server.container.name
+                    ),
                 );
             }
             shared::mark_use(engine, &project.name, &spec.name, &slice.server).await?;
             server
         };
         // Ready once the project's own login works, as the app's will.
-        let inst = instance::render(&project.name, spec, &server.ports, Some(&password), placement)?;
+        let inst = instance::render(
+            &project.name,
+            spec,
+            &server.ports,
+            Some(&password),
+            placement,
+        )?;
         let deadline = Instant::now() + ctx.settings.timeout;
         let reach = probe::Reach::remote(&placement.host, &ctx.settings.http);
         probe::wait_all(&inst.probes, &reach, deadline, || async { Ok(()) })
@@ -106,11 +115,23 @@ pub(crate) async fn down(
                     "dropped the slice `{}` of the shared server {} (databases: {})",
                     slice.owner,
                     server.container.name,
-                    if dropped.is_empty() { "none".to_string() } else { dropped.join(", ") }
+                    if dropped.is_empty() {
+                        "none".to_string()
+                    } else {
+                        dropped.join(", ")
+                    }
                 ),
             );
         }
-        if shared::end_use(engine, &project.name, &spec.name, &slice.server, ctx.settings.stop_grace).await? {
+        if shared::end_use(
+            engine,
+            &project.name,
+            &spec.name,
+            &slice.server,
+            ctx.settings.stop_grace,
+        )
+        .await?
+        {
             ctx.ui.event(
                 &spec.name,
                 &format!(

@@ -129,7 +129,15 @@ fn with_data<'p>(project: &'p Project, names: &[String]) -> Result<Vec<&'p Servi
         project,
         names,
         |s| s.data.is_some() && s.external.is_none(),
-        |name| format!("service `{name}` keeps no data volume, so it has nothing to snapshot"),
+        |name| match project.services.iter().find(|s| s.name == name).and_then(|s| s.shared.as_ref()) {
+            // Never a snapshot of the whole server, restored over other
+            // projects' data; a slice's own is not made yet.
+            Some(slice) => format!(
+                "service `{name}` lives on the shared server {}: snapshots of one project's slice are not made yet, and one of the whole server would be restored over other projects' data; to snapshot it, take it out of sharing (README: Shared servers)",
+                crate::shared::container_name(&slice.server)
+            ),
+            None => format!("service `{name}` keeps no data volume, so it has nothing to snapshot"),
+        },
     )
 }
 

@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use crate::engine::{Engine, LABEL_PROJECT, LABEL_SERVICE, LABEL_SHARED, Observed};
 use crate::error::{Error, Result};
 
+mod mysql_slice;
 mod server;
 mod slice;
 
@@ -39,7 +40,12 @@ fn marker_name(project: &str, service: &str) -> String {
 }
 
 /// Marks that `project`'s `service` runs on `server` (kept if present).
-pub(crate) async fn mark_use(engine: &Engine, project: &str, service: &str, server: &str) -> Result<()> {
+pub(crate) async fn mark_use(
+    engine: &Engine,
+    project: &str,
+    service: &str,
+    server: &str,
+) -> Result<()> {
     let labels: HashMap<String, String> = [
         (LABEL_PROJECT, project),
         (LABEL_SERVICE, service),
@@ -140,7 +146,10 @@ async fn running(engine: &Engine, server: &str) -> Result<Option<Observed>> {
 /// The shared servers a project's services run on, seen as the project's
 /// own containers of those services (`service` set to theirs), so the
 /// variables, `status` and `run` see them as `up` left them.
-pub(crate) async fn observe(engine: &Engine, project: &crate::config::Project) -> Result<Vec<Observed>> {
+pub(crate) async fn observe(
+    engine: &Engine,
+    project: &crate::config::Project,
+) -> Result<Vec<Observed>> {
     let mut seen = Vec::new();
     for spec in &project.services {
         let Some(slice) = &spec.shared else { continue };

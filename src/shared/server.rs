@@ -11,12 +11,13 @@ use crate::context::Context;
 use crate::engine::{Engine, LABEL_PASSWORD, LABEL_PROJECT, LABEL_SHARED, Observed};
 use crate::error::{Error, Result};
 use crate::instance::{self, Placement};
-use crate::probe::{self, Login, Probe};
+use crate::probe::{self, Probe};
 
-/// A running shared server, and how its administrator logs in.
+/// A running shared server, and how its administrator logs in (a
+/// PostgreSQL or MySQL login: the protocol decides how slices are made).
 pub(crate) struct Server {
     pub(crate) container: Observed,
-    pub(crate) admin: Login,
+    pub(crate) admin: Probe,
     /// Its published host ports, by the template's port names.
     pub(crate) ports: HashMap<String, u16>,
 }
@@ -97,7 +98,7 @@ pub(crate) async fn ensure(
             last_error,
             logs: String::new(),
         })?;
-    let Some(Probe::Postgres(admin) | Probe::Mysql(admin)) = inst.admin else {
+    let Some(admin @ (Probe::Postgres(_) | Probe::Mysql(_))) = inst.admin else {
         return Err(Error::Runtime(format!(
             "template `{}`: a shared server needs an `admin:` login of postgres or mysql",
             spec.template
@@ -156,14 +157,20 @@ fn published(spec: &ServiceSpec, c: &Observed) -> Result<HashMap<String, u16>> {
 }
 
 /// Free host ports for a new server, derived from its name.
-fn choose_ports(spec: &ServiceSpec, server: &str, check_free: bool) -> Result<HashMap<String, u16>> {
+fn choose_ports(
+    spec: &ServiceSpec,
+    server: &str,
+    check_free: bool,
+) -> Result<HashMap<String, u16>> {
     let mut reserved = std::collections::HashSet::new();
     let none = std::collections::HashSet::new();
     let mut ports = HashMap::new();
     for p in &spec.ports {
         let key = format!("shared/{server}/{}", p.name);
-        let port = crate::ports::choose(&key, None, &none, &reserved, check_free)
-            .ok_or_else(|| Error::Runtime(format!("the shared server {server}: no free host port")))?;
+        let port =
+            crate::ports::choose(&key, None, &none, &reserved, check_free).ok_or_else(|| {
+                Error::Runtime(format!("the shared server {server}: no free host port"))
+            })?;
         reserved.insert(port);
         ports.insert(p.name.clone(), port);
     }

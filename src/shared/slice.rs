@@ -1,24 +1,55 @@
 //! A project's slice of a shared server, made and dropped through the
-//! server's administrator login, in its protocol's terms. PostgreSQL: a
-//! role named after the project (its password set on every `up`, so the
-//! state folder's secret always logs in) owning the project's databases,
-//! on which no other role may connect (`REVOKE ALL ... FROM PUBLIC`); the
-//! `init:` files run as that role, once, when its first database is new.
+//! server's administrator login, in its protocol's terms. Its user is
+//! named after the project, and its password is set on every `up`, so the
+//! state folder's secret always logs in. PostgreSQL: a role owning the
+//! project's databases, on which no other role may connect (`REVOKE ALL
+//! ... FROM PUBLIC`). MySQL and MariaDB: a user granted the project's
+//! databases and nothing else. The `init:` files run as that user, once,
+//! when its first database is new.
 use crate::config::ServiceSpec;
-use crate::probe::{Login, postgres_error_text as error_text, postgres_session};
+use crate::probe::{Login, Probe, postgres_error_text as error_text, postgres_session};
 
 /// Makes (or brings up to date) the slice: the user with `password`, its
 /// databases; runs the init files on a new first database. Returns the
 /// databases made.
 pub(crate) async fn provision(
     host: &str,
-    admin: &Login,
+    admin: &Probe,
     spec: &ServiceSpec,
     password: &str,
 ) -> Result<Vec<String>, String> {
     let Some(owner) = spec.shared.as_ref().map(|s| s.owner.as_str()) else {
         return Err("not a shared service".into());
     };
+    match admin {
+        Probe::Postgres(admin) => postgres(host, admin, spec, owner, password).await,
+        Probe::Mysql(admin) => {
+            super::mysql_slice::provision(host, admin, spec, owner, password).await
+        }
+        other => Err(format!("no slices through {}", other.describe(host))),
+    }
+}
+
+/// Drops the slice of `owner`; returns the databases dropped.
+pub(crate) async fn drop_slice(
+    host: &str,
+    admin: &Probe,
+    owner: &str,
+) -> Result<Vec<String>, String> {
+    match admin {
+        Probe::Postgres(admin) => drop_postgres(host, admin, owner).await,
+        Probe::Mysql(admin) => super::mysql_slice::drop(host, admin, owner).await,
+        other => Err(format!("no slices through {}", other.describe(host))),
+    }
+}
+
+async fn postgres(
+    host: &str,
+    admin: &Login,
+    spec: &ServiceSpec,
+    owner: &str,
+    password: &str,
+) -> Result<Vec<String>, String> {
     let (client, connection) = postgres_session(host, admin, None).await?;
     let role = quote_ident(owner);
     let secret = quote_literal(password);
@@ -102,7 +133,7 @@ async fn run_init(
 
 /// Drops the slice: every database its role owns (whoever is connected),
 /// then the role. Returns the databases dropped.
-pub(crate) async fn drop_slice(host: &str, admin: &Login, owner: &str) -> Result<Vec<String>, String> {
+async fn drop_postgres(host: &str, admin: &Login, owner: &str) -> Result<Vec<String>, String> {
     let (client, connection) = postgres_session(host, admin, None).await?;
     let owned: Vec<String> = client
         .query(
@@ -116,7 +147,10 @@ pub(crate) async fn drop_slice(host: &str, admin: &Login, owner: &str) -> Result
         .collect();
     for name in &owned {
         client
-            .batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", quote_ident(name)))
+            .batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                quote_ident(name)
+            ))
             .await
             .map_err(|e| format!("dropping database {name}: {}", error_text(&e)))?;
     }
@@ -134,8 +168,9 @@ fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
-/// `'text'`, with any `'` doubled (standard_conforming_strings is on).
-fn quote_literal(text: &str) -> String {
+/// `'text'`, with any `'` doubled (standard_conforming_strings is on;
+/// MySQL takes the same, backslashes aside, which `mysql_slice` doubles).
+pub(super) fn quote_literal(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 

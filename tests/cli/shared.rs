@@ -13,18 +13,6 @@ use crate::common::*;
 
 const SERVER: &str = "devsvc-shared-postgres-17";
 
-/// Removes the shared server and its data however the test ends.
-struct ServerGuard;
-
-impl Drop for ServerGuard {
-    fn drop(&mut self) {
-        let _ = docker_command().args(["rm", "-f", "-v", SERVER]).output();
-        let _ = docker_command()
-            .args(["volume", "rm", "-f", &format!("{SERVER}-data")])
-            .output();
-    }
-}
-
 fn project(tag: &str) -> TestProject {
     let project = TestProject::new(
         tag,
@@ -51,21 +39,26 @@ fn state_of_server() -> String {
 
 #[test]
 fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
-    let _server = ServerGuard;
+    let _server = ServerGone(SERVER.to_string());
     let _ = docker_command().args(["rm", "-f", "-v", SERVER]).output();
     let mut a = project("sharea");
     let mut b = project("shareb");
 
     // Two `up`s at once: one makes the server, both get their slice.
-    let spawn = |p: &TestProject| {
-        p.cli(&["up"]).spawn()
-    };
+    let spawn = |p: &TestProject| p.cli(&["up"]).spawn();
     let (mut up_a, mut up_b) = (spawn(&a), spawn(&b));
     for (name, up) in [("a", &mut up_a), ("b", &mut up_b)] {
         let status = up.wait_for(Duration::from_secs(120)).expect("up ended");
         assert!(status.success(), "up of {name}: {status:?}");
     }
-    let servers = docker(&["ps", "-a", "--filter", "label=dev.devsvc.shared", "--format", "{{.Names}}"]);
+    let servers = docker(&[
+        "ps",
+        "-a",
+        "--filter",
+        "label=dev.devsvc.shared=postgres-17",
+        "--format",
+        "{{.Names}}",
+    ]);
     assert_eq!(servers.trim(), SERVER, "one server for both");
     for p in [&a, &b] {
         assert!(
@@ -82,21 +75,40 @@ fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
     assert_eq!(va["PGPORT"], vb["PGPORT"], "the same server");
     assert_ne!(va["PGPASSWORD"], vb["PGPASSWORD"], "a secret each");
     // Each app finds its own init rows, in its own database.
-    assert_eq!(psql(&va, &["-c", "select body from notes"]).stdout.trim(), "sharea");
-    assert_eq!(psql(&vb, &["-c", "select body from notes"]).stdout.trim(), "shareb");
     assert_eq!(
-        psql(&va, &["-d", &format!("{owner_a}_app_test"), "-c", "select 1"]).stdout.trim(),
+        psql(&va, &["-c", "select body from notes"]).stdout.trim(),
+        "sharea"
+    );
+    assert_eq!(
+        psql(&vb, &["-c", "select body from notes"]).stdout.trim(),
+        "shareb"
+    );
+    assert_eq!(
+        psql(
+            &va,
+            &["-d", &format!("{owner_a}_app_test"), "-c", "select 1"]
+        )
+        .stdout
+        .trim(),
         "1",
         "its second database too"
     );
     // And is refused on the other's.
     let denied = psql(&va, &["-d", &vb["PGDATABASE"], "-c", "select 1"]);
     assert_ne!(denied.code, 0);
-    assert!(denied.stderr.contains("permission denied for database"), "{}", denied.stderr);
+    assert!(
+        denied.stderr.contains("permission denied for database"),
+        "{}",
+        denied.stderr
+    );
 
     // `status` and `env` see the slice as `up` left it.
     let listed = a.run(&["env"]).ok();
-    assert!(listed.stdout.contains(&va["DATABASE_URL"]), "{}", listed.stdout);
+    assert!(
+        listed.stdout.contains(&va["DATABASE_URL"]),
+        "{}",
+        listed.stdout
+    );
     b.cli(&["shared", "status"])
         .stdout_contains("postgres-17")
         .stdout_contains(&a.name)
@@ -108,12 +120,23 @@ fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
     a.cli(&["down", "--volumes"])
         .stderr_contains(&format!("dropped the slice `{owner_a}`"))
         .run();
-    assert_eq!(psql(&vb, &["-c", "select body from notes"]).stdout.trim(), "shareb");
+    assert_eq!(
+        psql(&vb, &["-c", "select body from notes"]).stdout.trim(),
+        "shareb"
+    );
     let left = psql(
         &vb,
-        &["-c", &format!("select count(*) from pg_database where datname like '{owner_a}%'")],
+        &[
+            "-c",
+            &format!("select count(*) from pg_database where datname like '{owner_a}%'"),
+        ],
     );
-    assert_eq!(left.stdout.trim(), "0", "a's databases are gone: {}", left.stderr);
+    assert_eq!(
+        left.stdout.trim(),
+        "0",
+        "a's databases are gone: {}",
+        left.stderr
+    );
     assert_eq!(state_of_server(), "running");
 
     // The last project out stops the server; its data stays.
@@ -121,11 +144,144 @@ fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
         .stderr_contains("stopped the shared server devsvc-shared-postgres-17")
         .run();
     assert_eq!(state_of_server(), "exited");
-    b.cli(&["up"]).stderr_contains("started the shared server").run();
-    assert_eq!(psql(&b.dotenv(), &["-c", "select body from notes"]).stdout.trim(), "shareb");
+    b.cli(&["up"])
+        .stderr_contains("started the shared server")
+        .run();
+    assert_eq!(
+        psql(&b.dotenv(), &["-c", "select body from notes"])
+            .stdout
+            .trim(),
+        "shareb"
+    );
 
     b.teardown().ok();
     a.teardown().ok();
     b.cli(&["shared", "down", "--volumes"]).run();
-    assert!(docker(&["ps", "-a", "-q", "--filter", &format!("name=^{SERVER}$")]).trim().is_empty());
+    assert!(
+        docker(&["ps", "-a", "-q", "--filter", &format!("name=^{SERVER}$")])
+            .trim()
+            .is_empty()
+    );
+}
+
+/// MySQL and MariaDB: a user per project granted its own databases only.
+#[test]
+fn mysql_and_mariadb_slices_keep_each_project_to_its_own_databases() {
+    let servers = ["devsvc-shared-mysql-8", "devsvc-shared-mariadb-11"];
+    let _guards: Vec<ServerGone> = servers.iter().map(|s| ServerGone(s.to_string())).collect();
+    let yaml = "services:\n  mysql:\n    shared: true\n    env_prefix: MY_\n    databases: [shop]\n    init: [db/schema.sql]\n  mariadb:\n    shared: true\n    env_prefix: MARIA_\n    databases: [crm]\n    init: [db/schema.sql]\n";
+    let mut a = TestProject::new("mysqla", yaml);
+    let mut b = TestProject::new("mysqlb", yaml);
+    for (p, tag) in [(&a, "a"), (&b, "b")] {
+        std::fs::create_dir_all(p.path().join("db")).unwrap();
+        std::fs::write(
+            p.path().join("db/schema.sql"),
+            format!("create table notes (body varchar(8));\ninsert into notes values ('{tag}');\n"),
+        )
+        .unwrap();
+        p.run(&["up"]).ok();
+    }
+    let query = |vars: &BTreeMap<String, String>, prefix: &str, database: &str| {
+        let script = format!(
+            "import os, pymysql\n\
+             try:\n    \
+                 c = pymysql.connect(host=os.environ['{prefix}MYSQL_HOST'], port=int(os.environ['{prefix}MYSQL_PORT']), user=os.environ['{prefix}MYSQL_USER'], password=os.environ['{prefix}MYSQL_PASSWORD'], database='{database}')\n    \
+                 cur = c.cursor(); cur.execute('select body from notes'); print(cur.fetchone()[0])\n\
+             except pymysql.err.OperationalError as e:\n    \
+                 print('refused', e.args[0])\n"
+        );
+        let run = python(&script, vars);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout.trim().to_string()
+    };
+    let (va, vb) = (a.dotenv(), b.dotenv());
+    for (prefix, db) in [("MY_", "shop"), ("MARIA_", "crm")] {
+        let own_a = va[&format!("{prefix}MYSQL_DATABASE")].clone();
+        let own_b = vb[&format!("{prefix}MYSQL_DATABASE")].clone();
+        assert!(own_a.ends_with(&format!("_{db}")), "{own_a}");
+        assert_eq!(
+            va[&format!("{prefix}MYSQL_PORT")],
+            vb[&format!("{prefix}MYSQL_PORT")]
+        );
+        assert_eq!(query(&va, prefix, &own_a), "a");
+        assert_eq!(query(&vb, prefix, &own_b), "b");
+        // 1044: access denied to a database the user was not granted.
+        assert_eq!(query(&va, prefix, &own_b), "refused 1044", "{prefix}");
+    }
+    a.cli(&["down", "--volumes"])
+        .stderr_contains("dropped the slice")
+        .run();
+    for (prefix, _) in [("MY_", "shop"), ("MARIA_", "crm")] {
+        let own_b = vb[&format!("{prefix}MYSQL_DATABASE")].clone();
+        assert_eq!(query(&vb, prefix, &own_b), "b", "b untouched");
+    }
+    b.teardown().ok();
+    a.teardown().ok();
+}
+
+/// Removes a shared server's container and data however the test ends
+/// (its name is the template's and version's, no test project's, so the
+/// sweep after the suite would not know it).
+struct ServerGone(String);
+
+impl Drop for ServerGone {
+    fn drop(&mut self) {
+        let _ = docker_command().args(["rm", "-f", "-v", &self.0]).output();
+        let _ = docker_command()
+            .args(["volume", "rm", "-f", &format!("{}-data", self.0)])
+            .output();
+    }
+}
+
+/// What cannot be shared is refused where services.yaml says it, with
+/// why; a top-level `shared: true` applies only where a template allows.
+#[test]
+fn what_cannot_be_shared_is_refused_with_its_line_and_why() {
+    for (yaml, at, message) in [
+        (
+            "services:\n  mailhog:\n    shared: true\n",
+            "services.yaml:3:13:",
+            "template `mailhog` cannot be shared: it has no users or databases to give each project a slice of its own",
+        ),
+        (
+            "services:\n  postgres:\n    shared: true\n    user: me\n",
+            "services.yaml:4:11:",
+            "`shared: true` and `user` exclude each other",
+        ),
+        (
+            "services:\n  postgres:\n    shared: true\n    external: { url: \"postgresql://u:p@db.example.com/x\" }\n",
+            "services.yaml:4:",
+            "`shared: true` and `external` exclude each other",
+        ),
+        (
+            "data: per-branch\nservices:\n  postgres:\n    shared: true\n",
+            "services.yaml:4:13:",
+            "`shared: true` and `data: per-branch` exclude each other",
+        ),
+    ] {
+        let project = TestProject::new("sharebad", yaml);
+        project
+            .cli(&["config"])
+            .no_engine()
+            .status(2)
+            .stderr_contains(at)
+            .stderr_contains(message)
+            .run();
+    }
+    // The file's default: postgres shared, mailhog (which cannot be) not.
+    let project = TestProject::new(
+        "sharetop",
+        "shared: true\nservices:\n  postgres: {}\n  mailhog: {}\n",
+    );
+    project
+        .cli(&["snapshot", "save", "s1", "postgres"])
+        .no_engine()
+        .status(2)
+        .stderr_contains("service `postgres` lives on the shared server devsvc-shared-postgres-17: snapshots of one project's slice are not made yet")
+        .run();
+    let config = project.cli(&["config", "--json"]).no_engine().run();
+    let parsed: serde_json::Value = serde_json::from_str(&config.stdout).unwrap();
+    let services = parsed["services"].as_array().unwrap();
+    assert_eq!(services[0]["shared"]["server"], "postgres-17");
+    assert!(services[1].get("shared").is_none(), "{}", config.stdout);
 }

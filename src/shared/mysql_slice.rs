@@ -1,0 +1,99 @@
+//! A project's slice of a shared MySQL or MariaDB server: a user named
+//! after the project (`'shop'@'%'`) granted its databases and nothing
+//! else; the init files run as that user in its first database when new.
+use mysql_async::prelude::Queryable;
+
+use super::slice::quote_literal;
+use crate::config::ServiceSpec;
+use crate::probe::{Login, mysql_session};
+
+pub(super) async fn provision(
+    host: &str,
+    admin: &Login,
+    spec: &ServiceSpec,
+    owner: &str,
+    password: &str,
+) -> Result<Vec<String>, String> {
+    let mut conn = mysql_session(host, admin, None).await?;
+    let user = format!("{}@'%'", literal(owner));
+    let secret = literal(password);
+    // ALTER after CREATE ... IF NOT EXISTS: the password is this run's.
+    for statement in [
+        format!("CREATE USER IF NOT EXISTS {user} IDENTIFIED BY {secret}"),
+        format!("ALTER USER {user} IDENTIFIED BY {secret}"),
+    ] {
+        conn.query_drop(statement)
+            .await
+            .map_err(|e| format!("making the user {owner}: {e}"))?;
+    }
+    let mut created = Vec::new();
+    for name in &spec.databases {
+        let existing: Option<String> = conn
+            .exec_first(
+                "SELECT schema_name FROM information_schema.schemata WHERE schema_name = ?",
+                (name,),
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        if existing.is_none() {
+            conn.query_drop(format!("CREATE DATABASE `{name}`"))
+                .await
+                .map_err(|e| format!("creating database {name}: {e}"))?;
+            created.push(name.clone());
+        }
+        conn.query_drop(format!("GRANT ALL ON `{name}`.* TO {user}"))
+            .await
+            .map_err(|e| format!("granting {name} to {owner}: {e}"))?;
+    }
+    let _ = conn.disconnect().await;
+    if let Some(first) = spec.databases.first()
+        && created.contains(first)
+        && !spec.init.is_empty()
+    {
+        let login = Login {
+            port: admin.port,
+            user: owner.to_string(),
+            password: password.to_string(),
+            database: first.clone(),
+        };
+        let mut conn = mysql_session(host, &login, None).await?;
+        for file in &spec.init {
+            let sql = std::fs::read_to_string(file)
+                .map_err(|e| format!("reading {}: {e}", file.display()))?;
+            conn.query_drop(sql)
+                .await
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+        let _ = conn.disconnect().await;
+    }
+    Ok(created)
+}
+
+/// Drops the project's databases (`owner_...`) and its user.
+pub(super) async fn drop(host: &str, admin: &Login, owner: &str) -> Result<Vec<String>, String> {
+    let mut conn = mysql_session(host, admin, None).await?;
+    let pattern = format!("{}\\_%", owner.replace('_', "\\_"));
+    let owned: Vec<String> = conn
+        .exec(
+            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ? ORDER BY 1",
+            (pattern,),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    for name in &owned {
+        conn.query_drop(format!("DROP DATABASE IF EXISTS `{name}`"))
+            .await
+            .map_err(|e| format!("dropping database {name}: {e}"))?;
+    }
+    conn.query_drop(format!("DROP USER IF EXISTS {}@'%'", literal(owner)))
+        .await
+        .map_err(|e| format!("dropping the user {owner}: {e}"))?;
+    let _ = conn.disconnect().await;
+    Ok(owned)
+}
+
+/// A MySQL string literal: `'` doubled, and `\` too (MySQL reads it as an
+/// escape unless NO_BACKSLASH_ESCAPES is set).
+fn literal(text: &str) -> String {
+    quote_literal(&text.replace('\\', "\\\\"))
+}
