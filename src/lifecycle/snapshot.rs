@@ -129,7 +129,12 @@ fn with_data<'p>(project: &'p Project, names: &[String]) -> Result<Vec<&'p Servi
         project,
         names,
         |s| s.data.is_some() && s.external.is_none(),
-        |name| match project.services.iter().find(|s| s.name == name).and_then(|s| s.shared.as_ref()) {
+        |name| match project
+            .services
+            .iter()
+            .find(|s| s.name == name)
+            .and_then(|s| s.shared.as_ref())
+        {
             // Never a snapshot of the whole server, restored over other
             // projects' data; a slice's own is not made yet.
             Some(slice) => format!(

@@ -25,11 +25,11 @@ pub(crate) const CASES: &[(&str, &str)] = &[
     ),
     (
         "servics:\n  redis: {}\n",
-        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, network, data, services, profiles\n  help: did you mean `services`?\n",
+        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, network, data, shared, services, profiles\n  help: did you mean `services`?\n",
     ),
     (
         "services:\n  redis:\n    imgae: redis:7\n",
-        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, databases, init, seed, data, password, user, external, profiles\n  help: did you mean `image`?\n",
+        "error: services.yaml:3:5: unknown field `imgae`, expected one of template, inline, image, ports, env, command, volume, ready, env_prefix, buckets, databases, init, seed, data, shared, password, user, external, profiles\n  help: did you mean `image`?\n",
     ),
     (
         "services:\n  cache:\n    template: redsi\n",
