@@ -2,7 +2,7 @@
 //! needs to act, and maps to the exit code listed in the README (Exit codes).
 use std::path::PathBuf;
 
-pub use crate::engine::{EngineError, Fault};
+pub use crate::engine_error::{EngineError, Fault};
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -108,7 +108,7 @@ impl Error {
     }
 
     pub(crate) fn engine(action: impl Into<String>, err: bollard::errors::Error) -> Self {
-        Error::Engine(crate::engine::EngineError::new(action, err))
+        Error::Engine(EngineError::new(action, err))
     }
 
     /// One error for all that failed: none (`Ok`), one as it is, or several.

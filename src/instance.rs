@@ -61,17 +61,7 @@ pub(crate) struct NamedPort {
     pub(crate) host: u16,
 }
 
-pub(crate) fn container_name(project: &str, service: &str) -> String {
-    format!("devsvc-{project}-{service}")
-}
-
-pub(crate) fn network_name(project: &str) -> String {
-    format!("devsvc-{project}")
-}
-
-pub(crate) fn volume_name(project: &str, service: &str) -> String {
-    format!("devsvc-{project}-{service}-data")
-}
+pub(crate) use crate::naming::{container_name, network_name, volume_name};
 
 /// Where a project's containers run and how they are reached.
 #[derive(Debug, Clone)]

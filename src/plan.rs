@@ -2,7 +2,7 @@
 //! services.yaml asks for. A pure function of desired and observed state.
 use std::collections::HashMap;
 
-use crate::engine::Observed;
+use crate::observed::Observed;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Action {

@@ -433,7 +433,7 @@ fn name_volumes(
     let wanted = specs.iter().any(|(_, s)| s.per_branch && s.data.is_some());
     let branch = wanted.then(|| crate::gitbranch::current(dir)).flatten();
     for (_, spec) in specs.iter_mut().filter(|(_, s)| s.data.is_some()) {
-        let base = crate::instance::volume_name(project, &spec.name);
+        let base = crate::naming::volume_name(project, &spec.name);
         spec.data_branch = branch.clone().filter(|_| spec.per_branch);
         spec.volume = Some(match &spec.data_branch {
             Some(branch) => format!("{base}-{}", crate::gitbranch::slug(branch)),

@@ -13,7 +13,6 @@ use crate::error::{Error, Result};
 
 mod archives;
 mod containers;
-mod error;
 mod events;
 mod images;
 mod ping;
@@ -24,8 +23,9 @@ pub(crate) use ssh::SshSpec;
 
 pub(crate) use resources::owner_conflict;
 
-pub use error::{EngineError, Fault};
-use error::{engine_message, status_code};
+pub(crate) use crate::engine_error::Fault;
+use crate::engine_error::{engine_message, status_code};
+pub(crate) use crate::observed::{Observed, PortMapping};
 
 pub(crate) const LABEL_PROJECT: &str = "dev.devsvc.project";
 pub(crate) const LABEL_SERVICE: &str = "dev.devsvc.service";
@@ -67,33 +67,6 @@ pub(crate) struct Engine {
     /// Podman's Docker-compatible service, which differs from Docker in
     /// ways devsvc makes up for (see `default_network`).
     podman: bool,
-}
-
-/// A container of this project as the engine reports it.
-#[derive(Debug, Clone)]
-pub(crate) struct Observed {
-    pub id: String,
-    pub name: String,
-    pub service: String,
-    pub hash: String,
-    pub running: bool,
-    pub state: String,
-    pub image: String,
-    /// The ports it publishes.
-    pub ports: Vec<PortMapping>,
-    /// The networks it is attached to (`bridge` for the default).
-    pub networks: Vec<String>,
-    /// The named volumes it mounts.
-    pub volumes: Vec<String>,
-    /// Its `LABEL_PARTS` (absent on containers of older versions).
-    pub parts: Option<String>,
-}
-
-/// A container port published on a host port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct PortMapping {
-    pub(crate) container: u16,
-    pub(crate) host: u16,
 }
 
 /// A named volume mounted at a path in the container.

@@ -84,7 +84,7 @@ fn classify(e: &BollardError, message: &str) -> Fault {
     }
 }
 
-pub(super) fn status_code(e: &BollardError) -> Option<u16> {
+pub(crate) fn status_code(e: &BollardError) -> Option<u16> {
     match e {
         BollardError::DockerResponseServerError { status_code, .. } => Some(*status_code),
         _ => None,
@@ -92,7 +92,7 @@ pub(super) fn status_code(e: &BollardError) -> Option<u16> {
 }
 
 /// The engine's own words, without bollard's wrapping.
-pub(super) fn engine_message(e: &BollardError) -> String {
+pub(crate) fn engine_message(e: &BollardError) -> String {
     match e {
         BollardError::DockerResponseServerError { message, .. } => message.clone(),
         BollardError::DockerStreamError { error } => error.clone(),
