@@ -12,11 +12,11 @@
 //! `devsvc shared down --volumes`. Changes to a server are serialised by a
 //! lock of its own, one per machine, whichever projects ask.
 use std::collections::HashMap;
-use std::fs::File;
 use std::path::PathBuf;
 
 use crate::engine::{Engine, LABEL_PROJECT, LABEL_SERVICE, LABEL_SHARED, Observed};
 use crate::error::{Error, Result};
+use crate::lock::ProjectLock;
 
 mod mysql_slice;
 mod server;
@@ -161,29 +161,15 @@ pub(crate) async fn observe(
     Ok(seen)
 }
 
-/// Held while a server is made, started, sliced or stopped: a file lock
-/// per server in this machine's temporary folder, so projects with
-/// different state folders wait for each other too.
-pub(crate) struct ServerLock {
-    _file: File,
-}
-
-pub(crate) async fn lock(server: &str) -> Result<ServerLock> {
-    // Per user: another user cannot open this user's lock files.
+/// Held while a server is made, started, sliced or stopped: a lock file
+/// per server in this machine's temporary folder (one folder per user,
+/// 0700), so projects with different state folders wait for each other
+/// too.
+pub(crate) async fn lock(server: &str) -> Result<ProjectLock> {
     let uid = nix::unistd::getuid();
     let dir: PathBuf = std::env::temp_dir().join(format!("devsvc-shared-{uid}"));
-    let path = dir.join(format!("{server}.lock"));
-    tokio::task::spawn_blocking(move || {
-        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-        let file = File::options()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
-        file.lock().map_err(|e| Error::io(&path, e))?;
-        Ok(ServerLock { _file: file })
-    })
-    .await
-    .map_err(|e| Error::Runtime(e.to_string()))?
+    let server = server.to_string();
+    tokio::task::spawn_blocking(move || ProjectLock::acquire(&dir, &server))
+        .await
+        .map_err(|e| Error::Runtime(e.to_string()))?
 }

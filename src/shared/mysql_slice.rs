@@ -26,26 +26,16 @@ pub(super) async fn provision(
             .await
             .map_err(|e| format!("making the user {owner}: {e}"))?;
     }
-    let mut created = Vec::new();
-    for name in &spec.databases {
-        let existing: Option<String> = conn
-            .exec_first(
-                "SELECT schema_name FROM information_schema.schemata WHERE schema_name = ?",
-                (name,),
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-        if existing.is_none() {
-            conn.query_drop(format!("CREATE DATABASE `{name}`"))
-                .await
-                .map_err(|e| format!("creating database {name}: {e}"))?;
-            created.push(name.clone());
-        }
-        conn.query_drop(format!("GRANT ALL ON `{name}`.* TO {user}"))
-            .await
-            .map_err(|e| format!("granting {name} to {owner}: {e}"))?;
-    }
     let _ = conn.disconnect().await;
+    // Made when missing and granted to the user, as `databases:` beyond
+    // the first of a project's own server are.
+    let created = crate::provision::ensure_databases(
+        host,
+        &crate::probe::Probe::Mysql(admin.clone()),
+        &spec.databases,
+        Some(owner),
+    )
+    .await?;
     if let Some(first) = spec.databases.first()
         && created.contains(first)
         && !spec.init.is_empty()

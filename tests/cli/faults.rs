@@ -229,6 +229,17 @@ fn sigterm_to_devsvc_alone_during_run_reaches_the_child_and_tears_down() {
     );
 }
 
+/// Runs Python `code` with `r`, a redis-py client from the env file's
+/// `REDIS_URL`; returns what it printed.
+fn redis_app(project: &TestProject, code: &str) -> String {
+    let script = format!(
+        "import os, redis\nr = redis.from_url(os.environ['REDIS_URL'], decode_responses=True)\n{code}"
+    );
+    let run = python(&script, &project.dotenv());
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.trim().to_string()
+}
+
 /// Issue 23: a restore killed after the service's data was removed left
 /// a half-filled volume that the next `up` started as if it were whole.
 /// Now the next `up` puts back the data from before (never half of the
@@ -237,14 +248,7 @@ fn sigterm_to_devsvc_alone_during_run_reaches_the_child_and_tears_down() {
 fn a_restore_killed_halfway_is_finished_by_the_next_up_with_the_data_from_before() {
     let project = TestProject::new("restorekill", "services:\n  redis: {}\n");
     project.run(&["up"]).ok();
-    let redis = |code: &str| {
-        let script = format!(
-            "import os, redis\nr = redis.from_url(os.environ['REDIS_URL'], decode_responses=True)\n{code}"
-        );
-        let run = python(&script, &project.dotenv());
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        run.stdout.trim().to_string()
-    };
+    let redis = |code: &str| redis_app(&project, code);
     // Big enough that the copy into the new volume takes a while.
     redis("r.set('big', 'x' * 40_000_000)\nr.set('note', 'snapshot')");
     project.run(&["snapshot", "save", "s1"]).ok();
@@ -338,14 +342,7 @@ fn a_signal_while_init_files_are_copied_leaves_a_container_the_next_up_recreates
 fn a_snapshot_save_interrupted_or_killed_leaves_the_data_and_no_snapshot() {
     let project = TestProject::new("saveint", "services:\n  redis: {}\n");
     project.run(&["up"]).ok();
-    let redis = |code: &str| {
-        let script = format!(
-            "import os, redis\nr = redis.from_url(os.environ['REDIS_URL'], decode_responses=True)\n{code}"
-        );
-        let run = python(&script, &project.dotenv());
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        run.stdout.trim().to_string()
-    };
+    let redis = |code: &str| redis_app(&project, code);
     // Big enough that copying it out takes a while.
     redis("r.set('big', 'x' * 60_000_000)\nr.set('note', 'kept')");
     let folder = project.state.path().join("snapshots").join(&project.name);

@@ -64,25 +64,14 @@ fn write(project: &TestProject, path: &str, contents: &str) {
 #[test]
 fn seeds_fill_new_data_once_and_seed_force_brings_them_back() {
     let mut project = TestProject::new("seed", SERVICES);
-    write(&project, "fixtures/redis.txt", REDIS_SEED);
-    write(&project, "fixtures/s3/uploads/readme.txt", "seeded");
-    write(&project, "fixtures/s3/uploads/img/logo.svg", "<svg/>");
-    write(
-        &project,
-        "fixtures/s3/avatars/ada.json",
-        "{\"name\": \"Ada\"}",
-    );
+    write_seeds(&project);
     // Hidden files and folders are not seed data (a hidden folder at the
     // top is no bucket): still 3 objects, and `up` succeeds.
     write(&project, "fixtures/s3/uploads/.DS_Store", "x");
     write(&project, "fixtures/s3/uploads/.cache/x.txt", "x");
     write(&project, "fixtures/s3/.git/HEAD", "ref: refs/heads/main");
 
-    project
-        .cli(&["up"])
-        .stderr_contains("redis: seeded 3 commands from ")
-        .stderr_contains("minio: seeded 3 objects from ")
-        .run();
+    seeds_both(&project, &["up"]);
     assert_eq!(app(&project, true), SEEDED);
     assert_eq!(app(&project, false), CHANGED);
 
@@ -99,13 +88,18 @@ fn seeds_fill_new_data_once_and_seed_force_brings_them_back() {
         .stderr_contains("minio: holds data already: left as it is")
         .run();
     assert_eq!(app(&project, false), CHANGED);
+    seeds_both(&project, &["seed", "--force"]);
+    assert_eq!(app(&project, false), FORCED);
+    project.teardown().ok();
+}
+
+/// Runs devsvc with `args` and expects both seeds applied in full.
+fn seeds_both(project: &TestProject, args: &[&str]) {
     project
-        .cli(&["seed", "--force"])
+        .cli(args)
         .stderr_contains("redis: seeded 3 commands from ")
         .stderr_contains("minio: seeded 3 objects from ")
         .run();
-    assert_eq!(app(&project, false), FORCED);
-    project.teardown().ok();
 }
 
 fn write_seeds(project: &TestProject) {
@@ -146,28 +140,16 @@ fn seed_fills_empty_data_without_force_after_down_volumes_and_on_a_new_branch() 
     // The seed added later: the data is empty, so a plain `seed` applies it.
     std::fs::write(project.path().join("services.yaml"), SERVICES).unwrap();
     write_seeds(&project);
-    project
-        .cli(&["seed"])
-        .stderr_contains("redis: seeded 3 commands from ")
-        .stderr_contains("minio: seeded 3 objects from ")
-        .run();
+    seeds_both(&project, &["seed"]);
     assert_eq!(app(&project, true), SEEDED);
     // Emptied by the app: empty again, so seeded again.
     empty_all(&project);
-    project
-        .cli(&["seed"])
-        .stderr_contains("redis: seeded 3 commands from ")
-        .stderr_contains("minio: seeded 3 objects from ")
-        .run();
+    seeds_both(&project, &["seed"]);
     assert_eq!(app(&project, true), SEEDED);
 
     // `down --volumes`: the next `up` has new data, and seeds it.
     project.run(&["down", "--volumes"]).ok();
-    project
-        .cli(&["up"])
-        .stderr_contains("redis: seeded 3 commands from ")
-        .stderr_contains("minio: seeded 3 objects from ")
-        .run();
+    seeds_both(&project, &["up"]);
     assert_eq!(app(&project, true), SEEDED);
     project.teardown().ok();
 
@@ -185,11 +167,7 @@ fn seed_fills_empty_data_without_force_after_down_volumes_and_on_a_new_branch() 
         .run();
     assert_eq!(app(&branched, true), SEEDED);
     git(branched.path(), &["checkout", "-q", "-b", "b"]);
-    branched
-        .cli(&["up"])
-        .stderr_contains("redis: seeded 3 commands from ")
-        .stderr_contains("minio: seeded 3 objects from ")
-        .run();
+    seeds_both(&branched, &["up"]);
     assert_eq!(app(&branched, false), SEEDED);
     git(branched.path(), &["checkout", "-q", "a"]);
     branched.cli(&["up"]).stderr_lacks("seeded").run();
