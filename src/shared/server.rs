@@ -60,18 +60,13 @@ pub(crate) async fn ensure(
         ctx.ui.event(server, "started the shared server");
         existing = super::container(engine, server).await?;
     }
-    let (server_spec, ports) = match &existing {
-        Some(c) => {
-            let ports = published(spec, c)?;
-            (server_spec(spec, slice), ports)
-        }
-        None => {
-            let ports = choose_ports(spec, server, engine.endpoint.is_local())?;
-            (server_spec(spec, slice), ports)
-        }
+    let ports = match &existing {
+        Some(c) => published(spec, c)?,
+        None => choose_ports(spec, server, engine.endpoint.is_local())?,
     };
+    let server_spec = server_spec(spec, slice);
     let inst = instance::render("shared", &server_spec, &ports, Some(&secret), &placement)?;
-    let mut container_spec = inst.container.clone();
+    let mut container_spec = inst.container;
     container_spec.labels.remove(LABEL_PROJECT);
     container_spec
         .labels
