@@ -25,6 +25,9 @@ pub(crate) struct Instance {
     pub probes: Vec<Probe>,
     pub s3: Option<S3Target>,
     pub buckets: Vec<String>,
+    /// What the buckets' names start with beyond the names services.yaml
+    /// gives (a shared server's slice: `shop-`); seed folders take those.
+    pub bucket_prefix: String,
     /// Databases to have (the first one the image creates) and a login
     /// that may create the others.
     pub databases: Vec<String>,
@@ -50,7 +53,11 @@ pub(crate) struct SeedTarget {
 #[derive(Debug, Clone)]
 pub(crate) enum SeedTo {
     /// Commands sent to Redis on this host port.
-    Redis { port: u16, password: Option<String> },
+    Redis {
+        port: u16,
+        user: Option<String>,
+        password: Option<String>,
+    },
     /// Buckets of the service's S3 API.
     S3,
 }
@@ -227,8 +234,13 @@ fn seed_target(
     port_of: &dyn Fn(&str) -> Result<u16>,
 ) -> Result<SeedTarget> {
     let to = match &seed.how {
-        SeedSpec::Redis(RedisLogin { port, password }) => SeedTo::Redis {
+        SeedSpec::Redis(RedisLogin {
+            port,
+            user,
+            password,
+        }) => SeedTo::Redis {
             port: port_of(port)?,
+            user: user.as_deref().map(render).transpose()?,
             password: password.as_deref().map(render).transpose()?,
         },
         SeedSpec::S3 => SeedTo::S3,
@@ -261,8 +273,13 @@ impl ProbeRenderer<'_> {
             self.login(port, user, password, database)
         };
         Ok(match p {
-            ProbeSpec::Redis(RedisLogin { port, password }) => Probe::Redis {
+            ProbeSpec::Redis(RedisLogin {
+                port,
+                user,
+                password,
+            }) => Probe::Redis {
                 port: port_of(port)?,
+                user: user.as_deref().map(render).transpose()?,
                 password: password
                     .as_deref()
                     .map(render)
@@ -316,6 +333,7 @@ impl ProbeRenderer<'_> {
                 access_key: render(&s3.access_key)?,
                 secret_key: render(&s3.secret_key)?,
                 region: render(&s3.region)?,
+                bucket: s3.bucket.as_deref().map(render).transpose()?,
             }),
             ProbeSpec::Exec { command } => Probe::Exec {
                 command: command.iter().map(|a| render(a)).collect::<Result<_>>()?,
@@ -378,6 +396,11 @@ pub(crate) fn render(
         probes: endpoints.probes,
         s3: endpoints.s3,
         buckets: spec.buckets.clone(),
+        bucket_prefix: spec
+            .shared
+            .as_ref()
+            .map(|slice| crate::config::bucket_prefix(&slice.owner))
+            .unwrap_or_default(),
         databases: spec.databases.clone(),
         admin: endpoints.admin,
         user: spec.user.clone(),

@@ -39,6 +39,7 @@ mod probe;
 mod proposal;
 mod provision;
 mod render;
+mod resp;
 mod schema;
 mod settings;
 mod shared;

@@ -1,13 +1,14 @@
 //! `{{name}}` placeholders in template values, filled in once the host ports,
 //! secrets and buckets of a service are known. Deliberately tiny: templates
-//! are data, and this is the only logic they can ask for. One filter:
+//! are data, and this is the only logic they can ask for. Three filters:
 //! `{{password|url}}` percent-encodes the value, for a URL's user,
-//! password or path.
+//! password or path; `|quoted` writes it as a configuration file's quoted
+//! string; `|access_key` makes an S3 access key of it.
 use indexmap::IndexMap;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// The filters a placeholder may name after `|`.
-pub(crate) const FILTERS: &[&str] = &["url", "quoted"];
+pub(crate) const FILTERS: &[&str] = &["url", "quoted", "access_key"];
 
 /// The values a template may refer to.
 #[derive(Debug, Clone, Default)]
@@ -45,6 +46,7 @@ impl Values {
                 None => out.push_str(value),
                 Some("url") => out.push_str(&url_encode(value)),
                 Some("quoted") => out.push_str(&quoted(value)),
+                Some("access_key") => out.push_str(&access_key(value)),
                 Some(other) => {
                     return Err(format!("unknown filter `|{other}` in `{text}`"));
                 }
@@ -74,6 +76,17 @@ fn url_encode(value: &str) -> String {
         .remove(b'_')
         .remove(b'~');
     utf8_percent_encode(value, RESERVED).to_string()
+}
+
+/// An S3 access key named after `value` (an IAM user's, a project's): its
+/// letters and digits, which are all an access key may hold, then eight
+/// hex digits of its SHA-256, so names that differ in their other
+/// characters (`a_b`, `ab`) keep keys of their own.
+pub(crate) fn access_key(value: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let letters: String = value.chars().filter(char::is_ascii_alphanumeric).collect();
+    let digest = hex::encode(Sha256::digest(value.as_bytes()));
+    format!("{letters}{}", &digest[..8])
 }
 
 /// A host as it goes before `:port`: an IPv6 address in brackets.
@@ -149,6 +162,16 @@ mod tests {
         assert!(v.render("{{nope}}").unwrap_err().contains("nope"));
         assert!(v.render("{{host").is_err());
         assert_eq!(placeholders("a{{x}}b{{y.z}}"), vec!["x", "y.z"]);
+    }
+
+    #[test]
+    fn access_keys_are_letters_and_digits_and_stay_apart() {
+        let mut v = Values::default();
+        v.set("user", "my_shop");
+        let key = v.render("{{user|access_key}}").unwrap();
+        assert!(key.starts_with("myshop") && key.len() == 14, "{key}");
+        assert!(key.chars().all(|c| c.is_ascii_alphanumeric()), "{key}");
+        assert_ne!(access_key("my_shop"), access_key("myshop"));
     }
 
     #[test]

@@ -126,6 +126,34 @@ pub(crate) struct SharedRule {
     /// each project's slice; no project's user may be named so.
     #[schemars(with = "Text")]
     pub admin_user: String,
+    /// The server's command, when it differs from a project's own server
+    /// (SeaweedFS opens its IAM API to writes, to make users).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<Text>>")]
+    pub command: Option<Vec<String>>,
+    /// The ports the server publishes, by name (default: all). A port left
+    /// out is not reachable from the host, and what a slice would export
+    /// or open through it is left out too (SeaweedFS's filer answers
+    /// anyone, so it stays inside).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Vec<Text>>")]
+    pub publish: Option<Vec<String>>,
+    /// A slice's readiness, when the template's own `ready:` logs in as
+    /// the server's administrator (a Redis ACL user, a RabbitMQ vhost).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ready: Option<Vec<ProbeSpec>>,
+    /// A slice's `seed:`, when it logs in otherwise than the template's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seed: Option<SeedSpec>,
+    /// A slice's S3 login (its buckets and seeds), when the template's is
+    /// the administrator's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Api>,
+    /// A slice's exports over the template's: a value replaces the
+    /// template's, a new name is added (a Redis key prefix).
+    #[serde(default, skip_serializing_if = "IndexMap::is_empty")]
+    #[schemars(with = "IndexMap<String, Text>")]
+    pub exports: IndexMap<String, String>,
 }
 
 /// What one URL scheme means for the service's main (first) port.
@@ -392,8 +420,8 @@ impl ProbeSpec {
     /// The values that may hold `{{placeholders}}`.
     pub(crate) fn texts(&self) -> Vec<&str> {
         match self {
-            ProbeSpec::Redis(RedisLogin { password, .. }) => {
-                password.iter().map(String::as_str).collect()
+            ProbeSpec::Redis(RedisLogin { user, password, .. }) => {
+                user.iter().chain(password).map(String::as_str).collect()
             }
             ProbeSpec::Postgres {
                 user,
@@ -431,8 +459,13 @@ impl ProbeSpec {
                 access_key,
                 secret_key,
                 region,
+                bucket,
                 ..
-            }) => vec![access_key, secret_key, region],
+            }) => [access_key, secret_key, region]
+                .into_iter()
+                .chain(bucket)
+                .map(String::as_str)
+                .collect(),
             ProbeSpec::Exec { command } => command.iter().map(String::as_str).collect(),
             ProbeSpec::Smtp { .. }
             | ProbeSpec::Tcp { .. }
@@ -442,14 +475,18 @@ impl ProbeSpec {
     }
 }
 
-/// A Redis port, by its name in the template, and the password to `AUTH`
-/// with (probes and seeds log in alike).
+/// A Redis port, by its name in the template, and the user and password
+/// to `AUTH` with (probes and seeds log in alike; no user: `default`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RedisLogin {
     /// The port's name in the template.
     #[schemars(with = "Text")]
     pub(crate) port: String,
+    /// The ACL user to `AUTH` as (Redis 6+); none: the `default` user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Text>")]
+    pub(crate) user: Option<String>,
     /// The password to `AUTH` with.
     #[serde(default)]
     #[schemars(with = "Option<Text>")]
@@ -485,6 +522,12 @@ pub(crate) struct S3Api {
     /// The region buckets are created in.
     #[schemars(with = "Text")]
     pub region: String,
+    /// As a readiness probe: the bucket asked about (default: one no
+    /// project uses). A user limited to its own buckets is refused (403)
+    /// on any other, so its probe asks about one of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<Text>")]
+    pub bucket: Option<String>,
 }
 
 /// The YAML source of a built-in template.

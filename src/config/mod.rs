@@ -24,6 +24,7 @@ pub(crate) use names::{sanitize_project_name, validate_database};
 pub(crate) use raw::RawFile;
 use raw::apply_profile;
 use resolve::{check_unique_exports, resolve_service};
+pub(crate) use slices::bucket_prefix;
 use trust::Boundary;
 use yaml_error::find_tab_indent;
 pub(crate) use yaml_error::yaml_error;
@@ -209,6 +210,17 @@ pub(crate) struct Slice {
     pub owner: String,
     /// The template's data folder, which the server keeps in its volume.
     pub data: Option<String>,
+    /// How the template shares (its `shared:`).
+    #[serde(skip)]
+    pub rule: crate::template::SharedRule,
+    /// The server's own command, readiness and S3 login (the template's,
+    /// where the slice's differ: `rule`).
+    #[serde(skip)]
+    pub server_command: Option<Vec<String>>,
+    #[serde(skip)]
+    pub server_ready: Vec<crate::template::ProbeSpec>,
+    #[serde(skip)]
+    pub server_s3: Option<crate::template::S3Api>,
 }
 
 fn masked<S: serde::Serializer>(_: &str, serializer: S) -> Result<S::Ok, S::Error> {

@@ -60,6 +60,10 @@ pub(super) fn wanted(
         admin_user: rule.admin_user.clone(),
         owner: String::new(),
         data: None,
+        rule: rule.clone(),
+        server_command: None,
+        server_ready: Vec::new(),
+        server_s3: None,
     }))
 }
 
@@ -103,8 +107,69 @@ pub(super) fn apply(
         }
         slice.data = spec.data.take();
         spec.volume = None;
+        if spec.s3.is_some() && spec.buckets.is_empty() {
+            return Err((
+                Mistake::new(format!(
+                    "service `{}`: a shared S3 service needs `buckets:`: its user may reach its own buckets only",
+                    spec.name
+                ))
+                .help("add `buckets: [uploads]` (the names you use; the server's are prefixed with the project)"),
+                *at,
+            ));
+        }
+        let prefix = bucket_prefix(&owner);
+        spec.buckets = spec
+            .buckets
+            .iter()
+            .map(|b| format!("{prefix}{b}"))
+            .collect();
+        take_the_slice_view(spec);
     }
     Ok(())
+}
+
+/// The service as a project sees its slice: the rule's readiness, seed,
+/// S3 login and exports over the template's (kept in the slice for the
+/// server), and nothing through the ports the server does not publish.
+fn take_the_slice_view(spec: &mut ServiceSpec) {
+    let Some(slice) = &mut spec.shared else {
+        return;
+    };
+    let rule = slice.rule.clone();
+    slice.server_command = rule.command.or_else(|| spec.command.clone());
+    slice.server_ready = spec.ready.clone();
+    slice.server_s3 = spec.s3.clone();
+    if let Some(ready) = rule.ready {
+        spec.ready = ready;
+    }
+    if let (Some(how), Some(seed)) = (rule.seed, &mut spec.seed) {
+        seed.how = how;
+    }
+    if rule.s3.is_some() {
+        spec.s3 = rule.s3;
+    }
+    for (name, value) in rule.exports {
+        spec.exports
+            .insert(format!("{}{name}", spec.env_prefix), value);
+    }
+    if let Some(publish) = rule.publish {
+        let hidden: Vec<String> = spec
+            .ports
+            .iter()
+            .filter(|p| !publish.contains(&p.name))
+            .map(|p| format!("port.{}", p.name))
+            .collect();
+        let reaches_hidden = |text: &str| hidden.iter().any(|h| text.contains(h.as_str()));
+        spec.ports.retain(|p| publish.contains(&p.name));
+        spec.exports.retain(|_, value| !reaches_hidden(value));
+        spec.web = spec.web.take().filter(|web| !reaches_hidden(web));
+    }
+}
+
+/// What a slice's bucket names start with: the project's name, with `-`
+/// (S3 bucket names take no `_`).
+pub(crate) fn bucket_prefix(owner: &str) -> String {
+    format!("{}-", owner.replace('_', "-"))
 }
 
 /// The built-in templates that can be shared.

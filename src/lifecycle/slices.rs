@@ -40,14 +40,20 @@ pub(crate) async fn up(
         let server = {
             let _lock = shared::lock(&slice.server).await?;
             let server = shared::ensure_server(ctx, engine, placement, spec, slice).await?;
-            let created = shared::provision(&placement.host, &server.admin, spec, &password)
-                .await
-                .map_err(provision_error)?;
-            for db in created {
+            let made = shared::provision(
+                &placement.host,
+                &server.admin,
+                spec,
+                &password,
+                &ctx.settings.http,
+            )
+            .await
+            .map_err(provision_error)?;
+            for thing in made {
                 ctx.ui.event(
                     &spec.name,
                     &format!(
-                        "created database {db} on the shared server {}",
+                        "made {thing} on the shared server {}",
                         server.container.name
                     ),
                 );
@@ -103,20 +109,25 @@ pub(crate) async fn down(
         if volumes {
             let _lock = shared::lock(&slice.server).await?;
             let server = shared::ensure_server(ctx, engine, placement, spec, slice).await?;
-            let dropped = shared::drop_slice(&placement.host, &server.admin, &slice.owner)
-                .await
-                .map_err(|message| Error::Provision {
-                    service: spec.name.clone(),
-                    message,
-                })?;
+            let dropped = shared::drop_slice(
+                &placement.host,
+                &server.admin,
+                &slice.owner,
+                &ctx.settings.http,
+            )
+            .await
+            .map_err(|message| Error::Provision {
+                service: spec.name.clone(),
+                message,
+            })?;
             ctx.ui.event(
                 &spec.name,
                 &format!(
-                    "dropped the slice `{}` of the shared server {} (databases: {})",
+                    "dropped the slice `{}` of the shared server {} ({})",
                     slice.owner,
                     server.container.name,
                     if dropped.is_empty() {
-                        "none".to_string()
+                        "nothing in it".to_string()
                     } else {
                         dropped.join(", ")
                     }

@@ -66,6 +66,8 @@ pub(crate) struct S3Login {
     pub(crate) access_key: String,
     pub(crate) secret_key: String,
     pub(crate) region: String,
+    /// The bucket asked about; `None`: `PROBE_BUCKET`.
+    pub(crate) bucket: Option<String>,
 }
 
 /// A bucket name no project uses: the probe asks about it and only needs
@@ -87,7 +89,8 @@ impl S3Login {
         let endpoint = format!("{scheme}://{host}:{}", self.port)
             .parse()
             .map_err(|e| format!("bad S3 endpoint: {e}"))?;
-        let bucket = Bucket::new(endpoint, UrlStyle::Path, PROBE_BUCKET, self.region.clone())
+        let name = self.bucket.as_deref().unwrap_or(PROBE_BUCKET).to_string();
+        let bucket = Bucket::new(endpoint, UrlStyle::Path, name, self.region.clone())
             .map_err(|e| format!("{e:?}"))?;
         let credentials = Credentials::new(&self.access_key, &self.secret_key);
         let url = bucket

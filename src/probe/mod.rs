@@ -27,6 +27,8 @@ const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
 pub(crate) enum Probe {
     Redis {
         port: u16,
+        /// The ACL user; `None`: `default` (a bare `AUTH password`).
+        user: Option<String>,
         password: Option<String>,
     },
     Smtp {
@@ -194,7 +196,11 @@ impl Probe {
     pub(crate) async fn check(&self, reach: &Reach<'_>) -> Result<(), String> {
         let attempt = async {
             match self {
-                Probe::Redis { port, password } => redis(reach, *port, password.as_deref()).await,
+                Probe::Redis {
+                    port,
+                    user,
+                    password,
+                } => redis(reach, *port, user.as_deref(), password.as_deref()).await,
                 Probe::Smtp { port } => smtp(reach, *port).await,
                 Probe::Http(request) => request.check(reach).await,
                 Probe::Tcp { port } => tcp_kept(reach, *port).await,
@@ -300,12 +306,21 @@ fn resp_command(args: &[&str]) -> Vec<u8> {
     out
 }
 
-async fn redis(reach: &Reach<'_>, port: u16, password: Option<&str>) -> Result<(), String> {
+async fn redis(
+    reach: &Reach<'_>,
+    port: u16,
+    user: Option<&str>,
+    password: Option<&str>,
+) -> Result<(), String> {
     let mut reader = BufReader::new(reach.stream(port).await?);
     if let Some(password) = password {
+        let auth = match user {
+            Some(user) => resp_command(&["AUTH", user, password]),
+            None => resp_command(&["AUTH", password]),
+        };
         reader
             .get_mut()
-            .write_all(&resp_command(&["AUTH", password]))
+            .write_all(&auth)
             .await
             .map_err(|e| e.to_string())?;
         let reply = read_line(&mut reader).await?;
@@ -422,6 +437,7 @@ mod tests {
         let port = serve_once(b"-NOAUTH Authentication required.\r\n").await;
         let err = Probe::Redis {
             port,
+            user: None,
             password: None,
         }
         .check(&Reach::remote("127.0.0.1", &client))

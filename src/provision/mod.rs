@@ -88,11 +88,26 @@ pub(crate) async fn apply_seed(
         return Err("no `seed:`".into());
     };
     match (&seed.to, &inst.s3) {
-        (SeedTo::Redis { port, password }, _) => {
-            seed::redis(&seed.path, host, *port, password.as_deref(), force).await
+        (
+            SeedTo::Redis {
+                port,
+                user,
+                password,
+            },
+            _,
+        ) => {
+            let login = seed::RedisAuth {
+                user: user.as_deref(),
+                password: password.as_deref(),
+            };
+            seed::redis(&seed.path, host, *port, login, force).await
         }
         (SeedTo::S3, Some(target)) => {
-            seed::s3(&seed.path, target, &inst.buckets, http, force).await
+            let buckets = seed::Buckets {
+                names: &inst.buckets,
+                prefix: &inst.bucket_prefix,
+            };
+            seed::s3(&seed.path, target, buckets, http, force).await
         }
         (SeedTo::S3, None) => Err("the template has no `s3:` API to seed through".into()),
     }

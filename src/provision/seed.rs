@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use rusty_s3::{Bucket, Credentials, S3Action, UrlStyle};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+
+use crate::resp::{Reply, Resp};
 
 use super::{S3Target, SIGNED_FOR};
 
@@ -131,30 +131,18 @@ pub(crate) async fn redis(
     file: &Path,
     host: &str,
     port: u16,
-    password: Option<&str>,
+    login: RedisAuth<'_>,
     force: bool,
 ) -> Result<Seeded, String> {
     let shown = file.display();
     let text = std::fs::read_to_string(file).map_err(|e| format!("{shown}: {e}"))?;
     let commands = parse_commands(&text).map_err(|(line, why)| format!("{shown}:{line}: {why}"))?;
-    let stream = TcpStream::connect((host, port))
-        .await
-        .map_err(|e| format!("connecting to Redis at {host}:{port}: {e}"))?;
-    let mut redis = Resp(BufReader::new(stream));
-    if let Some(password) = password {
-        redis
-            .call(&[b"AUTH", password.as_bytes()])
-            .await?
-            .map_err(|e| format!("AUTH: {e}"))?;
+    let mut redis = Resp::connect(host, port).await?;
+    if let Some(password) = login.password {
+        redis.auth(login.user, password).await?;
     }
-    if !force {
-        let size = redis
-            .call(&[b"DBSIZE"])
-            .await?
-            .map_err(|e| format!("DBSIZE: {e}"))?;
-        if size != ":0" {
-            return Ok(Seeded::HasData);
-        }
+    if !force && holds_data(&mut redis, login.user).await? {
+        return Ok(Seeded::HasData);
     }
     for command in &commands {
         let words: Vec<&[u8]> = command.words.iter().map(Vec::as_slice).collect();
@@ -168,7 +156,7 @@ pub(crate) async fn redis(
                 )
             })?
             .map_err(|e| format!("{shown}:{}: {e}", command.line))?;
-        if let Err(error) = answer {
+        if let Reply::Error(error) = answer {
             return Err(format!("{shown}:{}: Redis answered: {error}", command.line));
         }
     }
@@ -178,76 +166,55 @@ pub(crate) async fn redis(
     )))
 }
 
-/// A RESP2 connection that reads whole replies.
-struct Resp(BufReader<TcpStream>);
-
-impl Resp {
-    /// Sends one command; the outer error is the connection's, the inner
-    /// one Redis's answer.
-    async fn call(&mut self, words: &[&[u8]]) -> Result<Result<String, String>, String> {
-        self.0
-            .get_mut()
-            .write_all(&resp_command(words))
-            .await
-            .map_err(|e| e.to_string())?;
-        self.reply().await
-    }
-
-    /// One whole reply; its first line is returned (`+OK`, `:3`, ...).
-    async fn reply(&mut self) -> Result<Result<String, String>, String> {
-        let mut pending = 1usize;
-        let mut first = None;
-        while pending > 0 {
-            pending -= 1;
-            let mut line = String::new();
-            if self
-                .0
-                .read_line(&mut line)
-                .await
-                .map_err(|e| e.to_string())?
-                == 0
-            {
-                return Err("Redis closed the connection".into());
-            }
-            let line = line.trim_end().to_string();
-            let rest = line.get(1..).unwrap_or_default();
-            match line.as_bytes().first() {
-                Some(b'-') if first.is_none() => return Ok(Err(rest.to_string())),
-                Some(b'$') => {
-                    if let Ok(length @ 0..) = rest.parse::<i64>() {
-                        let mut skip = vec![0; length as usize + 2];
-                        self.0
-                            .read_exact(&mut skip)
-                            .await
-                            .map_err(|e| e.to_string())?;
-                    }
-                }
-                Some(b'*') => pending += rest.parse::<usize>().unwrap_or(0),
-                _ => {}
-            }
-            first.get_or_insert(line);
-        }
-        Ok(Ok(first.unwrap_or_default()))
-    }
+/// How a seed logs in to Redis.
+#[derive(Clone, Copy)]
+pub(crate) struct RedisAuth<'a> {
+    /// The ACL user; `None`: `default`. A user is a slice of a shared
+    /// server, whose keys are those under `USER:`.
+    pub(crate) user: Option<&'a str>,
+    pub(crate) password: Option<&'a str>,
 }
 
-fn resp_command(words: &[&[u8]]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", words.len()).into_bytes();
-    for word in words {
-        out.extend(format!("${}\r\n", word.len()).into_bytes());
-        out.extend_from_slice(word);
-        out.extend(b"\r\n");
+/// Whether the data the seed would go over is there: any key at all on a
+/// server of the project's own; a key under the slice's prefix on a
+/// shared one (where other projects' keys do not count).
+async fn holds_data(redis: &mut Resp, user: Option<&str>) -> Result<bool, String> {
+    let Some(user) = user else {
+        return Ok(redis.ok(&["DBSIZE"]).await? != Reply::Integer(0));
+    };
+    let pattern = format!("{user}:*");
+    let mut cursor = "0".to_string();
+    loop {
+        let reply = redis
+            .ok(&["SCAN", &cursor, "MATCH", &pattern, "COUNT", "1000"])
+            .await?;
+        let Reply::Array(parts) = reply else {
+            return Err(format!("SCAN answered {}", reply.text()));
+        };
+        match parts.as_slice() {
+            [_, Reply::Array(keys)] if !keys.is_empty() => return Ok(true),
+            [next, _] if next.text() != "0" => cursor = next.text(),
+            _ => return Ok(false),
+        }
     }
-    out
 }
 
 /// Uploads each subfolder of `folder` into the bucket of its name, keys
 /// being the files' paths below it, content types by extension. Without
 /// `force`, a bucket holding objects already is left alone.
+/// A service's buckets, and what their names start with beyond the seed
+/// folders' (a shared server's slice: folder `uploads`, bucket
+/// `shop-uploads`).
+#[derive(Clone, Copy)]
+pub(crate) struct Buckets<'a> {
+    pub(crate) names: &'a [String],
+    pub(crate) prefix: &'a str,
+}
+
 pub(crate) async fn s3(
     folder: &Path,
     target: &S3Target,
-    buckets: &[String],
+    buckets: Buckets<'_>,
     http: &reqwest::Client,
     force: bool,
 ) -> Result<Seeded, String> {
@@ -258,12 +225,13 @@ pub(crate) async fn s3(
     let credentials = Credentials::new(&target.access_key, &target.secret_key);
     let mut uploaded = 0;
     let mut seeded_buckets = Vec::new();
-    for (name, dir) in subfolders(folder)? {
-        if !buckets.contains(&name) {
+    for (folder_name, dir) in subfolders(folder)? {
+        let name = format!("{}{folder_name}", buckets.prefix);
+        if !buckets.names.contains(&name) {
             return Err(format!(
-                "{}: `{name}` is not one of the service's buckets ({}); add it to `buckets:`",
+                "{}: `{folder_name}` is not one of the service's buckets ({}); add it to `buckets:`",
                 dir.display(),
-                buckets.join(", ")
+                buckets.names.join(", ")
             ));
         }
         let bucket = Bucket::new(

@@ -18,7 +18,10 @@ use crate::engine::{Engine, LABEL_PROJECT, LABEL_SERVICE, LABEL_SHARED, Observed
 use crate::error::{Error, Result};
 use crate::lock::ProjectLock;
 
+mod iam;
 mod mysql_slice;
+mod redis_slice;
+mod s3_slice;
 mod server;
 mod slice;
 

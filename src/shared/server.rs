@@ -93,9 +93,11 @@ pub(crate) async fn ensure(
             last_error,
             logs: String::new(),
         })?;
-    let Some(admin @ (Probe::Postgres(_) | Probe::Mysql(_))) = inst.admin else {
+    let Some(admin @ (Probe::Postgres(_) | Probe::Mysql(_) | Probe::Redis { .. } | Probe::S3(_))) =
+        inst.admin
+    else {
         return Err(Error::Runtime(format!(
-            "template `{}`: a shared server needs an `admin:` login of postgres or mysql",
+            "template `{}`: a shared server needs an `admin:` login of postgres, mysql, redis or s3",
             spec.template
         )));
     };
@@ -109,10 +111,11 @@ pub(crate) async fn ensure(
     })
 }
 
-/// The server as a service of its own: the template's, with the
-/// administrator as its user and database, the secret as its password,
-/// its own volume, and none of the project's slice (databases, init
-/// files, seed, prefix).
+/// The server as a service of its own: the template's (its command,
+/// readiness and S3 login), with the administrator as its user and
+/// database, the secret as its password, its own volume, the ports it
+/// publishes, and none of the project's slice (databases, buckets, init
+/// files, seed).
 fn server_spec(spec: &ServiceSpec, slice: &Slice) -> ServiceSpec {
     let mut server = spec.clone();
     server.name = slice.server.clone();
@@ -127,6 +130,10 @@ fn server_spec(spec: &ServiceSpec, slice: &Slice) -> ServiceSpec {
     server.shared = None;
     server.per_branch = false;
     server.data_branch = None;
+    server.command = slice.server_command.clone();
+    server.ready = slice.server_ready.clone();
+    server.s3 = slice.server_s3.clone();
+    server.buckets = Vec::new();
     server
 }
 

@@ -5,40 +5,64 @@
 //! project's databases, on which no other role may connect (`REVOKE ALL
 //! ... FROM PUBLIC`). MySQL and MariaDB: a user granted the project's
 //! databases and nothing else. The `init:` files run as that user, once,
-//! when its first database is new.
+//! when its first database is new. Redis and Valkey: an ACL user limited
+//! to the project's key prefix (`redis_slice.rs`). S3: buckets and an IAM
+//! user limited to them (`s3_slice.rs`).
 use crate::config::ServiceSpec;
 use crate::probe::{Login, Probe, postgres_error_text as error_text, postgres_session};
 
-/// Makes (or brings up to date) the slice: the user with `password`, its
-/// databases; runs the init files on a new first database. Returns the
-/// databases made.
+/// Makes (or brings up to date) the slice: the user with `password`, and
+/// what it owns (databases, buckets); runs the init files on a new first
+/// database. Returns what was made (`database shop_app`).
 pub(crate) async fn provision(
     host: &str,
     admin: &Probe,
     spec: &ServiceSpec,
     password: &str,
+    http: &reqwest::Client,
 ) -> Result<Vec<String>, String> {
     let Some(owner) = spec.shared.as_ref().map(|s| s.owner.as_str()) else {
         return Err("not a shared service".into());
     };
+    let databases = |made: Vec<String>| {
+        made.into_iter()
+            .map(|db| format!("database {db}"))
+            .collect()
+    };
     match admin {
-        Probe::Postgres(admin) => postgres(host, admin, spec, owner, password).await,
-        Probe::Mysql(admin) => {
-            super::mysql_slice::provision(host, admin, spec, owner, password).await
+        Probe::Postgres(admin) => postgres(host, admin, spec, owner, password)
+            .await
+            .map(databases),
+        Probe::Mysql(admin) => super::mysql_slice::provision(host, admin, spec, owner, password)
+            .await
+            .map(databases),
+        Probe::Redis { .. } => super::redis_slice::provision(host, admin, owner, password).await,
+        Probe::S3(admin) => {
+            super::s3_slice::provision(host, admin, http, owner, password, &spec.buckets).await
         }
         other => Err(format!("no slices through {}", other.describe(host))),
     }
 }
 
-/// Drops the slice of `owner`; returns the databases dropped.
+/// Drops the slice of `owner`; returns what was dropped.
 pub(crate) async fn drop_slice(
     host: &str,
     admin: &Probe,
     owner: &str,
+    http: &reqwest::Client,
 ) -> Result<Vec<String>, String> {
+    let databases = |made: Vec<String>| {
+        made.into_iter()
+            .map(|db| format!("database {db}"))
+            .collect()
+    };
     match admin {
-        Probe::Postgres(admin) => drop_postgres(host, admin, owner).await,
-        Probe::Mysql(admin) => super::mysql_slice::drop(host, admin, owner).await,
+        Probe::Postgres(admin) => drop_postgres(host, admin, owner).await.map(databases),
+        Probe::Mysql(admin) => super::mysql_slice::drop(host, admin, owner)
+            .await
+            .map(databases),
+        Probe::Redis { .. } => super::redis_slice::drop(host, admin, owner).await,
+        Probe::S3(admin) => super::s3_slice::drop(host, admin, http, owner).await,
         other => Err(format!("no slices through {}", other.describe(host))),
     }
 }

@@ -1,9 +1,11 @@
-//! Shared servers (`shared: true`, issue 24): two projects whose PostgreSQL
-//! is shared run on one server container, each with its own role, secret
-//! and databases, which the other's role may not connect to; `down
-//! --volumes` drops one project's slice only; the last project out stops
-//! the server, whose data stays; two `up`s at once both get their slice.
-//! Checked with psql through each project's env file only.
+//! Shared servers (`shared: true`, issue 24): two projects whose
+//! PostgreSQL, Redis and S3 (SeaweedFS) are shared run on one server
+//! container per kind, each with its own role, ACL user and IAM user, and
+//! secret, and is refused on the other's databases, keys and buckets;
+//! `down --volumes` drops one project's slices only; the last project out
+//! stops the servers, whose data stays; two `up`s at once both get their
+//! slices. Checked with psql, redis-py and boto3 through each project's
+//! env file only.
 
 use std::collections::BTreeMap;
 use std::process::Command;
@@ -11,12 +13,16 @@ use std::time::Duration;
 
 use crate::common::*;
 
-const SERVER: &str = "devsvc-shared-postgres-17";
+const SERVERS: [&str; 3] = [
+    "devsvc-shared-postgres-17",
+    "devsvc-shared-redis-7",
+    "devsvc-shared-seaweedfs-4",
+];
 
 fn project(tag: &str) -> TestProject {
     let project = TestProject::new(
         tag,
-        "services:\n  postgres:\n    shared: true\n    databases: [app, app_test]\n    init: [db/schema.sql]\n",
+        "shared: true\nservices:\n  postgres:\n    databases: [app, app_test]\n    init: [db/schema.sql]\n  redis: {}\n  seaweedfs:\n    buckets: [uploads]\n",
     );
     std::fs::create_dir_all(project.path().join("db")).unwrap();
     std::fs::write(
@@ -31,35 +37,83 @@ fn psql(vars: &BTreeMap<String, String>, args: &[&str]) -> Run {
     app(Command::new("psql").args(["-tA"]).args(args), vars)
 }
 
-fn state_of_server() -> String {
-    docker(&["inspect", "-f", "{{.State.Status}}", SERVER])
+/// An app's Redis and S3, through its env file: `put TAG` writes its own
+/// key (under its prefix) and object; `get` prints them; `steal PREFIX
+/// BUCKET` tries another project's and prints what each refusal was.
+fn redis_and_s3(vars: &BTreeMap<String, String>, action: &str) -> String {
+    let script = format!(
+        r#"{PY_REDIS_AND_S3}
+import botocore.exceptions
+prefix, bucket = os.environ["REDIS_KEY_PREFIX"], os.environ["S3_BUCKET"]
+action = {action:?}.split()
+if action[0] == "put":
+    r.set(prefix + "note", action[1])
+    s3.put_object(Bucket=bucket, Key="note.txt", Body=action[1].encode())
+elif action[0] == "get":
+    print(r.get(prefix + "note"), s3.get_object(Bucket=bucket, Key="note.txt")["Body"].read().decode())
+else:
+    other_prefix, other_bucket = action[1], action[2]
+    for name, attempt in [
+        ("get", lambda: r.get(other_prefix + "note")),
+        ("set", lambda: r.set(other_prefix + "note", "stolen")),
+        ("flushdb", lambda: r.flushdb()),
+        ("keys", lambda: r.keys("*")),
+    ]:
+        try:
+            print(name, "allowed", attempt())
+        except redis.exceptions.NoPermissionError:
+            print(name, "NOPERM")
+    for name, attempt in [
+        ("get_object", lambda: s3.get_object(Bucket=other_bucket, Key="note.txt")),
+        ("put_object", lambda: s3.put_object(Bucket=other_bucket, Key="x", Body=b"x")),
+        ("list_objects", lambda: s3.list_objects_v2(Bucket=other_bucket)),
+    ]:
+        try:
+            attempt()
+            print(name, "allowed")
+        except botocore.exceptions.ClientError as e:
+            print(name, e.response["Error"]["Code"])
+    print("buckets", [b["Name"] for b in s3.list_buckets()["Buckets"]])
+"#
+    );
+    let run = python(&script, vars);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.trim().to_string()
+}
+
+fn state_of(server: &str) -> String {
+    docker(&["inspect", "-f", "{{.State.Status}}", server])
         .trim()
         .to_string()
 }
 
 #[test]
-fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
-    let _server = ServerGone(SERVER.to_string());
-    let _ = docker_command().args(["rm", "-f", "-v", SERVER]).output();
+fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
+    let _servers: Vec<ServerGone> = SERVERS.iter().map(|s| ServerGone(s.to_string())).collect();
+    for server in SERVERS {
+        let _ = docker_command().args(["rm", "-f", "-v", server]).output();
+    }
     let mut a = project("sharea");
     let mut b = project("shareb");
 
-    // Two `up`s at once: one makes the server, both get their slice.
+    // Two `up`s at once: one makes each server, both get their slices.
     let spawn = |p: &TestProject| p.cli(&["up"]).spawn();
     let (mut up_a, mut up_b) = (spawn(&a), spawn(&b));
     for (name, up) in [("a", &mut up_a), ("b", &mut up_b)] {
-        let status = up.wait_for(Duration::from_secs(120)).expect("up ended");
+        let status = up.wait_for(Duration::from_secs(180)).expect("up ended");
         assert!(status.success(), "up of {name}: {status:?}");
     }
     let servers = docker(&[
         "ps",
         "-a",
         "--filter",
-        "label=dev.devsvc.shared=postgres-17",
+        "label=dev.devsvc.shared",
         "--format",
         "{{.Names}}",
     ]);
-    assert_eq!(servers.trim(), SERVER, "one server for both");
+    let mut listed: Vec<&str> = servers.lines().collect();
+    listed.sort();
+    assert_eq!(listed, SERVERS, "one server per kind for both");
     for p in [&a, &b] {
         assert!(
             named_resources(&p.name).iter().all(|r| r.kind == "volume"),
@@ -72,8 +126,23 @@ fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
     let owner_a = a.name.replace('-', "_");
     assert_eq!(va["PGUSER"], owner_a);
     assert_eq!(va["PGDATABASE"], format!("{owner_a}_app"));
-    assert_eq!(va["PGPORT"], vb["PGPORT"], "the same server");
-    assert_ne!(va["PGPASSWORD"], vb["PGPASSWORD"], "a secret each");
+    assert_eq!(va["REDIS_KEY_PREFIX"], format!("{owner_a}:"));
+    assert_eq!(va["S3_BUCKET"], format!("{}-uploads", a.name));
+    assert!(
+        va["AWS_ACCESS_KEY_ID"].starts_with(&owner_a.replace('_', "")),
+        "its access key is made of its name: {}",
+        va["AWS_ACCESS_KEY_ID"]
+    );
+    for port in ["PGPORT", "REDIS_PORT", "AWS_ENDPOINT_URL_S3"] {
+        assert_eq!(va[port], vb[port], "the same server: {port}");
+    }
+    for secret in ["PGPASSWORD", "REDIS_PASSWORD", "AWS_SECRET_ACCESS_KEY"] {
+        assert_ne!(va[secret], vb[secret], "a secret each: {secret}");
+    }
+    assert!(
+        !va.contains_key("MINIO_CONSOLE_URL"),
+        "the filer's port is not published, so not exported"
+    );
     // Each app finds its own init rows, in its own database.
     assert_eq!(
         psql(&va, &["-c", "select body from notes"]).stdout.trim(),
@@ -101,8 +170,24 @@ fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
         "{}",
         denied.stderr
     );
+    // Redis and S3: each its own key and object; the other's refused.
+    redis_and_s3(&va, "put from-a");
+    redis_and_s3(&vb, "put from-b");
+    assert_eq!(redis_and_s3(&va, "get"), "from-a from-a");
+    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b");
+    let stolen = redis_and_s3(
+        &va,
+        &format!("steal {} {}", vb["REDIS_KEY_PREFIX"], vb["S3_BUCKET"]),
+    );
+    assert_eq!(
+        stolen,
+        format!(
+            "get NOPERM\nset NOPERM\nflushdb NOPERM\nkeys NOPERM\nget_object AccessDenied\nput_object AccessDenied\nlist_objects AccessDenied\nbuckets ['{}']",
+            va["S3_BUCKET"]
+        )
+    );
 
-    // `status` and `env` see the slice as `up` left it.
+    // `status` and `env` see the slices as `up` left them.
     let listed = a.run(&["env"]).ok();
     assert!(
         listed.stdout.contains(&va["DATABASE_URL"]),
@@ -111,19 +196,24 @@ fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
     );
     b.cli(&["shared", "status"])
         .stdout_contains("postgres-17")
+        .stdout_contains("redis-7")
+        .stdout_contains("seaweedfs-4")
         .stdout_contains(&a.name)
         .stdout_contains(&b.name)
         .run();
 
-    // a leaves with its data: b's app and data are untouched, the server
-    // runs on for b.
+    // a leaves with its data: b's app and data are untouched, the servers
+    // run on for b.
     a.cli(&["down", "--volumes"])
         .stderr_contains(&format!("dropped the slice `{owner_a}`"))
+        .stderr_contains(&format!("bucket {}", va["S3_BUCKET"]))
+        .stderr_contains(&format!("1 keys under {owner_a}:*"))
         .run();
     assert_eq!(
         psql(&vb, &["-c", "select body from notes"]).stdout.trim(),
         "shareb"
     );
+    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b");
     let left = psql(
         &vb,
         &[
@@ -137,31 +227,56 @@ fn two_projects_share_one_postgres_each_with_a_slice_of_its_own() {
         "a's databases are gone: {}",
         left.stderr
     );
-    assert_eq!(state_of_server(), "running");
+    // a's key, bucket and users are gone: its old credentials are refused.
+    let gone = python(
+        &format!(
+            "{PY_REDIS_AND_S3}\nimport botocore.exceptions\n\
+             try:\n    r.ping(); print('redis allowed')\n\
+             except redis.exceptions.AuthenticationError:\n    print('redis refused')\n\
+             try:\n    s3.list_buckets(); print('s3 allowed')\n\
+             except botocore.exceptions.ClientError as e:\n    print('s3', e.response['Error']['Code'])\n"
+        ),
+        &va,
+    );
+    assert_eq!(
+        gone.stdout.trim(),
+        "redis refused\ns3 InvalidAccessKeyId",
+        "{}",
+        gone.stderr
+    );
+    for server in SERVERS {
+        assert_eq!(state_of(server), "running", "{server}");
+    }
 
-    // The last project out stops the server; its data stays.
+    // The last project out stops the servers; their data stays.
     b.cli(&["down"])
         .stderr_contains("stopped the shared server devsvc-shared-postgres-17")
+        .stderr_contains("stopped the shared server devsvc-shared-redis-7")
+        .stderr_contains("stopped the shared server devsvc-shared-seaweedfs-4")
         .run();
-    assert_eq!(state_of_server(), "exited");
+    for server in SERVERS {
+        assert_eq!(state_of(server), "exited", "{server}");
+    }
     b.cli(&["up"])
         .stderr_contains("started the shared server")
         .run();
+    let vb = b.dotenv();
     assert_eq!(
-        psql(&b.dotenv(), &["-c", "select body from notes"])
-            .stdout
-            .trim(),
+        psql(&vb, &["-c", "select body from notes"]).stdout.trim(),
         "shareb"
     );
+    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b");
 
     b.teardown().ok();
     a.teardown().ok();
     b.cli(&["shared", "down", "--volumes"]).run();
-    assert!(
-        docker(&["ps", "-a", "-q", "--filter", &format!("name=^{SERVER}$")])
-            .trim()
-            .is_empty()
-    );
+    for server in SERVERS {
+        assert!(
+            docker(&["ps", "-a", "-q", "--filter", &format!("name=^{server}$")])
+                .trim()
+                .is_empty()
+        );
+    }
 }
 
 /// MySQL and MariaDB: a user per project granted its own databases only.
