@@ -334,6 +334,7 @@ impl ProbeRenderer<'_> {
                 secret_key: render(&s3.secret_key)?,
                 region: render(&s3.region)?,
                 bucket: s3.bucket.as_deref().map(render).transpose()?,
+                write: s3.write,
             }),
             ProbeSpec::Exec { command } => Probe::Exec {
                 command: command.iter().map(|a| render(a)).collect::<Result<_>>()?,

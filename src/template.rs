@@ -138,6 +138,10 @@ pub(crate) struct SharedRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Vec<Text>>")]
     pub publish: Option<Vec<String>>,
+    /// The server's readiness, when stricter than the template's `ready:`
+    /// (a restarted SeaweedFS is asked to write and read an object).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub server_ready: Option<Vec<ProbeSpec>>,
     /// A slice's readiness, when the template's own `ready:` logs in as
     /// the server's administrator (a Redis ACL user, a RabbitMQ vhost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -528,6 +532,11 @@ pub(crate) struct S3Api {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<Text>")]
     pub bucket: Option<String>,
+    /// As a readiness probe: ready only once an object is written to the
+    /// bucket (made when missing) and read back, so the storage serves
+    /// data and not only the API.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub write: bool,
 }
 
 /// The YAML source of a built-in template.

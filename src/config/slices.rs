@@ -137,7 +137,7 @@ fn take_the_slice_view(spec: &mut ServiceSpec) {
     };
     let rule = slice.rule.clone();
     slice.server_command = rule.command.or_else(|| spec.command.clone());
-    slice.server_ready = spec.ready.clone();
+    slice.server_ready = rule.server_ready.unwrap_or_else(|| spec.ready.clone());
     slice.server_s3 = spec.s3.clone();
     if let Some(ready) = rule.ready {
         spec.ready = ready;

@@ -87,6 +87,18 @@ pub(crate) async fn up(
                 slice.owner, server.container.name
             ),
         );
+        // Seeded while the slice holds none of its own data yet (no key
+        // under its prefix, an empty bucket): whether the slice is new is
+        // the server's to say, not this project's state folder.
+        if inst.seed.is_some() {
+            let seeded =
+                crate::provision::apply_seed(&inst, &placement.host, &ctx.settings.http, false)
+                    .await
+                    .map_err(provision_error)?;
+            if let crate::provision::Seeded::Applied(what) = seeded {
+                ctx.ui.event(&spec.name, &format!("seeded {what}"));
+            }
+        }
         let mut container = server.container;
         container.service = spec.name.clone();
         seen.push(container);

@@ -68,6 +68,12 @@ pub(crate) struct S3Login {
     pub(crate) region: String,
     /// The bucket asked about; `None`: `PROBE_BUCKET`.
     pub(crate) bucket: Option<String>,
+    /// Ready only once an object is written and read back (the bucket
+    /// made when missing): the storage behind the API serves data, not
+    /// only its metadata. A SeaweedFS just restarted accepts keys and
+    /// lists buckets for seconds before its volume server has registered
+    /// and reads of the objects it holds answer InternalError.
+    pub(crate) write: bool,
 }
 
 /// A bucket name no project uses: the probe asks about it and only needs
@@ -102,11 +108,43 @@ impl S3Login {
             .send()
             .await
             .map_err(|e| error_chain(&e))?;
-        match response.status().as_u16() {
-            200 | 404 => Ok(()),
-            403 => Err("the keys were refused (403)".into()),
-            other => Err(format!("status {other}")),
+        match (response.status().as_u16(), self.write) {
+            (200 | 404, false) => Ok(()),
+            (200 | 404, true) => round_trip(reach, &bucket, &credentials).await,
+            (403, _) => Err("the keys were refused (403)".into()),
+            (other, _) => Err(format!("status {other}")),
         }
+    }
+}
+
+/// Makes the bucket when missing, writes an object and reads it back.
+async fn round_trip(
+    reach: &Reach<'_>,
+    bucket: &Bucket,
+    credentials: &Credentials,
+) -> Result<(), String> {
+    let signed = Duration::from_secs(60);
+    let create = bucket.create_bucket(credentials).sign(signed);
+    let made = reach.http.put(create.as_str()).send().await;
+    let made = made.map_err(|e| error_chain(&e))?.status().as_u16();
+    if !matches!(made, 200 | 409) {
+        return Err(format!(
+            "making the bucket {}: status {made}",
+            bucket.name()
+        ));
+    }
+    let key = "devsvc-ready";
+    let put = bucket.put_object(Some(credentials), key).sign(signed);
+    let written = reach.http.put(put.as_str()).body("ready").send().await;
+    let written = written.map_err(|e| error_chain(&e))?.status();
+    if !written.is_success() {
+        return Err(format!("writing an object: status {written}"));
+    }
+    let get = bucket.get_object(Some(credentials), key).sign(signed);
+    let read = reach.http.get(get.as_str()).send().await;
+    match read.map_err(|e| error_chain(&e))?.status() {
+        status if status.is_success() => Ok(()),
+        status => Err(format!("reading an object back: status {status}")),
     }
 }
 

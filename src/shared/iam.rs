@@ -155,6 +155,7 @@ mod tests {
             secret_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
             region: "us-east-1".into(),
             bucket: None,
+            write: false,
         };
         let headers = sign(
             &login,

@@ -22,9 +22,17 @@ const SERVERS: [&str; 3] = [
 fn project(tag: &str) -> TestProject {
     let project = TestProject::new(
         tag,
-        "shared: true\nservices:\n  postgres:\n    databases: [app, app_test]\n    init: [db/schema.sql]\n  redis: {}\n  seaweedfs:\n    buckets: [uploads]\n",
+        "shared: true\nservices:\n  postgres:\n    databases: [app, app_test]\n    init: [db/schema.sql]\n  redis: {}\n  seaweedfs:\n    buckets: [uploads]\n    seed: seed\n",
     );
     std::fs::create_dir_all(project.path().join("db")).unwrap();
+    // The seed folder names the bucket as services.yaml does; it lands in
+    // the slice's own (`PROJECT-uploads`).
+    std::fs::create_dir_all(project.path().join("seed/uploads")).unwrap();
+    std::fs::write(
+        project.path().join("seed/uploads/hello.txt"),
+        format!("seeded {tag}"),
+    )
+    .unwrap();
     std::fs::write(
         project.path().join("db/schema.sql"),
         format!("create table notes (body text);\ninsert into notes values ('{tag}');\n"),
@@ -50,7 +58,8 @@ if action[0] == "put":
     r.set(prefix + "note", action[1])
     s3.put_object(Bucket=bucket, Key="note.txt", Body=action[1].encode())
 elif action[0] == "get":
-    print(r.get(prefix + "note"), s3.get_object(Bucket=bucket, Key="note.txt")["Body"].read().decode())
+    read = lambda key: s3.get_object(Bucket=bucket, Key=key)["Body"].read().decode()
+    print(r.get(prefix + "note"), read("note.txt"), read("hello.txt"))
 else:
     other_prefix, other_bucket = action[1], action[2]
     for name, attempt in [
@@ -173,8 +182,8 @@ fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
     // Redis and S3: each its own key and object; the other's refused.
     redis_and_s3(&va, "put from-a");
     redis_and_s3(&vb, "put from-b");
-    assert_eq!(redis_and_s3(&va, "get"), "from-a from-a");
-    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b");
+    assert_eq!(redis_and_s3(&va, "get"), "from-a from-a seeded sharea");
+    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b seeded shareb");
     let stolen = redis_and_s3(
         &va,
         &format!("steal {} {}", vb["REDIS_KEY_PREFIX"], vb["S3_BUCKET"]),
@@ -213,7 +222,7 @@ fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
         psql(&vb, &["-c", "select body from notes"]).stdout.trim(),
         "shareb"
     );
-    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b");
+    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b seeded shareb");
     let left = psql(
         &vb,
         &[
@@ -265,7 +274,7 @@ fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
         psql(&vb, &["-c", "select body from notes"]).stdout.trim(),
         "shareb"
     );
-    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b");
+    assert_eq!(redis_and_s3(&vb, "get"), "from-b from-b seeded shareb");
 
     b.teardown().ok();
     a.teardown().ok();
@@ -330,6 +339,53 @@ fn mysql_and_mariadb_slices_keep_each_project_to_its_own_databases() {
         let own_b = vb[&format!("{prefix}MYSQL_DATABASE")].clone();
         assert_eq!(query(&vb, prefix, &own_b), "b", "b untouched");
     }
+    b.teardown().ok();
+    a.teardown().ok();
+}
+
+/// Valkey (a Redis ACL user per project, as for Redis): a `seed:` runs in
+/// each slice, as its own user, so its keys carry the slice's prefix; a
+/// seed line outside it is refused with its file and line.
+#[test]
+fn valkey_slices_take_their_seed_under_their_own_prefix() {
+    let _server = ServerGone("devsvc-shared-valkey-8".to_string());
+    let yaml = "services:\n  valkey:\n    shared: true\n    seed: seed.redis\n";
+    let mut a = TestProject::new("valkeya", yaml);
+    let owner = a.name.replace('-', "_");
+    std::fs::write(
+        a.path().join("seed.redis"),
+        format!("SET {owner}:greeting hello\n"),
+    )
+    .unwrap();
+    a.cli(&["up"]).stderr_contains("seeded 1 commands").run();
+    let vars = a.dotenv();
+    let read = python(
+        "import os, redis\n\
+         r = redis.from_url(os.environ['VALKEY_URL'], decode_responses=True)\n\
+         print(r.get(os.environ['REDIS_KEY_PREFIX'] + 'greeting'))\n",
+        &vars,
+    );
+    assert_eq!(read.stdout.trim(), "hello", "{}", read.stderr);
+    // Its data is there now: a second `up` leaves it to the app.
+    a.cli(&["up"]).stderr_lacks("seeded").run();
+
+    let mut b = TestProject::new("valkeyb", yaml);
+    std::fs::write(
+        b.path().join("seed.redis"),
+        format!("SET {owner}:greeting stolen\n"),
+    )
+    .unwrap();
+    b.cli(&["up"])
+        .status(1)
+        .stderr_contains("seed.redis:1: Redis answered: NOPERM")
+        .run();
+    let again = python(
+        "import os, redis\n\
+         r = redis.from_url(os.environ['VALKEY_URL'], decode_responses=True)\n\
+         print(r.get(os.environ['REDIS_KEY_PREFIX'] + 'greeting'))\n",
+        &vars,
+    );
+    assert_eq!(again.stdout.trim(), "hello", "a's key untouched");
     b.teardown().ok();
     a.teardown().ok();
 }
