@@ -73,6 +73,32 @@ impl Resp {
         }
     }
 
+    /// One page of `SCAN cursor MATCH pattern`: the next cursor (`0` when
+    /// done) and the keys found.
+    pub(crate) async fn scan_page(
+        &mut self,
+        cursor: &str,
+        pattern: &str,
+    ) -> Result<(String, Vec<Vec<u8>>), String> {
+        let reply = self
+            .ok(&["SCAN", cursor, "MATCH", pattern, "COUNT", "1000"])
+            .await?;
+        let Reply::Array(parts) = &reply else {
+            return Err(format!("SCAN answered {}", reply.text()));
+        };
+        let [next, Reply::Array(keys)] = parts.as_slice() else {
+            return Err("SCAN answered an unexpected reply".into());
+        };
+        let keys = keys
+            .iter()
+            .filter_map(|k| match k {
+                Reply::Bulk(Some(bytes)) => Some(bytes.clone()),
+                _ => None,
+            })
+            .collect();
+        Ok((next.text(), keys))
+    }
+
     /// One whole reply, arrays read to their end.
     async fn reply(&mut self) -> Result<Reply, String> {
         // The arrays being read: their items so far, and how many they hold.

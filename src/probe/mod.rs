@@ -298,12 +298,10 @@ async fn read_line<S: tokio::io::AsyncRead + Unpin>(
     Ok(line.trim_end().to_string())
 }
 
+/// A Redis command of text words, as RESP sends it (`crate::resp`).
 fn resp_command(args: &[&str]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend(format!("${}\r\n{arg}\r\n", arg.len()).into_bytes());
-    }
-    out
+    let words: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+    crate::resp::command(&words)
 }
 
 async fn redis(

@@ -185,17 +185,14 @@ async fn holds_data(redis: &mut Resp, user: Option<&str>) -> Result<bool, String
     let pattern = format!("{user}:*");
     let mut cursor = "0".to_string();
     loop {
-        let reply = redis
-            .ok(&["SCAN", &cursor, "MATCH", &pattern, "COUNT", "1000"])
-            .await?;
-        let Reply::Array(parts) = reply else {
-            return Err(format!("SCAN answered {}", reply.text()));
-        };
-        match parts.as_slice() {
-            [_, Reply::Array(keys)] if !keys.is_empty() => return Ok(true),
-            [next, _] if next.text() != "0" => cursor = next.text(),
-            _ => return Ok(false),
+        let (next, keys) = redis.scan_page(&cursor, &pattern).await?;
+        if !keys.is_empty() {
+            return Ok(true);
         }
+        if next == "0" {
+            return Ok(false);
+        }
+        cursor = next;
     }
 }
 

@@ -82,31 +82,19 @@ pub(super) async fn drop(host: &str, admin: &Probe, owner: &str) -> Result<Vec<S
         redis.ok(&["SELECT", &db.to_string()]).await?;
         let mut cursor = "0".to_string();
         loop {
-            let reply = redis
-                .ok(&["SCAN", &cursor, "MATCH", &pattern, "COUNT", "1000"])
-                .await?;
-            let Reply::Array(parts) = reply else {
-                return Err(format!("SCAN answered {}", reply.text()));
-            };
-            let [next, Reply::Array(keys)] = parts.as_slice() else {
-                return Err("SCAN answered an unexpected reply".into());
-            };
-            let mut words: Vec<Vec<u8>> = vec![b"UNLINK".to_vec()];
-            words.extend(keys.iter().filter_map(|k| match k {
-                Reply::Bulk(Some(bytes)) => Some(bytes.clone()),
-                _ => None,
-            }));
-            if words.len() > 1 {
-                let refs: Vec<&[u8]> = words.iter().map(Vec::as_slice).collect();
-                if let Reply::Error(e) = redis.call(&refs).await? {
+            let (next, keys) = redis.scan_page(&cursor, &pattern).await?;
+            if !keys.is_empty() {
+                let mut words: Vec<&[u8]> = vec![b"UNLINK"];
+                words.extend(keys.iter().map(Vec::as_slice));
+                if let Reply::Error(e) = redis.call(&words).await? {
                     return Err(format!("UNLINK: {e}"));
                 }
-                removed += words.len() - 1;
+                removed += keys.len();
             }
-            cursor = next.text();
-            if cursor == "0" {
+            if next == "0" {
                 break;
             }
+            cursor = next;
         }
     }
     redis

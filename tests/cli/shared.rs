@@ -425,6 +425,11 @@ fn what_cannot_be_shared_is_refused_with_its_line_and_why() {
             "`shared: true` and `external` exclude each other",
         ),
         (
+            "services:\n  seaweedfs:\n    shared: true\n",
+            "services.yaml:3:",
+            "a shared S3 service needs `buckets:`: its user may reach its own buckets only",
+        ),
+        (
             "data: per-branch\nservices:\n  postgres:\n    shared: true\n",
             "services.yaml:4:13:",
             "`shared: true` and `data: per-branch` exclude each other",
