@@ -33,6 +33,10 @@ struct Data {
     /// there leaves the next `up` to put that data back.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     restoring: BTreeMap<String, PathBuf>,
+    /// Per-branch volumes that started as a copy of another branch's
+    /// (`branch_from:`), with that branch, for `status`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    origins: BTreeMap<String, String>,
 }
 
 /// A background ssh process forwarding local ports to the remote's.
@@ -122,6 +126,17 @@ impl State {
     /// Every remembered forward: `service/port` and its local port.
     pub(crate) fn forwards(&self) -> &BTreeMap<String, u16> {
         &self.data.forwards
+    }
+
+    /// The branch a volume's data was copied from, if it was.
+    pub(crate) fn origin(&self, volume: &str) -> Option<&str> {
+        self.data.origins.get(volume).map(String::as_str)
+    }
+
+    pub(crate) fn set_origin(&mut self, volume: &str, branch: &str) {
+        self.data
+            .origins
+            .insert(volume.to_string(), branch.to_string());
     }
 
     pub(crate) fn restoring(&self) -> &BTreeMap<String, PathBuf> {

@@ -53,13 +53,19 @@ pub(crate) async fn run(ctx: &Context) -> Result<()> {
         ctx.ui.data(&format!("{json}\n"))
     } else {
         ctx.ui.data(&text_table(&rows, &orphans, &host))?;
-        ctx.ui.data(&data_note(&project, &observed))
+        let state = ctx.state(&project)?;
+        let copied = |volume: &str| state.origin(volume).map(str::to_string);
+        ctx.ui.data(&data_note(&project, &observed, &copied))
     }
 }
 
 /// Whose data is live, when some follows the git branch; and which
 /// containers still mount another branch's (checked out, not yet `up`).
-fn data_note(project: &Project, observed: &[Observed]) -> String {
+fn data_note(
+    project: &Project,
+    observed: &[Observed],
+    copied: &dyn Fn(&str) -> Option<String>,
+) -> String {
     let behind: Vec<&str> = project
         .services
         .iter()
@@ -72,7 +78,7 @@ fn data_note(project: &Project, observed: &[Observed]) -> String {
         .map(|s| s.name.as_str())
         .collect();
     match (behind.as_slice(), data_branch(project)) {
-        ([], _) | (_, None) => live_note(project),
+        ([], _) | (_, None) => live_note(project, copied),
         (names, Some(branch)) => format!(
             "\nbranch `{branch}` is checked out, but {} still run on another branch's data; `devsvc up` moves them to `{branch}`'s\n",
             names.join(", ")
@@ -88,12 +94,17 @@ fn data_branch(project: &Project) -> Option<&str> {
         .find_map(|s| s.data_branch.as_deref())
 }
 
-fn live_note(project: &Project) -> String {
-    let per_branch: Vec<&str> = project
+/// Which branch's data is live, and where a copied one came from
+/// (`branch_from:`): `redis (copied from main)`.
+fn live_note(project: &Project, copied: &dyn Fn(&str) -> Option<String>) -> String {
+    let per_branch: Vec<String> = project
         .services
         .iter()
         .filter(|s| s.per_branch && s.data.is_some())
-        .map(|s| s.name.as_str())
+        .map(|s| match s.volume.as_deref().and_then(copied) {
+            Some(from) => format!("{} (copied from branch `{from}`)", s.name),
+            None => s.name.clone(),
+        })
         .collect();
     match (per_branch.as_slice(), data_branch(project)) {
         ([], _) => String::new(),

@@ -175,6 +175,9 @@ pub(crate) struct ServiceSpec {
     /// The branch whose data the volume holds, when per-branch in a git
     /// repository.
     pub data_branch: Option<String>,
+    /// Where a new branch's volume starts from (`branch_from:`), when the
+    /// checked-out branch is another one.
+    pub branch_source: Option<BranchSource>,
     /// The seed data (a file or folder, resolved) and how the template
     /// applies it.
     pub seed: Option<Seed>,
@@ -196,6 +199,14 @@ pub(crate) struct ServiceSpec {
     /// What an external `url`'s scheme and query mean (the template's).
     #[serde(skip)]
     pub url_schemes: crate::url_scheme::Schemes,
+}
+
+/// The branch a per-branch volume starts as a copy of, and that
+/// branch's volume.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct BranchSource {
+    pub branch: String,
+    pub volume: String,
 }
 
 /// A project's slice of a shared server.
@@ -414,6 +425,14 @@ pub(crate) fn parse(source: &str, path: &Path, options: &LoadOptions) -> Result<
     )?;
     slices::apply(&name, &mut specs).map_err(|(m, at)| m.place(&file, at))?;
     let per_branch_without_git = name_volumes(&name, dir, &mut specs);
+    if let Some(from) = &raw.branch_from {
+        if !specs.iter().any(|(_, s)| s.per_branch) {
+            return Err(Mistake::new("`branch_from:` names where a new branch's data starts, so it needs `data: per-branch`")
+                .help("add `data: per-branch` at the top of services.yaml, or remove `branch_from:`")
+                .place(&file, from.referenced));
+        }
+        name_branch_sources(&name, &from.value, &mut specs);
+    }
     if specs.is_empty() {
         return Err(Error::Usage(format!(
             "no service is active in {} under profile `{}`",
@@ -448,11 +467,41 @@ fn name_volumes(
         let base = crate::naming::volume_name(project, &spec.name);
         spec.data_branch = branch.clone().filter(|_| spec.per_branch);
         spec.volume = Some(match &spec.data_branch {
-            Some(branch) => format!("{base}-{}", crate::gitbranch::slug(branch)),
+            Some(branch) => per_branch_volume(project, &spec.name, branch),
             None => base,
         });
     }
     wanted && branch.is_none()
+}
+
+/// Points each per-branch volume of a branch other than `from` at the
+/// volume `from` keeps for the same service.
+fn name_branch_sources(
+    project: &str,
+    from: &str,
+    specs: &mut [(serde_saphyr::Location, ServiceSpec)],
+) {
+    for (_, spec) in specs.iter_mut() {
+        let Some(branch) = &spec.data_branch else {
+            continue;
+        };
+        if branch == from {
+            continue;
+        }
+        spec.branch_source = Some(BranchSource {
+            branch: from.to_string(),
+            volume: per_branch_volume(project, &spec.name, from),
+        });
+    }
+}
+
+/// The volume of `service`'s data on `branch`.
+fn per_branch_volume(project: &str, service: &str, branch: &str) -> String {
+    format!(
+        "{}-{}",
+        crate::naming::volume_name(project, service),
+        crate::gitbranch::slug(branch)
+    )
 }
 
 /// `-p` wins over `project:`, which wins over the folder's name.

@@ -34,6 +34,11 @@ pub(crate) struct RawFile {
     /// `per-branch`: every service keeps one set of data per git branch
     /// (default `shared`: one set).
     pub(super) data: Option<DataMode>,
+    /// With `data: per-branch`: the branch whose data a new branch's
+    /// volumes start as a copy of (default: none, they start empty and
+    /// take the seed).
+    #[schemars(with = "Option<schema::Text>")]
+    pub(super) branch_from: Option<Spanned<String>>,
     /// `true`: every service whose template allows it uses one server per
     /// engine, template and major version, shared with other projects,
     /// each with a slice of its own (default false).

@@ -135,6 +135,7 @@ pub(super) fn resolve_service(
         shared,
         volume: None,
         data_branch: None,
+        branch_source: None,
         init_dir: template.init_dir,
         admin: template.admin,
         web: template.web,

@@ -12,6 +12,7 @@ use crate::gitignore;
 use crate::suggest;
 
 mod archive_check;
+mod branch_copy;
 pub(crate) mod down;
 mod slices;
 pub(crate) mod snapshot;

@@ -33,35 +33,13 @@ pub(crate) async fn up(
             None => String::new(),
         };
         state.save()?;
-        let provision_error = |message: String| Error::Provision {
-            service: spec.name.clone(),
-            message,
-        };
         let server = {
             let _lock = shared::lock(&slice.server).await?;
             let server = shared::ensure_server(ctx, engine, placement, spec, slice).await?;
-            let made = shared::provision(
-                &placement.host,
-                &server.admin,
-                spec,
-                &password,
-                &ctx.settings.http,
-            )
-            .await
-            .map_err(provision_error)?;
-            for thing in made {
-                ctx.ui.event(
-                    &spec.name,
-                    &format!(
-                        "made {thing} on the shared server {}",
-                        server.container.name
-                    ),
-                );
-            }
+            make_slice(ctx, placement, spec, &server, &password).await?;
             shared::mark_use(engine, &project.name, &spec.name, &slice.server).await?;
             server
         };
-        // Ready once the project's own login works, as the app's will.
         let inst = instance::render(
             &project.name,
             spec,
@@ -69,24 +47,7 @@ pub(crate) async fn up(
             Some(&password),
             placement,
         )?;
-        let deadline = Instant::now() + ctx.settings.timeout;
-        let reach = probe::Reach::remote(&placement.host, &ctx.settings.http);
-        probe::wait_all(&inst.probes, &reach, deadline, || async { Ok(()) })
-            .await
-            .map_err(|last_error| Error::NotReady {
-                service: spec.name.clone(),
-                container: server.container.name.clone(),
-                timeout_secs: ctx.settings.timeout.as_secs(),
-                last_error,
-                logs: String::new(),
-            })?;
-        ctx.ui.event(
-            &spec.name,
-            &format!(
-                "ready: the slice `{}` of the shared server {}",
-                slice.owner, server.container.name
-            ),
-        );
+        wait_for_slice(ctx, placement, spec, &inst, &server.container.name).await?;
         // Seeded while the slice holds none of its own data yet (no key
         // under its prefix, an empty bucket): whether the slice is new is
         // the server's to say, not this project's state folder.
@@ -94,7 +55,7 @@ pub(crate) async fn up(
             let seeded =
                 crate::provision::apply_seed(&inst, &placement.host, &ctx.settings.http, false)
                     .await
-                    .map_err(provision_error)?;
+                    .map_err(|message| provision_error(spec, message))?;
             if let crate::provision::Seeded::Applied(what) = seeded {
                 ctx.ui.event(&spec.name, &format!("seeded {what}"));
             }
@@ -104,6 +65,69 @@ pub(crate) async fn up(
         seen.push(container);
     }
     Ok(seen)
+}
+
+fn provision_error(spec: &ServiceSpec, message: String) -> Error {
+    Error::Provision {
+        service: spec.name.clone(),
+        message,
+    }
+}
+
+/// Makes (or brings up to date) the project's slice; says what it made.
+async fn make_slice(
+    ctx: &Context,
+    placement: &Placement,
+    spec: &ServiceSpec,
+    server: &shared::Server,
+    password: &str,
+) -> Result<()> {
+    let made = shared::provision(
+        &placement.host,
+        &server.admin,
+        spec,
+        password,
+        &ctx.settings.http,
+    )
+    .await
+    .map_err(|message| provision_error(spec, message))?;
+    for thing in made {
+        ctx.ui.event(
+            &spec.name,
+            &format!(
+                "made {thing} on the shared server {}",
+                server.container.name
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Ready once the project's own login works, as the app's will.
+async fn wait_for_slice(
+    ctx: &Context,
+    placement: &Placement,
+    spec: &ServiceSpec,
+    inst: &instance::Instance,
+    server: &str,
+) -> Result<()> {
+    let deadline = Instant::now() + ctx.settings.timeout;
+    let reach = probe::Reach::remote(&placement.host, &ctx.settings.http);
+    probe::wait_all(&inst.probes, &reach, deadline, || async { Ok(()) })
+        .await
+        .map_err(|last_error| Error::NotReady {
+            service: spec.name.clone(),
+            container: server.to_string(),
+            timeout_secs: ctx.settings.timeout.as_secs(),
+            last_error,
+            logs: String::new(),
+        })?;
+    let owner = spec.shared.as_ref().map_or("", |s| s.owner.as_str());
+    ctx.ui.event(
+        &spec.name,
+        &format!("ready: the slice `{owner}` of the shared server {server}"),
+    );
+    Ok(())
 }
 
 /// Ends the project's use of each shared service's server (the last
@@ -128,10 +152,7 @@ pub(crate) async fn down(
                 &ctx.settings.http,
             )
             .await
-            .map_err(|message| Error::Provision {
-                service: spec.name.clone(),
-                message,
-            })?;
+            .map_err(|message| provision_error(spec, message))?;
             ctx.ui.event(
                 &spec.name,
                 &format!(

@@ -83,22 +83,28 @@ type Labels = HashMap<String, String>;
 /// external and nothing was started.
 pub(crate) async fn up(ctx: &Context, names: &[String]) -> Result<Option<Report>> {
     // A restore an earlier run left unfinished is finished first: the data
-    // from before comes back, never half of the snapshot.
+    // from before comes back, never half of the snapshot. A new branch's
+    // data copied from another (`branch_from:`) comes in the same way.
     let project = ctx.load_project()?;
+    let copying = project.services.iter().any(|s| s.branch_source.is_some());
     if project.services.iter().all(|s| s.external.is_some())
-        || ctx.state(&project)?.restoring().is_empty()
+        || (ctx.state(&project)?.restoring().is_empty() && !copying)
     {
         return up_restoring(ctx, names, &HashMap::new(), None).await;
     }
     let engine = ctx.engine().await?;
     let lock = ctx.lock(&project).await?;
     let back = super::snapshot::unfinished_restores(ctx, &project, &engine).await?;
+    let copies = super::branch_copy::prepare(ctx, &project, &engine, names).await?;
     let mut wanted: Vec<String> = names.to_vec();
     if !names.is_empty() {
         wanted.extend(back.keys().filter(|s| !names.contains(s)).cloned());
     }
-    let report = up_restoring(ctx, &wanted, &back, Some(lock)).await?;
+    let mut restore = copies.archives.clone();
+    restore.extend(back.clone());
+    let report = up_restoring(ctx, &wanted, &restore, Some(lock)).await?;
     super::snapshot::finish_unfinished(ctx, &project, &back)?;
+    super::branch_copy::remember(ctx, &project, &copies)?;
     Ok(report)
 }
 

@@ -20,12 +20,13 @@ use crate::lock::ProjectLock;
 
 mod iam;
 mod mysql_slice;
+mod rabbitmq_slice;
 mod redis_slice;
 mod s3_slice;
 mod server;
 mod slice;
 
-pub(crate) use server::ensure as ensure_server;
+pub(crate) use server::{Server, ensure as ensure_server};
 pub(crate) use slice::{drop_slice, provision};
 
 /// `devsvc-shared-postgres-17`.

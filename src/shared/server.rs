@@ -93,11 +93,16 @@ pub(crate) async fn ensure(
             last_error,
             logs: String::new(),
         })?;
-    let Some(admin @ (Probe::Postgres(_) | Probe::Mysql(_) | Probe::Redis { .. } | Probe::S3(_))) =
-        inst.admin
+    let Some(
+        admin @ (Probe::Postgres(_)
+        | Probe::Mysql(_)
+        | Probe::Redis { .. }
+        | Probe::S3(_)
+        | Probe::Http(_)),
+    ) = inst.admin
     else {
         return Err(Error::Runtime(format!(
-            "template `{}`: a shared server needs an `admin:` login of postgres, mysql, redis or s3",
+            "template `{}`: a shared server needs an `admin:` login of postgres, mysql, redis, s3 or http (RabbitMQ's management API)",
             spec.template
         )));
     };
@@ -130,6 +135,7 @@ fn server_spec(spec: &ServiceSpec, slice: &Slice) -> ServiceSpec {
     server.shared = None;
     server.per_branch = false;
     server.data_branch = None;
+    server.branch_source = None;
     server.command = slice.server_command.clone();
     server.ready = slice.server_ready.clone();
     server.s3 = slice.server_s3.clone();

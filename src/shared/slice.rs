@@ -7,7 +7,8 @@
 //! databases and nothing else. The `init:` files run as that user, once,
 //! when its first database is new. Redis and Valkey: an ACL user limited
 //! to the project's key prefix (`redis_slice.rs`). S3: buckets and an IAM
-//! user limited to them (`s3_slice.rs`).
+//! user limited to them (`s3_slice.rs`). RabbitMQ: a vhost and a user
+//! allowed in it only, through the management API (`rabbitmq_slice.rs`).
 use crate::config::ServiceSpec;
 use crate::probe::{Login, Probe, postgres_error_text as error_text, postgres_session};
 
@@ -40,6 +41,10 @@ pub(crate) async fn provision(
         Probe::S3(admin) => {
             super::s3_slice::provision(host, admin, http, owner, password, &spec.buckets).await
         }
+        // The one HTTP API slices are made through: RabbitMQ's management.
+        Probe::Http(admin) => {
+            super::rabbitmq_slice::provision(host, admin, http, owner, password).await
+        }
         other => Err(format!("no slices through {}", other.describe(host))),
     }
 }
@@ -63,6 +68,7 @@ pub(crate) async fn drop_slice(
             .map(databases),
         Probe::Redis { .. } => super::redis_slice::drop(host, admin, owner).await,
         Probe::S3(admin) => super::s3_slice::drop(host, admin, http, owner).await,
+        Probe::Http(admin) => super::rabbitmq_slice::drop(host, admin, http, owner).await,
         other => Err(format!("no slices through {}", other.describe(host))),
     }
 }

@@ -188,3 +188,76 @@ fn per_branch_on_one_service_and_shared_over_the_top_level_setting() {
     own.teardown().ok();
     mixed.teardown().ok();
 }
+
+fn psql(project: &TestProject, sql: &str) -> String {
+    let run = app(
+        std::process::Command::new("psql").args(["-tA", "-c", sql]),
+        &project.dotenv(),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.trim().to_string()
+}
+
+/// `branch_from: a`: a new branch's volumes start as a copy of branch
+/// `a`'s (Redis keys, a PostgreSQL table), made with the service stopped;
+/// writes on the new branch do not reach `a`; `status` says where the
+/// data came from; a branch that has data keeps it.
+#[test]
+fn a_new_branch_starts_from_a_copy_of_another_branchs_data() {
+    let mut project = TestProject::new(
+        "branchfrom",
+        "data: per-branch\nbranch_from: a\nservices:\n  redis: {}\n  postgres: {}\n",
+    );
+    let dir = project.path().to_path_buf();
+    git(&dir, &["init", "-q", "-b", "a"]);
+    git(&dir, &["commit", "-q", "--allow-empty", "-m", "start"]);
+    project.cli(&["up"]).stderr_lacks("copying").run();
+    note(&project, Some("from a"));
+    psql(
+        &project,
+        "create table notes (body text); insert into notes values ('from a')",
+    );
+
+    git(&dir, &["checkout", "-q", "-b", "b"]);
+    project
+        .cli(&["up"])
+        .stderr_contains("redis: copying branch `a`'s data for branch `b`")
+        .stderr_contains("postgres: copying branch `a`'s data for branch `b`")
+        .run();
+    assert_eq!(note(&project, None), "from a", "b starts with a's keys");
+    assert_eq!(psql(&project, "select body from notes"), "from a");
+    note(&project, Some("from b"));
+    psql(&project, "insert into notes values ('from b')");
+    project
+        .cli(&["status"])
+        .stdout_contains("data of branch `b` is live for redis (copied from branch `a`), postgres (copied from branch `a`)")
+        .run();
+
+    git(&dir, &["checkout", "-q", "a"]);
+    project.cli(&["up"]).stderr_lacks("copying").run();
+    assert_eq!(note(&project, None), "from a", "b's write did not reach a");
+    assert_eq!(psql(&project, "select count(*) from notes"), "1");
+
+    git(&dir, &["checkout", "-q", "b"]);
+    project.cli(&["up"]).stderr_lacks("copying").run();
+    assert_eq!(note(&project, None), "from b", "b keeps its own data");
+    project.teardown().ok();
+}
+
+/// `branch_from:` without per-branch data is refused where it stands.
+#[test]
+fn branch_from_without_per_branch_data_is_refused_with_its_line() {
+    let project = TestProject::new(
+        "branchfromno",
+        "branch_from: main\nservices:\n  redis: {}\n",
+    );
+    project
+        .cli(&["config"])
+        .no_engine()
+        .status(2)
+        .stderr_contains("services.yaml:1:")
+        .stderr_contains(
+            "`branch_from:` names where a new branch's data starts, so it needs `data: per-branch`",
+        )
+        .run();
+}

@@ -112,17 +112,18 @@ fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
         let status = up.wait_for(Duration::from_secs(180)).expect("up ended");
         assert!(status.success(), "up of {name}: {status:?}");
     }
-    let servers = docker(&[
-        "ps",
-        "-a",
-        "--filter",
-        "label=dev.devsvc.shared",
-        "--format",
-        "{{.Names}}",
-    ]);
-    let mut listed: Vec<&str> = servers.lines().collect();
-    listed.sort();
-    assert_eq!(listed, SERVERS, "one server per kind for both");
+    for server in SERVERS {
+        let kind = server.trim_start_matches("devsvc-shared-");
+        let found = docker(&[
+            "ps",
+            "-a",
+            "--filter",
+            &format!("label=dev.devsvc.shared={kind}"),
+            "--format",
+            "{{.Names}}",
+        ]);
+        assert_eq!(found.trim(), server, "one server of {kind} for both");
+    }
     for p in [&a, &b] {
         assert!(
             named_resources(&p.name).iter().all(|r| r.kind == "volume"),
@@ -288,12 +289,17 @@ fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
     }
 }
 
-/// MySQL and MariaDB: a user per project granted its own databases only.
+/// MySQL and MariaDB: a user per project granted its own databases only;
+/// RabbitMQ: a vhost and a user per project, refused in the other's.
 #[test]
-fn mysql_and_mariadb_slices_keep_each_project_to_its_own_databases() {
-    let servers = ["devsvc-shared-mysql-8", "devsvc-shared-mariadb-11"];
+fn mysql_mariadb_and_rabbitmq_slices_keep_each_project_to_its_own() {
+    let servers = [
+        "devsvc-shared-mysql-8",
+        "devsvc-shared-mariadb-11",
+        "devsvc-shared-rabbitmq-4",
+    ];
     let _guards: Vec<ServerGone> = servers.iter().map(|s| ServerGone(s.to_string())).collect();
-    let yaml = "services:\n  mysql:\n    shared: true\n    env_prefix: MY_\n    databases: [shop]\n    init: [db/schema.sql]\n  mariadb:\n    shared: true\n    env_prefix: MARIA_\n    databases: [crm]\n    init: [db/schema.sql]\n";
+    let yaml = "services:\n  mysql:\n    shared: true\n    env_prefix: MY_\n    databases: [shop]\n    init: [db/schema.sql]\n  mariadb:\n    shared: true\n    env_prefix: MARIA_\n    databases: [crm]\n    init: [db/schema.sql]\n  rabbitmq:\n    shared: true\n";
     let mut a = TestProject::new("mysqla", yaml);
     let mut b = TestProject::new("mysqlb", yaml);
     for (p, tag) in [(&a, "a"), (&b, "b")] {
@@ -332,15 +338,65 @@ fn mysql_and_mariadb_slices_keep_each_project_to_its_own_databases() {
         // 1044: access denied to a database the user was not granted.
         assert_eq!(query(&va, prefix, &own_b), "refused 1044", "{prefix}");
     }
+    // RabbitMQ: each app's queue in its own vhost; the other's refused.
+    assert_eq!(va["RABBITMQ_VHOST"], a.name.replace('-', "_"));
+    assert_eq!(
+        va["AMQP_URL"].rsplit('/').next(),
+        Some(va["RABBITMQ_VHOST"].as_str())
+    );
+    assert_eq!(amqp(&va, "put"), "1");
+    assert_eq!(amqp(&vb, "put"), "1");
+    assert_eq!(amqp(&va, "put"), "2", "a's own queue, apart from b's");
+    assert_eq!(
+        amqp(&va, &format!("steal {}", vb["RABBITMQ_VHOST"])),
+        "refused ProbableAccessDeniedError"
+    );
     a.cli(&["down", "--volumes"])
         .stderr_contains("dropped the slice")
+        .stderr_contains("vhost")
         .run();
     for (prefix, _) in [("MY_", "shop"), ("MARIA_", "crm")] {
         let own_b = vb[&format!("{prefix}MYSQL_DATABASE")].clone();
         assert_eq!(query(&vb, prefix, &own_b), "b", "b untouched");
     }
+    assert_eq!(amqp(&vb, "count"), "1", "b's queue untouched");
+    assert_eq!(
+        amqp(&va, "count"),
+        "refused ProbableAuthenticationError",
+        "a's user is gone"
+    );
     b.teardown().ok();
     a.teardown().ok();
+}
+
+/// An app's RabbitMQ through its env file (pika): `put` publishes to its
+/// `notes` queue and prints how many it holds; `count` prints that only;
+/// `steal VHOST` logs in to another vhost. A refused login prints
+/// `refused` and pika's name for the refusal.
+fn amqp(vars: &BTreeMap<String, String>, action: &str) -> String {
+    let script = format!(
+        r#"import os, pika
+action = {action:?}.split()
+url = os.environ["AMQP_URL"]
+if action[0] == "steal":
+    url = url.rsplit("/", 1)[0] + "/" + action[1]
+try:
+    connection = pika.BlockingConnection(pika.URLParameters(url))
+except pika.exceptions.AMQPConnectionError as refused:
+    print("refused", type(refused).__name__)
+    raise SystemExit(0)
+channel = connection.channel()
+channel.confirm_delivery()  # so the count below includes the message
+channel.queue_declare("notes", durable=True)
+if action[0] == "put":
+    channel.basic_publish("", "notes", b"note")
+print(channel.queue_declare("notes", durable=True).method.message_count)
+connection.close()
+"#
+    );
+    let run = python(&script, vars);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    run.stdout.trim().to_string()
 }
 
 /// Valkey (a Redis ACL user per project, as for Redis): a `seed:` runs in
