@@ -91,6 +91,15 @@ pub enum SharedAction {
     },
 }
 
+/// What `devsvc cache` does.
+#[derive(Debug, Subcommand)]
+pub enum CacheAction {
+    /// Each entry of the init cache: its key, service, image, size, age.
+    Ls,
+    /// Remove every entry (the next fresh database initialises again).
+    Clear,
+}
+
 /// What `devsvc snapshot` does.
 #[derive(Debug, Subcommand)]
 pub enum SnapshotAction {
@@ -163,6 +172,12 @@ pub enum Command {
     Snapshot {
         #[command(subcommand)]
         action: SnapshotAction,
+    },
+    /// The init cache: copies of freshly initialised databases, which a
+    /// later fresh volume with the same inputs starts from.
+    Cache {
+        #[command(subcommand)]
+        action: CacheAction,
     },
     /// The servers projects share (`shared: true`): list or stop them.
     Shared {

@@ -41,6 +41,9 @@ pub(crate) struct Instance {
     pub seed: Option<SeedTarget>,
     /// Where each named port is reached, for the summary table.
     pub host_ports: Vec<NamedPort>,
+    /// Whether its image initialises a fresh data volume (a database
+    /// template: `init_dir`), which the init cache can stand in for.
+    pub initialises: bool,
 }
 
 /// A service's seed data and where it goes.
@@ -408,6 +411,7 @@ pub(crate) fn render(
         exports: endpoints.exports,
         web: endpoints.web,
         seed: endpoints.seed,
+        initialises: spec.init_dir.is_some() && spec.volume.is_some() && spec.shared.is_none(),
         host_ports: spec
             .ports
             .iter()

@@ -26,6 +26,7 @@ mod external;
 mod forwards;
 mod gitbranch;
 mod gitignore;
+mod init_cache;
 mod instance;
 mod interpolate;
 mod lifecycle;

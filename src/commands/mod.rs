@@ -7,6 +7,7 @@ use crate::error::{Error, Result};
 use crate::settings::Settings;
 use crate::signals::Stops;
 
+mod cache;
 mod config_cmd;
 mod doctor;
 mod down;
@@ -73,6 +74,7 @@ async fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
         Command::Open { service } => done(open::run(ctx, &service).await),
         Command::Seed { services, force } => done(seed::run(ctx, &services, force).await),
         Command::Shared { action } => done(shared::run(ctx, action).await),
+        Command::Cache { action } => done(cache::run(ctx, action)),
         Command::Snapshot { .. } => unreachable!("snapshot is dispatched with the signals"),
         Command::Run { .. } => unreachable!("run is dispatched with the signals"),
         Command::Doctor => doctor::run(ctx).await,

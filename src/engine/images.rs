@@ -15,6 +15,15 @@ impl Engine {
         }
     }
 
+    /// The engine's id of a local image (`sha256:...`), `None` when absent.
+    pub(crate) async fn image_id(&self, image: &str) -> Result<Option<String>> {
+        match self.docker.inspect_image(image).await {
+            Ok(inspect) => Ok(inspect.id),
+            Err(e) if is_not_found(&e) => Ok(None),
+            Err(e) => Err(Error::engine(format!("inspecting image {image}"), e)),
+        }
+    }
+
     /// Pulls an image, reporting summed layer progress as it goes.
     pub(crate) async fn pull(
         &self,

@@ -21,6 +21,7 @@ use crate::engine::{self, Engine, Fault, LABEL_PASSWORD, LABEL_PROJECT, LABEL_SE
 use crate::error::{Error, Result};
 use crate::exports;
 use crate::forwards;
+use crate::init_cache;
 use crate::instance::{self, Instance, Placement};
 use crate::lock::ProjectLock;
 use crate::plan::{Action, Desired, Removal, plan};
@@ -543,9 +544,101 @@ impl Up<'_> {
     /// Creates, starts or keeps one service, waits until it answers, and
     /// provisions it.
     async fn bring_up(&self, inst: &Instance, action: &Action, deadline: Instant) -> Result<()> {
-        let id = self.start(inst, action).await?;
+        let cache = self.init_cache(inst, action).await?;
+        let cached = cache.as_ref().and_then(|c| c.hit.as_deref());
+        let id = self.start(inst, action, cached).await?;
         self.wait(inst, action, &id, deadline).await?;
-        self.provision(inst).await
+        self.provision(inst).await?;
+        if let Some(InitCache { key, hit: None }) = &cache {
+            self.keep_initialised(inst, &id, key, deadline).await?;
+        }
+        Ok(())
+    }
+
+    /// For a database whose data volume this run makes (not restored):
+    /// its init cache key, and the entry to start from when there is one.
+    async fn init_cache(&self, inst: &Instance, action: &Action) -> Result<Option<InitCache>> {
+        let Some(volume) = &inst.container.volume else {
+            return Ok(None);
+        };
+        let fresh = matches!(self.volumes.get(&volume.name), Some(None));
+        if !inst.initialises
+            || !fresh
+            || !matches!(action, Action::Create | Action::Recreate { .. })
+            || self.restore.contains_key(&inst.service)
+        {
+            return Ok(None);
+        }
+        let Some(image_id) = self.engine.image_id(&inst.container.image).await? else {
+            return Ok(None);
+        };
+        let key = init_cache::key(&inst.container, &image_id, &inst.databases);
+        let cache = init_cache::Cache::new(self.ctx.state_dir()?);
+        let hit = match cache.lookup(&key) {
+            Ok(hit) => hit,
+            Err(why) => {
+                self.ctx.ui.event(
+                    &inst.service,
+                    &format!("init cache entry {key} not used: {why}; initialising"),
+                );
+                None
+            }
+        };
+        if hit.is_some() {
+            self.ctx.ui.event(
+                &inst.service,
+                &format!("starting from the init cache (entry {key}) instead of initialising"),
+            );
+        }
+        Ok(Some(InitCache { key, hit }))
+    }
+
+    /// Keeps the data a fresh initialisation just made (its databases
+    /// provisioned too) as the init cache's entry: the service is stopped
+    /// so the copy is consistent, then started and waited for again. A
+    /// copy that fails costs the cache, never the `up`.
+    async fn keep_initialised(
+        &self,
+        inst: &Instance,
+        id: &str,
+        key: &str,
+        deadline: Instant,
+    ) -> Result<()> {
+        let (Some(volume), Ok(state_dir)) = (&inst.container.volume, self.ctx.state_dir()) else {
+            return Ok(());
+        };
+        let cache = init_cache::Cache::new(state_dir);
+        self.engine.stop(id, self.ctx.settings.stop_grace).await?;
+        let kept = match cache.partial(key) {
+            Ok(partial) => self
+                .engine
+                .save_folder(id, &volume.path, &partial, |_| {})
+                .await
+                .and_then(|(bytes, sha256)| {
+                    let meta = init_cache::Meta {
+                        service: inst.service.clone(),
+                        image: inst.container.image.clone(),
+                        bytes,
+                        sha256,
+                        created: std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs()),
+                    };
+                    cache.keep(key, &partial, &meta).map(|()| bytes)
+                }),
+            Err(e) => Err(e),
+        };
+        self.engine.start(id, &inst.container.name).await?;
+        let message = match kept {
+            Ok(bytes) => format!(
+                "kept its initialised data in the init cache (entry {key}, {:.1} MB)",
+                bytes as f64 / 1e6
+            ),
+            Err(e) => format!("init cache not filled: {e}"),
+        };
+        self.ctx.ui.event(&inst.service, &message);
+        let again = Action::Start { id: id.to_string() };
+        self.wait(inst, &again, id, deadline).await
     }
 
     /// Seed data goes into new data only: a data volume this run creates,
@@ -593,7 +686,13 @@ impl Up<'_> {
         Ok(())
     }
 
-    async fn start(&self, inst: &Instance, action: &Action) -> Result<String> {
+    /// `cached`: an init cache entry the new data volume starts from.
+    async fn start(
+        &self,
+        inst: &Instance,
+        action: &Action,
+        cached: Option<&std::path::Path>,
+    ) -> Result<String> {
         let ui = &self.ctx.ui;
         let spec = &inst.container;
         Ok(match action {
@@ -610,9 +709,10 @@ impl Up<'_> {
                         .await?;
                     ui.event(&inst.service, &self.recreate_reason(inst, changed));
                 }
-                let restoring = self.restore.get(&inst.service).map(|archive| {
+                let from = self.restore.get(&inst.service).map(|a| a.as_path());
+                let restoring = from.or(cached).map(|archive| {
                     let mut spec = spec.clone();
-                    spec.restore = Some(archive.clone());
+                    spec.restore = Some(archive.to_path_buf());
                     spec
                 });
                 // Seen absent while observing (a restore's volume was
@@ -955,6 +1055,13 @@ fn seeded_data(inst: &Instance) -> &str {
         .volume
         .as_ref()
         .map_or("", |v| v.name.as_str())
+}
+
+/// A fresh database volume's init cache key, and its entry when there is
+/// one (`None`: initialise, then keep the result).
+struct InitCache {
+    key: String,
+    hit: Option<std::path::PathBuf>,
 }
 
 /// The engine refused a host port that was free when it was chosen:

@@ -59,14 +59,17 @@ pub(super) async fn provision(
     Ok(created)
 }
 
-/// Drops the project's databases (`owner_...`) and its user.
+/// Drops the databases granted to the project's user, then the user. By
+/// its grants, not by name: another project's name may start with this
+/// one's (`shop` and `shop_x`, whose `shop_x_app` a `shop_%` pattern
+/// would take).
 pub(super) async fn drop(host: &str, admin: &Login, owner: &str) -> Result<Vec<String>, String> {
     let mut conn = mysql_session(host, admin, None).await?;
-    let pattern = format!("{}\\_%", owner.replace('_', "\\_"));
+    let grantee = format!("{}@'%'", literal(owner));
     let owned: Vec<String> = conn
         .exec(
-            "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE ? ORDER BY 1",
-            (pattern,),
+            "SELECT DISTINCT table_schema FROM information_schema.schema_privileges WHERE grantee = ? ORDER BY 1",
+            (grantee,),
         )
         .await
         .map_err(|e| e.to_string())?;

@@ -98,13 +98,24 @@ async fn postgres(
         .map_err(|e| format!("making the role {owner}: {}", error_text(&e)))?;
     let mut created = Vec::new();
     for name in &spec.databases {
-        let exists = client
-            .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[name])
+        let holder: Option<String> = client
+            .query_opt(
+                "SELECT pg_get_userbyid(datdba)::text FROM pg_database WHERE datname = $1",
+                &[name],
+            )
             .await
             .map_err(|e| e.to_string())?
-            .is_some();
-        if exists {
-            continue;
+            .map(|row| row.get(0));
+        match holder {
+            Some(holder) if holder == owner => continue,
+            // Names made of project and database can meet (`shop` with
+            // `admin_app`, `shop_admin` with `app`).
+            Some(holder) => {
+                return Err(format!(
+                    "database {name} on the shared server belongs to role {holder}, another project's; rename this project's database or the project"
+                ));
+            }
+            None => {}
         }
         let db = quote_ident(name);
         // One statement each: CREATE DATABASE cannot run inside the

@@ -25,7 +25,7 @@ pub(crate) const CASES: &[(&str, &str)] = &[
     ),
     (
         "servics:\n  redis: {}\n",
-        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, network, data, shared, services, profiles\n  help: did you mean `services`?\n",
+        "error: services.yaml:1:1: unknown field `servics`, expected one of project, env_file, image_prefix, network, data, branch_from, shared, services, profiles\n  help: did you mean `services`?\n",
     ),
     (
         "services:\n  redis:\n    imgae: redis:7\n",

@@ -43,6 +43,9 @@
 //!   `REDIS_URL`.
 //! - `harness`: the harness's isolation: an app's variables and empty
 //!   HOME; the tests' `docker` and `git` calls pinned. No engine.
+//! - `init_cache`: a fresh PostgreSQL volume from the init cache holds
+//!   what initialisation made; changed inputs miss; a damaged entry is
+//!   refused; `cache ls|clear`.
 //! - `instances`: several instances of one template and an inline service
 //!   side by side.
 //! - `open`: a web UI through a recorded `BROWSER` command, or printed.
@@ -87,6 +90,7 @@ mod envfile_props;
 mod faults;
 mod frameworks;
 mod harness;
+mod init_cache;
 mod instances;
 mod next_kinds;
 mod open;

@@ -301,7 +301,10 @@ fn mysql_mariadb_and_rabbitmq_slices_keep_each_project_to_its_own() {
     let _guards: Vec<ServerGone> = servers.iter().map(|s| ServerGone(s.to_string())).collect();
     let yaml = "services:\n  mysql:\n    shared: true\n    env_prefix: MY_\n    databases: [shop]\n    init: [db/schema.sql]\n  mariadb:\n    shared: true\n    env_prefix: MARIA_\n    databases: [crm]\n    init: [db/schema.sql]\n  rabbitmq:\n    shared: true\n";
     let mut a = TestProject::new("mysqla", yaml);
+    // b's name starts with a's: a's slice must still be told apart from
+    // b's (`a_shop` and `a_x_shop`) when a drops it.
     let mut b = TestProject::new("mysqlb", yaml);
+    b.name = format!("{}-x", a.name);
     for (p, tag) in [(&a, "a"), (&b, "b")] {
         std::fs::create_dir_all(p.path().join("db")).unwrap();
         std::fs::write(
