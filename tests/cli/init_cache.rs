@@ -49,6 +49,20 @@ fn cache_files(project: &TestProject) -> Vec<std::path::PathBuf> {
         .unwrap_or_default()
 }
 
+/// A fresh volume (`down --volumes`, then `up`): started from the init
+/// cache, or initialised for real and kept in it; `also` is a line the
+/// run must print besides.
+fn fresh_up(project: &TestProject, from_cache: bool, also: &str) {
+    project.run(&["down", "--volumes"]).ok();
+    let (hit, kept) = ("starting from the init cache", "kept its initialised data");
+    let up = project.cli(&["up"]).stderr_contains(also);
+    match from_cache {
+        true => up.stderr_contains(hit).stderr_lacks(kept),
+        false => up.stderr_lacks(hit).stderr_contains(kept),
+    }
+    .run();
+}
+
 /// Removes the test's derived image however the test ends.
 struct ImageGone(String);
 
@@ -88,12 +102,7 @@ fn a_cached_initialisation_holds_what_a_real_one_does_and_changed_inputs_miss() 
         .run();
 
     // A fresh volume with the same inputs: from the cache, the same data.
-    project.run(&["down", "--volumes"]).ok();
-    project
-        .cli(&["up"])
-        .stderr_contains("starting from the init cache")
-        .stderr_lacks("kept its initialised data")
-        .run();
+    fresh_up(&project, true, "");
     assert_eq!(initialised(&project), real);
 
     // A changed init file: a miss, initialised for real.
@@ -102,12 +111,7 @@ fn a_cached_initialisation_holds_what_a_real_one_does_and_changed_inputs_miss() 
         SCHEMA.replace("'initialised'", "'changed'"),
     )
     .unwrap();
-    project.run(&["down", "--volumes"]).ok();
-    project
-        .cli(&["up"])
-        .stderr_lacks("starting from the init cache")
-        .stderr_contains("kept its initialised data")
-        .run();
+    fresh_up(&project, false, "");
     assert_eq!(initialised(&project)[0], "changed");
 
     // A variable that initialisation reads: a miss.
@@ -116,11 +120,7 @@ fn a_cached_initialisation_holds_what_a_real_one_does_and_changed_inputs_miss() 
         format!("{yaml}    env: {{ POSTGRES_INITDB_ARGS: \"--locale=C\" }}\n"),
     )
     .unwrap();
-    project.run(&["down", "--volumes"]).ok();
-    project
-        .cli(&["up"])
-        .stderr_lacks("starting from the init cache")
-        .run();
+    fresh_up(&project, false, "");
 
     // Another image (the same PostgreSQL, another build): a miss.
     let image = format!(
@@ -156,12 +156,7 @@ fn a_cached_initialisation_holds_what_a_real_one_does_and_changed_inputs_miss() 
         ),
     )
     .unwrap();
-    project.run(&["down", "--volumes"]).ok();
-    project
-        .cli(&["up"])
-        .stderr_lacks("starting from the init cache")
-        .stderr_contains("kept its initialised data")
-        .run();
+    fresh_up(&project, false, "");
     assert_eq!(initialised(&project)[0], "changed");
 
     // A damaged entry: refused, and initialised for real.
@@ -173,12 +168,11 @@ fn a_cached_initialisation_holds_what_a_real_one_does_and_changed_inputs_miss() 
             std::fs::write(&file, bytes).unwrap();
         }
     }
-    project.run(&["down", "--volumes"]).ok();
-    project
-        .cli(&["up"])
-        .stderr_contains("not used: its bytes differ from those kept; initialising")
-        .stderr_contains("kept its initialised data")
-        .run();
+    fresh_up(
+        &project,
+        false,
+        "not used: its bytes differ from those kept; initialising",
+    );
     assert_eq!(initialised(&project)[0], "changed");
 
     project
