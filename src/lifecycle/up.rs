@@ -610,22 +610,29 @@ impl Up<'_> {
         let cache = init_cache::Cache::new(state_dir);
         self.engine.stop(id, self.ctx.settings.stop_grace).await?;
         let kept = match cache.partial(key) {
-            Ok(partial) => self
-                .engine
-                .save_folder(id, &volume.path, &partial, |_| {})
-                .await
-                .and_then(|(bytes, sha256)| {
-                    let meta = init_cache::Meta {
-                        service: inst.service.clone(),
-                        image: inst.container.image.clone(),
-                        bytes,
-                        sha256,
-                        created: std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs()),
-                    };
-                    cache.keep(key, &partial, &meta).map(|()| bytes)
-                }),
+            Ok(partial) => {
+                let saved = self
+                    .engine
+                    .save_folder(id, &volume.path, &partial, |_| {})
+                    .await
+                    .and_then(|(bytes, sha256)| {
+                        let meta = init_cache::Meta {
+                            service: inst.service.clone(),
+                            image: inst.container.image.clone(),
+                            bytes,
+                            sha256,
+                            created: std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .map_or(0, |d| d.as_secs()),
+                        };
+                        cache.keep(key, &partial, &meta).map(|()| bytes)
+                    });
+                // A copy that failed leaves no half file behind.
+                if saved.is_err() {
+                    let _ = std::fs::remove_file(&partial);
+                }
+                saved
+            }
             Err(e) => Err(e),
         };
         self.engine.start(id, &inst.container.name).await?;

@@ -25,18 +25,13 @@ pub(crate) async fn provision(
     let Some(owner) = spec.shared.as_ref().map(|s| s.owner.as_str()) else {
         return Err("not a shared service".into());
     };
-    let databases = |made: Vec<String>| {
-        made.into_iter()
-            .map(|db| format!("database {db}"))
-            .collect()
-    };
     match admin {
         Probe::Postgres(admin) => postgres(host, admin, spec, owner, password)
             .await
-            .map(databases),
+            .map(as_databases),
         Probe::Mysql(admin) => super::mysql_slice::provision(host, admin, spec, owner, password)
             .await
-            .map(databases),
+            .map(as_databases),
         Probe::Redis { .. } => super::redis_slice::provision(host, admin, owner, password).await,
         Probe::S3(admin) => {
             super::s3_slice::provision(host, admin, http, owner, password, &spec.buckets).await
@@ -56,21 +51,24 @@ pub(crate) async fn drop_slice(
     owner: &str,
     http: &reqwest::Client,
 ) -> Result<Vec<String>, String> {
-    let databases = |made: Vec<String>| {
-        made.into_iter()
-            .map(|db| format!("database {db}"))
-            .collect()
-    };
     match admin {
-        Probe::Postgres(admin) => drop_postgres(host, admin, owner).await.map(databases),
+        Probe::Postgres(admin) => drop_postgres(host, admin, owner).await.map(as_databases),
         Probe::Mysql(admin) => super::mysql_slice::drop(host, admin, owner)
             .await
-            .map(databases),
+            .map(as_databases),
         Probe::Redis { .. } => super::redis_slice::drop(host, admin, owner).await,
         Probe::S3(admin) => super::s3_slice::drop(host, admin, http, owner).await,
         Probe::Http(admin) => super::rabbitmq_slice::drop(host, admin, http, owner).await,
         other => Err(format!("no slices through {}", other.describe(host))),
     }
+}
+
+/// `database shop_app`, for each database a slice made or dropped.
+fn as_databases(names: Vec<String>) -> Vec<String> {
+    names
+        .into_iter()
+        .map(|db| format!("database {db}"))
+        .collect()
 }
 
 async fn postgres(

@@ -67,6 +67,7 @@ else:
         ("set", lambda: r.set(other_prefix + "note", "stolen")),
         ("flushdb", lambda: r.flushdb()),
         ("keys", lambda: r.keys("*")),
+        ("info", lambda: "redis_version" in r.info("server")),
     ]:
         try:
             print(name, "allowed", attempt())
@@ -137,6 +138,7 @@ fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
     assert_eq!(va["PGUSER"], owner_a);
     assert_eq!(va["PGDATABASE"], format!("{owner_a}_app"));
     assert_eq!(va["REDIS_KEY_PREFIX"], format!("{owner_a}:"));
+    assert_eq!(va["REDIS_PREFIX"], va["REDIS_KEY_PREFIX"], "Laravel's name");
     assert_eq!(va["S3_BUCKET"], format!("{}-uploads", a.name));
     assert!(
         va["AWS_ACCESS_KEY_ID"].starts_with(&owner_a.replace('_', "")),
@@ -192,7 +194,7 @@ fn two_projects_share_postgres_redis_and_s3_each_with_slices_of_their_own() {
     assert_eq!(
         stolen,
         format!(
-            "get NOPERM\nset NOPERM\nflushdb NOPERM\nkeys NOPERM\nget_object AccessDenied\nput_object AccessDenied\nlist_objects AccessDenied\nbuckets ['{}']",
+            "get NOPERM\nset NOPERM\nflushdb NOPERM\nkeys NOPERM\ninfo allowed True\nget_object AccessDenied\nput_object AccessDenied\nlist_objects AccessDenied\nbuckets ['{}']",
             va["S3_BUCKET"]
         )
     );
@@ -350,6 +352,20 @@ fn mysql_mariadb_and_rabbitmq_slices_keep_each_project_to_its_own() {
     assert_eq!(amqp(&va, "put"), "1");
     assert_eq!(amqp(&vb, "put"), "1");
     assert_eq!(amqp(&va, "put"), "2", "a's own queue, apart from b's");
+    // No management tags: the web UI's API refuses the project's user.
+    let ui = python(
+        r#"import os, urllib.request, urllib.error, base64
+password = os.environ["AMQP_URL"].split(":")[2].split("@")[0]
+auth = base64.b64encode((os.environ["RABBITMQ_VHOST"] + ":" + password).encode()).decode()
+request = urllib.request.Request(os.environ["RABBITMQ_MANAGEMENT_URL"] + "/api/whoami", headers={"Authorization": "Basic " + auth})
+try:
+    print(urllib.request.urlopen(request).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+"#,
+        &va,
+    );
+    assert_eq!(ui.stdout.trim(), "401", "{}", ui.stderr);
     assert_eq!(
         amqp(&va, &format!("steal {}", vb["RABBITMQ_VHOST"])),
         "refused ProbableAccessDeniedError"
